@@ -1,0 +1,557 @@
+/**
+ * `NodeApp`: the Node.js counterpart of python-engineio's `WSGIApp` / `ASGIApp`.
+ *
+ * One request listener that sends the Engine.IO path to the engine, serves a map of static files, hands every
+ * other request to an optional application (Express, Koa's `callback()`, Hono's `getRequestListener`, any
+ * `(req, res)` listener) and answers `404 Not Found` otherwise. `attach()` / `listen()` wire WebSocket upgrades
+ * too, and `close()` shuts down gracefully: engine sessions first, then the HTTP server.
+ * @packageDocumentation
+ */
+import { createReadStream, promises as fsp, type Stats } from "node:fs";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { extname, isAbsolute, resolve, sep } from "node:path";
+import type { Duplex } from "node:stream";
+import debugModule from "debug";
+
+const debug = debugModule("engine:app");
+
+/**
+ * What `NodeApp` needs from an engine: the engine.io-style entry points. `Server` from this package satisfies it,
+ * and so does engine.io's own `Server`.
+ */
+export interface EngineHandler {
+  /** Handles an HTTP request on the Engine.IO path (long-polling, or the handshake). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** Handles an HTTP upgrade on the Engine.IO path (WebSocket). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every session (reason `server shutting down` in this package) and stops accepting new ones. */
+  close(): unknown;
+  /** engine.io keeps its options here; `NodeApp` reads `path` from it when `engineioPath` is not given. */
+  readonly opts?: { readonly path?: string };
+}
+
+/** Any Node request listener: an Express app, `koaApp.callback()`, `getRequestListener(honoApp.fetch)`, … */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** An upgrade listener, as passed to `httpServer.on("upgrade", …)`. */
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => unknown;
+
+/** The long form of a static file rule (python-engineio's dict form). */
+export interface StaticFileRule {
+  /**
+   * The file, or with a trailing `/` the directory, that the URL maps to. Relative names are resolved against
+   * {@link NodeAppOptions.staticRoot}.
+   */
+  filename: string;
+  /** The `Content-Type` to send; guessed from the file extension when absent. */
+  contentType?: string;
+  /** python-engineio's spelling of {@link StaticFileRule.contentType}, accepted to ease porting. */
+  content_type?: string;
+}
+
+/**
+ * Static file rules, python-engineio's `static_files` semantics:
+ * - `"/": "index.html"` — an exact URL served from a file;
+ * - `"/static": "public"` (or `"/static/": "public/"`) — a URL prefix served from a directory: `/static/a.js` →
+ *   `public/a.js`; a URL naming a directory serves its `index.html`;
+ * - `"/": { filename: "index.html", contentType: "text/html" }` — the long form with an explicit content type;
+ * - `"": "main.html"` — the file served for directory URLs instead of `index.html`.
+ * A URL that matches a rule but names no existing file falls through to `otherApp` (or 404), like python-engineio.
+ */
+export type StaticFiles = Readonly<Record<string, string | StaticFileRule>>;
+
+/** Options of {@link NodeApp}. */
+export interface NodeAppOptions {
+  /**
+   * Static files served next to the engine. See {@link StaticFiles}.
+   * @default {}
+   */
+  staticFiles?: StaticFiles;
+  /**
+   * Receives every request that is neither on the engine path nor a static file.
+   * @default undefined (such requests get `404 Not Found`)
+   */
+  otherApp?: RequestListener;
+  /**
+   * The Engine.IO endpoint. A leading `/` and (with `addTrailingSlash`) a trailing `/` are added, so
+   * python-engineio's `"engine.io"` works as is. Matched as a prefix of the URL path.
+   * @default the engine's `opts.path`, else `"/engine.io"`
+   */
+  engineioPath?: string;
+  /**
+   * Appends `/` to `engineioPath`, like engine.io's and python-engineio's option of the same name.
+   * @default true
+   */
+  addTrailingSlash?: boolean;
+  /**
+   * Directory that relative static file names are resolved against.
+   * @default process.cwd() at construction
+   */
+  staticRoot?: string;
+  /**
+   * When an upgrade request is not for the engine and nothing else answers it within this many milliseconds,
+   * the socket is ended (engine.io's `destroyUpgradeTimeout`). `false` leaves such sockets alone.
+   * @default 1000
+   */
+  destroyUpgradeTimeout?: number | false;
+}
+
+/** Options of {@link NodeApp.close}. */
+export interface CloseOptions {
+  /**
+   * After this many milliseconds, connections still open (keep-alive sockets, slow responses) are destroyed.
+   * @default 5000
+   */
+  timeout?: number;
+}
+
+/** A resolved static file: what {@link resolveStaticFile} returns for a servable URL. */
+export interface StaticFileMatch {
+  /** Absolute path of the file to serve (may still turn out not to exist, or to be a directory). */
+  filename: string;
+  /** The `Content-Type` to send. */
+  contentType: string;
+  /** The directory the match is confined to, for prefix rules; `undefined` for exact-URL rules. */
+  root?: string;
+}
+
+/**
+ * Content types guessed from file extensions: python-engineio's table plus the types a browser page of this
+ * package needs (`.mjs`, `.wasm`, `.svg`, `.map`, `.ico`). Text types carry `charset=utf-8`.
+ */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  css: "text/css; charset=utf-8",
+  gif: "image/gif",
+  htm: "text/html; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  ico: "image/x-icon",
+  jpeg: "image/jpeg",
+  jpg: "image/jpeg",
+  js: "text/javascript; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  map: "application/json; charset=utf-8",
+  mjs: "text/javascript; charset=utf-8",
+  png: "image/png",
+  svg: "image/svg+xml",
+  txt: "text/plain; charset=utf-8",
+  wasm: "application/wasm",
+  webp: "image/webp",
+};
+const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+const DEFAULT_INDEX = "index.html";
+
+/** The `Content-Type` guessed for a file name (python-engineio's rule: by extension, else octet-stream). */
+export function guessContentType(filename: string): string {
+  return CONTENT_TYPES[extname(filename).slice(1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
+}
+
+/** Splits the path part off a request URL (`/a/b?x=1#f` → `/a/b`). */
+function pathOf(url: string | undefined): string {
+  const u = url ?? "/";
+  const q = u.search(/[?#]/);
+  return q === -1 ? u : u.slice(0, q);
+}
+
+/**
+ * Percent-decodes a URL path segment by segment, refusing anything that could step outside a directory:
+ * `..` / `.` segments (plain or encoded, e.g. `%2e%2e`), encoded separators (`%2f`, `%5c`), backslashes, NUL bytes
+ * and malformed escapes. Returns `null` when refused.
+ */
+function decodeSafePath(rawPath: string): string | null {
+  if (!rawPath.startsWith("/")) return null;
+  const out: string[] = [];
+  const segments = rawPath.split("/");
+  for (let i = 0; i < segments.length; i++) {
+    let s: string;
+    try {
+      s = decodeURIComponent(segments[i]!);
+    } catch {
+      return null;
+    }
+    if (s === ".." || s === "." || s.includes("/") || s.includes("\\") || s.includes("\0")) return null;
+    out.push(s);
+  }
+  return out.join("/");
+}
+
+function ruleOf(rule: string | StaticFileRule): { filename: string; contentType?: string } {
+  if (typeof rule === "string") return { filename: rule };
+  const contentType = rule.contentType ?? rule.content_type;
+  return contentType === undefined ? { filename: rule.filename } : { filename: rule.filename, contentType };
+}
+
+/** `child` equals `root` or lies inside it. */
+function isInside(root: string, child: string): boolean {
+  return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Maps a request URL path to a static file with python-engineio's `get_static_file` rules (exact URL first, then
+ * the longest matching prefix, with or without its trailing slash; `""` names the directory index), confined to
+ * the mapped directory. Returns `null` when no rule matches, and `"forbidden"` for a traversal attempt.
+ * @param rawPath - The path part of `req.url`, still percent-encoded.
+ * @param staticFiles - The rules.
+ * @param staticRoot - Base for relative file names.
+ */
+export function resolveStaticFile(
+  rawPath: string,
+  staticFiles: StaticFiles,
+  staticRoot: string = process.cwd(),
+): StaticFileMatch | "forbidden" | null {
+  const path = decodeSafePath(rawPath);
+  if (path === null) return "forbidden";
+  let rule: { filename: string; contentType?: string } | undefined;
+  let extra = "";
+  let prefix = false;
+  if (Object.hasOwn(staticFiles, path) && path !== "") {
+    rule = ruleOf(staticFiles[path]!);
+  } else {
+    let head = path;
+    while (head !== "") {
+      const cut = head.lastIndexOf("/");
+      extra = head.slice(cut) + extra;
+      head = head.slice(0, cut);
+      // The "" key names the directory index, never a prefix (python would map "/x" to "<index>/x", which
+      // cannot exist anyway).
+      if (head !== "" && Object.hasOwn(staticFiles, head)) {
+        rule = ruleOf(staticFiles[head]!);
+        break;
+      }
+      if (Object.hasOwn(staticFiles, `${head}/`)) {
+        rule = ruleOf(staticFiles[`${head}/`]!);
+        break;
+      }
+    }
+    prefix = rule !== undefined;
+  }
+  if (!rule) return null;
+  let filename = rule.filename;
+  let { contentType } = rule;
+  if (filename.endsWith("/") && extra.startsWith("/")) extra = extra.slice(1);
+  const base = resolve(staticRoot, filename);
+  filename += extra;
+  if (filename.endsWith("/")) {
+    const index = staticFiles[""];
+    if (index === undefined) filename += DEFAULT_INDEX;
+    else {
+      const r = ruleOf(index);
+      filename += r.filename;
+      if (r.contentType !== undefined) contentType = r.contentType;
+    }
+  }
+  const abs = isAbsolute(filename) ? resolve(filename) : resolve(staticRoot, filename);
+  if (prefix && !isInside(base, abs)) return "forbidden";
+  const match: StaticFileMatch = { filename: abs, contentType: contentType ?? guessContentType(abs) };
+  if (prefix) match.root = base;
+  return match;
+}
+
+/** Normalizes an engine path the way python-engineio and engine.io do. */
+function normalizeEnginePath(path: string, addTrailingSlash: boolean): string {
+  let p = path.startsWith("/") ? path : `/${path}`;
+  if (addTrailingSlash && !p.endsWith("/")) p += "/";
+  return p;
+}
+
+async function statFile(filename: string): Promise<Stats | null> {
+  try {
+    return await fsp.stat(filename);
+  } catch {
+    return null;
+  }
+}
+
+/** The servers `NodeApp.attach` accepts: `http.Server` and `https.Server` (e.g. `fastify.server`). */
+export type AttachableServer = HttpServer | HttpsServer;
+
+/**
+ * The WSGIApp/ASGIApp counterpart: routes the Engine.IO path to the engine, serves static files, and hands the
+ * rest to `otherApp`.
+ *
+ * @example
+ * ```ts
+ * import { NodeApp, Server } from "engineio-wasm";
+ * const eio = new Server();
+ * const app = new NodeApp(eio, { staticFiles: { "/": "public/" }, otherApp: expressApp });
+ * await app.listen(3000, "127.0.0.1");
+ * process.on("SIGTERM", () => app.close());
+ * ```
+ */
+export class NodeApp {
+  /** The engine requests on {@link NodeApp.engineioPath} go to. */
+  readonly engine: EngineHandler;
+  /** The normalized Engine.IO path prefix, e.g. `/engine.io/`. */
+  readonly engineioPath: string;
+  /** The static file rules in use. */
+  readonly staticFiles: StaticFiles;
+  /** The fallback application, if any. */
+  readonly otherApp: RequestListener | undefined;
+  /** Absolute directory that relative static file names are resolved against. */
+  readonly staticRoot: string;
+  private readonly destroyUpgradeTimeout: number | false;
+  private readonly servers = new Set<AttachableServer>();
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @param engine - The engine (`new Server(...)` of this package, or anything with its entry points).
+   * @param options - Static files, fallback app and engine path.
+   */
+  constructor(engine: EngineHandler, options: NodeAppOptions = {}) {
+    if (!engine || typeof engine.handleRequest !== "function" || typeof engine.handleUpgrade !== "function") {
+      const err = new TypeError(
+        "NodeApp needs an engine with handleRequest() and handleUpgrade()",
+      ) as TypeError & {
+        code: string;
+      };
+      err.code = "EIO_ERR_INVALID_ENGINE";
+      throw err;
+    }
+    this.engine = engine;
+    this.engineioPath = normalizeEnginePath(
+      options.engineioPath ?? engine.opts?.path ?? "/engine.io",
+      options.addTrailingSlash ?? true,
+    );
+    this.staticFiles = options.staticFiles ?? {};
+    this.otherApp = options.otherApp;
+    this.staticRoot = resolve(options.staticRoot ?? process.cwd());
+    this.destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+  }
+
+  /** True when the request URL is on the Engine.IO path. */
+  isEngineRequest(req: IncomingMessage): boolean {
+    return pathOf(req.url).startsWith(this.engineioPath);
+  }
+
+  /**
+   * The request listener: `http.createServer(app.handleRequest)`. Bound, so it can be passed around.
+   */
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.route(req, res, this.otherApp);
+  };
+
+  /**
+   * The upgrade listener: `httpServer.on("upgrade", app.handleUpgrade)`. Engine-path upgrades go to the engine;
+   * others are left to other listeners and ended after `destroyUpgradeTimeout` if nobody answered.
+   */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.isEngineRequest(req)) {
+      debug("upgrade %s -> engine", req.url);
+      this.engine.handleUpgrade(req, socket, head);
+      return;
+    }
+    const timeout = this.destroyUpgradeTimeout;
+    if (timeout === false) return;
+    const timer = setTimeout(() => {
+      const s = socket as Duplex & { bytesWritten?: number };
+      if (s.writable && (s.bytesWritten ?? 0) <= 0) {
+        debug("ending unanswered upgrade %s", req.url);
+        socket.on("error", () => {});
+        socket.end();
+      }
+    }, timeout);
+    timer.unref?.();
+    socket.once("close", () => clearTimeout(timer));
+  };
+
+  private route(req: IncomingMessage, res: ServerResponse, fallback: RequestListener | undefined): void {
+    const path = pathOf(req.url);
+    if (path.startsWith(this.engineioPath)) {
+      this.engine.handleRequest(req, res);
+      return;
+    }
+    const method = req.method ?? "GET";
+    if ((method === "GET" || method === "HEAD") && Object.keys(this.staticFiles).length > 0) {
+      const match = resolveStaticFile(path, this.staticFiles, this.staticRoot);
+      if (match === "forbidden") {
+        debug("refused static path %s", req.url);
+        this.notFound(res);
+        return;
+      }
+      if (match) {
+        this.serveStatic(req, res, match).then(
+          (served) => {
+            if (!served) this.fallback(req, res, fallback);
+          },
+          (err: unknown) => {
+            debug("static file error %o", err);
+            if (!res.headersSent) this.notFound(res);
+            else res.destroy();
+          },
+        );
+        return;
+      }
+    }
+    this.fallback(req, res, fallback);
+  }
+
+  private fallback(req: IncomingMessage, res: ServerResponse, fallback: RequestListener | undefined): void {
+    if (fallback) {
+      fallback(req, res);
+      return;
+    }
+    this.notFound(res);
+  }
+
+  private notFound(res: ServerResponse): void {
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": 9 });
+    res.end("Not Found");
+  }
+
+  /** Streams a static file; resolves `false` when the file does not exist (so the request falls through). */
+  private async serveStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: StaticFileMatch,
+  ): Promise<boolean> {
+    let filename = match.filename;
+    let contentType = match.contentType;
+    let st = await statFile(filename);
+    if (st?.isDirectory()) {
+      // A prefix rule whose URL names a directory without the trailing slash: serve its index too.
+      const index = this.staticFiles[""];
+      const indexName = index === undefined ? DEFAULT_INDEX : ruleOf(index).filename;
+      filename = resolve(filename, indexName);
+      if (match.root !== undefined && !isInside(match.root, filename)) return false;
+      const explicit = index === undefined ? undefined : ruleOf(index).contentType;
+      contentType = explicit ?? guessContentType(filename);
+      st = await statFile(filename);
+    }
+    if (!st?.isFile()) return false;
+    // Symlinks may point anywhere; confine prefix rules to their directory after resolving them.
+    if (match.root !== undefined) {
+      const real = await fsp.realpath(filename);
+      const realRoot = await fsp.realpath(match.root).catch(() => match.root!);
+      if (!isInside(realRoot, real)) {
+        debug("refused %s: resolves outside %s", filename, match.root);
+        return false;
+      }
+    }
+    debug("static %s -> %s", req.url, filename);
+    res.writeHead(200, {
+      "Content-Type": contentType,
+      "Content-Length": st.size,
+      "X-Content-Type-Options": "nosniff",
+    });
+    if (req.method === "HEAD") {
+      res.end();
+      return true;
+    }
+    await new Promise<void>((done, fail) => {
+      const stream = createReadStream(filename);
+      stream.on("error", fail);
+      res.on("close", () => {
+        stream.destroy();
+        done();
+      });
+      stream.pipe(res).on("finish", () => done());
+    });
+    return true;
+  }
+
+  /**
+   * Wires this app into an existing `http`/`https` server (like engine.io's `attach`): the server's existing
+   * request listeners become the fallback (after `otherApp`, if both are set), and engine-path upgrades go to the
+   * engine.
+   * @returns the server, for chaining.
+   */
+  attach<S extends AttachableServer>(httpServer: S): S {
+    const previous = httpServer.listeners("request") as RequestListener[];
+    httpServer.removeAllListeners("request");
+    const chained: RequestListener | undefined =
+      previous.length === 0
+        ? this.otherApp
+        : (req, res) => {
+            if (this.otherApp) {
+              this.otherApp(req, res);
+              return;
+            }
+            for (const l of previous) l.call(httpServer, req, res);
+          };
+    httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res, chained));
+    httpServer.on("upgrade", this.handleUpgrade);
+    this.servers.add(httpServer);
+    httpServer.on("close", () => this.servers.delete(httpServer));
+    debug("attached at %s", this.engineioPath);
+    return httpServer;
+  }
+
+  /**
+   * Creates an HTTP server for this app, attaches it and starts listening.
+   * @param port - TCP port; `0` picks a free one.
+   * @default port 3000, host undefined (all interfaces, like `server.listen`)
+   * @returns the listening server (`server.address()` tells the port).
+   */
+  listen(port = 3000, host?: string): Promise<HttpServer> {
+    const server = createServer();
+    this.attach(server);
+    return new Promise((done, fail) => {
+      server.once("error", fail);
+      const ready = () => {
+        server.off("error", fail);
+        const a = server.address() as AddressInfo | null;
+        debug("listening on %s:%d", a?.address, a?.port);
+        done(server);
+      };
+      if (host === undefined) server.listen(port, ready);
+      else server.listen(port, host, ready);
+    });
+  }
+
+  /**
+   * Graceful shutdown: closes every engine session (they see `server shutting down`), then stops the attached
+   * HTTP servers, destroying connections still open after `timeout`. Safe to call more than once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    const timeout = options.timeout ?? 5000;
+    this.closing = (async () => {
+      debug("closing: %d http server(s)", this.servers.size);
+      await this.engine.close();
+      await Promise.all(
+        [...this.servers].map(
+          (server) =>
+            new Promise<void>((done) => {
+              const timer = setTimeout(() => server.closeAllConnections?.(), timeout);
+              timer.unref?.();
+              server.close(() => {
+                clearTimeout(timer);
+                done();
+              });
+              server.closeIdleConnections?.();
+            }),
+        ),
+      );
+      this.servers.clear();
+      debug("closed");
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Calls {@link NodeApp.close} on the first of `signals`, then lets the process exit.
+   * @default signals `["SIGINT", "SIGTERM"]`
+   * @returns a function that removes the signal handlers.
+   */
+  closeOnSignals(
+    signals: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"],
+    options: CloseOptions = {},
+  ): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      debug("%s: shutting down", signal);
+      remove();
+      void this.close(options);
+    };
+    const remove = () => {
+      for (const s of signals) process.off(s, onSignal);
+    };
+    for (const s of signals) process.once(s, onSignal);
+    return remove;
+  }
+}
