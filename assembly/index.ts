@@ -1,0 +1,321 @@
+// Engine.IO v4 codec kernels. Pure functions over linear memory: bytes in, bytes out.
+//
+// Nothing managed crosses the boundary. The host copies input into the scratch region (which starts at
+// scratchBase() and extends to the end of memory; the host grows memory itself), calls a kernel with
+// (ptr, len) arguments and reads the result back. One source gives two builds: `if (ASC_FEATURE_SIMD)`
+// blocks compile out of the scalar build.
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables (data segments). SIMD constants are loaded from memory once per call, before the loops.
+
+/** Standard base64 alphabet. */
+const ENC: usize = memory.data<u8>([
+  65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90,
+  97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118,
+  119, 120, 121, 122, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 43, 47,
+]);
+
+/** Decode table: 256 entries, 0xff = not in the alphabet. Filled by the start function. */
+const DEC: usize = memory.data(256, 16);
+
+/** Encode: gathers each 3-byte group s0 s1 s2 into a 32-bit lane [s1 s0 s2 s1]. */
+const ENC_SHUF: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
+/** Encode: offset added to a 6-bit index, selected by its range (Muła's method). */
+const ENC_LUT: usize = memory.data<u8>([71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0], 16);
+/** Decode: validity bit sets by low nibble and by high nibble (invalid when they intersect). */
+const DEC_LO: usize = memory.data<u8>(
+  [0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a],
+  16,
+);
+const DEC_HI: usize = memory.data<u8>(
+  [0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10],
+  16,
+);
+/** Decode: offset from ASCII to the 6-bit value, by high nibble ('/' uses slot 1). */
+const DEC_ROLL: usize = memory.data<u8>([0, 16, 19, 4, 191, 191, 185, 185, 0, 0, 0, 0, 0, 0, 0, 0], 16);
+/** Decode: packs the 3 useful bytes of each 32-bit lane to the front (index 0xff reads as 0). */
+const DEC_PACK: usize = memory.data<u8>([2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 255, 255, 255, 255], 16);
+
+memory.fill(DEC, 0xff, 256);
+for (let i: usize = 0; i < 64; i++) store<u8>(DEC + <usize>load<u8>(ENC + i), <u8>i);
+
+const PAD: u32 = 0x3d;
+const SEP: u32 = 0x1e;
+const PREFIX_B: u32 = 0x62;
+
+// ---------------------------------------------------------------------------------------------------------
+// Scratch
+
+/** First byte of the scratch region (16-byte aligned). The region extends to the end of memory. */
+export function scratchBase(): usize {
+  return (__heap_base + 15) & ~(<usize>15);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// base64
+
+/**
+ * Writes standard base64 (with padding) of `src[0, n)` at `dst`; returns the number of bytes written.
+ * The SIMD loop reads 16 bytes per 12 consumed, so it stops 4 bytes early; `dst` needs no slack.
+ */
+export function b64encode(src: usize, n: usize, dst: usize): usize {
+  let i: usize = 0;
+  let o = dst;
+  if (ASC_FEATURE_SIMD) {
+    const shuf = load<v128>(ENC_SHUF);
+    const lut = load<v128>(ENC_LUT);
+    const m1 = i32x4.splat(0x0000fc00);
+    const m2 = i32x4.splat(0x0fc00000);
+    const m3 = i32x4.splat(0x000003f0);
+    const m4 = i32x4.splat(0x003f0000);
+    const c51 = i8x16.splat(51);
+    const c26 = i8x16.splat(26);
+    const c13 = i8x16.splat(13);
+    while (i + 16 <= n) {
+      const v = i8x16.swizzle(v128.load(src + i), shuf);
+      const idx = v128.or(
+        v128.or(i32x4.shr_u(v128.and(v, m1), 10), i32x4.shr_u(v128.and(v, m2), 6)),
+        v128.or(i32x4.shl(v128.and(v, m3), 4), i32x4.shl(v128.and(v, m4), 8)),
+      );
+      const reduced = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_u(idx, c26), c13));
+      v128.store(o, i8x16.add(idx, i8x16.swizzle(lut, reduced)));
+      i += 12;
+      o += 16;
+    }
+  }
+  const enc = ENC;
+  while (i + 3 <= n) {
+    const v = (<u32>load<u8>(src + i) << 16) | (<u32>load<u8>(src + i + 1) << 8) | <u32>load<u8>(src + i + 2);
+    store<u32>(
+      o,
+      <u32>load<u8>(enc + (v >> 18)) |
+        (<u32>load<u8>(enc + ((v >> 12) & 63)) << 8) |
+        (<u32>load<u8>(enc + ((v >> 6) & 63)) << 16) |
+        (<u32>load<u8>(enc + (v & 63)) << 24),
+    );
+    i += 3;
+    o += 4;
+  }
+  const rest = n - i;
+  if (rest == 1) {
+    const v = <u32>load<u8>(src + i);
+    store<u8>(o, load<u8>(enc + (v >> 2)));
+    store<u8>(o + 1, load<u8>(enc + ((v & 3) << 4)));
+    store<u8>(o + 2, <u8>PAD);
+    store<u8>(o + 3, <u8>PAD);
+    o += 4;
+  } else if (rest == 2) {
+    const v = (<u32>load<u8>(src + i) << 8) | <u32>load<u8>(src + i + 1);
+    store<u8>(o, load<u8>(enc + (v >> 10)));
+    store<u8>(o + 1, load<u8>(enc + ((v >> 4) & 63)));
+    store<u8>(o + 2, load<u8>(enc + ((v & 15) << 2)));
+    store<u8>(o + 3, <u8>PAD);
+    o += 4;
+  }
+  return o - dst;
+}
+
+/**
+ * Decodes standard base64 `src[0, n)` (padding optional) to `dst`; returns the byte count, or -1 when the
+ * input is invalid (a character outside the alphabet, length 1 mod 4 once padding is removed, padding
+ * anywhere but the last two places). Trailing bits of the last quantum are ignored, like Node's decoder.
+ * `dst` needs 4 bytes of slack past the decoded length (the loops store whole words). `dst <= src` is
+ * allowed (in-place decoding): every store lands behind the next load.
+ */
+export function b64decode(src: usize, n: usize, dst: usize): isize {
+  if (n > 0 && <u32>load<u8>(src + n - 1) == PAD) n--;
+  if (n > 0 && <u32>load<u8>(src + n - 1) == PAD) n--;
+  const rest = n & 3;
+  if (rest == 1) return -1;
+  let i: usize = 0;
+  let o = dst;
+  if (ASC_FEATURE_SIMD) {
+    const lutLo = load<v128>(DEC_LO);
+    const lutHi = load<v128>(DEC_HI);
+    const lutRoll = load<v128>(DEC_ROLL);
+    const pack = load<v128>(DEC_PACK);
+    const c0f = i8x16.splat(0x0f);
+    const c2f = i8x16.splat(0x2f);
+    const m3f = i16x8.splat(0x3f);
+    const mfff = i32x4.splat(0xfff);
+    while (i + 16 <= n) {
+      const v = v128.load(src + i);
+      const hiN = i8x16.shr_u(v, 4);
+      const lo = i8x16.swizzle(lutLo, v128.and(v, c0f));
+      const hi = i8x16.swizzle(lutHi, hiN);
+      if (v128.any_true(v128.and(lo, hi))) return -1;
+      const roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(v, c2f), hiN));
+      const six = i8x16.add(v, roll);
+      const t = v128.or(i16x8.shl(v128.and(six, m3f), 6), i16x8.shr_u(six, 8));
+      const w = v128.or(i32x4.shl(v128.and(t, mfff), 12), i32x4.shr_u(t, 16));
+      v128.store(o, i8x16.swizzle(w, pack));
+      i += 16;
+      o += 12;
+    }
+  }
+  const dec = DEC;
+  const whole = n - rest;
+  while (i < whole) {
+    const a = <u32>load<u8>(dec + <usize>load<u8>(src + i));
+    const b = <u32>load<u8>(dec + <usize>load<u8>(src + i + 1));
+    const c = <u32>load<u8>(dec + <usize>load<u8>(src + i + 2));
+    const d = <u32>load<u8>(dec + <usize>load<u8>(src + i + 3));
+    if ((a | b | c | d) > 63) return -1;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    store<u8>(o, <u8>(v >> 16));
+    store<u8>(o + 1, <u8>(v >> 8));
+    store<u8>(o + 2, <u8>v);
+    i += 4;
+    o += 3;
+  }
+  if (rest == 2) {
+    const a = <u32>load<u8>(dec + <usize>load<u8>(src + i));
+    const b = <u32>load<u8>(dec + <usize>load<u8>(src + i + 1));
+    if ((a | b) > 63) return -1;
+    store<u8>(o, <u8>((a << 2) | (b >> 4)));
+    o += 1;
+  } else if (rest == 3) {
+    const a = <u32>load<u8>(dec + <usize>load<u8>(src + i));
+    const b = <u32>load<u8>(dec + <usize>load<u8>(src + i + 1));
+    const c = <u32>load<u8>(dec + <usize>load<u8>(src + i + 2));
+    if ((a | b | c) > 63) return -1;
+    store<u8>(o, <u8>((a << 2) | (b >> 4)));
+    store<u8>(o + 1, <u8>(((b & 15) << 4) | (c >> 2)));
+    o += 2;
+  }
+  return <isize>(o - dst);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Payload scan: split a long-polling body on 0x1e, classify each segment, decode `b` segments.
+
+/** Record kinds written by scan(). 0–6 are the packet type digits. */
+const KIND_BINARY: i32 = 7;
+const KIND_ERROR: i32 = 8;
+/** Record flag: the text data is pure ASCII (the host may take a faster string path). */
+const FLAG_ASCII: i32 = 1;
+
+let scanBody: usize = 0;
+let scanEnd: usize = 0;
+let scanPos: usize = 0;
+let scanOut: usize = 0;
+let scanDone: bool = true;
+
+/**
+ * Returns the offset of the first separator in [p, end) (or `end`) and whether all bytes before it are
+ * ASCII, packed as `(offset << 1) | nonAscii`.
+ */
+// @ts-ignore: decorator
+@inline
+function findSeparator(p: usize, end: usize): u64 {
+  let high: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sep = i8x16.splat(<i8>SEP);
+    while (p + 16 <= end) {
+      const v = v128.load(p);
+      const m = <u32>i8x16.bitmask(i8x16.eq(v, sep));
+      const h = <u32>i8x16.bitmask(v);
+      if (m != 0) {
+        const k = ctz(m);
+        high |= h & ((<u32>1 << k) - 1);
+        return ((<u64>(p + k)) << 1) | <u64>(high != 0);
+      }
+      high |= h;
+      p += 16;
+    }
+  }
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c == SEP) break;
+    high |= c & 0x80;
+    p++;
+  }
+  return ((<u64>p) << 1) | <u64>(high != 0);
+}
+
+/**
+ * Starts scanning the body `[body, body + len)`, decoding binary segments to `out` (which needs
+ * `len * 3 / 4 + 16` bytes and may not overlap the body), and writes at most `cap` records of four i32
+ * `(kind, a, b, flags)` at `rec`: text kinds 0–6 with the data range `[a, b)` relative to `body`, kind 7
+ * with the decoded bytes at `[a, b)` relative to `out`, kind 8 for the first invalid segment (scanning
+ * stops there). Returns the record count; call {@link scanMore} while {@link scanFinished} is false.
+ */
+export function scan(body: usize, len: usize, out: usize, rec: usize, cap: i32): i32 {
+  scanBody = body;
+  scanEnd = body + len;
+  scanPos = body;
+  scanOut = out;
+  scanDone = false;
+  return scanMore(rec, cap, out);
+}
+
+/** Whether the last scan()/scanMore() reached the end of the body or an invalid segment. */
+export function scanFinished(): bool {
+  return scanDone;
+}
+
+/** Continues a scan, writing up to `cap` more records at `rec`; `out` is the same as given to scan(). */
+export function scanMore(rec: usize, cap: i32, out: usize): i32 {
+  let count: i32 = 0;
+  let p = scanPos;
+  const end = scanEnd;
+  const body = scanBody;
+  let o = scanOut;
+  while (count < cap) {
+    const found = findSeparator(p, end);
+    const segEnd = <usize>(found >> 1);
+    const r = rec + (<usize>count << 4);
+    count++;
+    let kind = KIND_ERROR;
+    let a: i32 = 0;
+    let b: i32 = 0;
+    let flags: i32 = 0;
+    if (segEnd > p) {
+      const first = <u32>load<u8>(p);
+      if (first - 0x30 <= 6) {
+        kind = <i32>(first - 0x30);
+        a = <i32>(p + 1 - body);
+        b = <i32>(segEnd - body);
+        flags = (found & 1) != 0 ? 0 : FLAG_ASCII;
+      } else if (first == PREFIX_B) {
+        const written = b64decode(p + 1, segEnd - p - 1, o);
+        if (written >= 0) {
+          kind = KIND_BINARY;
+          a = <i32>(o - out);
+          b = a + <i32>written;
+          o += <usize>written;
+        }
+      }
+    }
+    store<i32>(r, kind);
+    store<i32>(r, a, 4);
+    store<i32>(r, b, 8);
+    store<i32>(r, flags, 12);
+    if (kind == KIND_ERROR || segEnd >= end) {
+      scanDone = true;
+      break;
+    }
+    p = segEnd + 1;
+  }
+  scanPos = p;
+  scanOut = o;
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Payload assembly: the host has written separators, type characters and UTF-8 text at their final places
+// and copied each binary packet's bytes to a staging area; one call base64-encodes every binary packet into
+// the hole reserved for it.
+
+/**
+ * For each of `count` descriptors of three i32 `(src, len, dst)` at `desc`, writes base64 of
+ * `[src, src + len)` at `dst`. Returns the total number of bytes written.
+ */
+export function assemble(desc: usize, count: i32): usize {
+  let total: usize = 0;
+  for (let k: i32 = 0; k < count; k++) {
+    const d = desc + <usize>k * 12;
+    total += b64encode(<usize>load<i32>(d), <usize>load<i32>(d, 4), <usize>load<i32>(d, 8));
+  }
+  return total;
+}
