@@ -130,3 +130,41 @@ export async function echoEngine(opts: Record<string, unknown> = {}): Promise<Ec
   engine.on("connection", (socket) => socket.on("message", (data) => socket.send(data)));
   return engine;
 }
+
+/** What every `examples/<framework>.ts` exports. */
+export interface Recipe {
+  start(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * The suite each framework recipe runs: the framework still answers its own route, and this package's client
+ * echoes through the engine over polling and over websocket.
+ */
+export async function recipeSuite(name: string, load: () => Promise<Recipe>): Promise<void> {
+  const { describe, it, before, after } = await import("node:test");
+  const assert = (await import("node:assert/strict")).default;
+  describe(`examples/${name}.ts`, () => {
+    let running: { url: string; close(): Promise<void> };
+    before(async () => {
+      running = await (await load()).start(0, "127.0.0.1");
+    });
+    after(() => running?.close());
+
+    it(`${name} still serves its own routes`, async () => {
+      const r = await get(Number(new URL(running.url).port), "/api/hello");
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(r.body), { hello: name });
+    });
+    for (const transport of ["polling", "websocket"] as const) {
+      it(`echoes through ${name} over ${transport}`, async () => {
+        const r = await echoOnce(running.url, transport, `${name}/${transport} ✓`);
+        assert.deepEqual(r, { echoed: `${name}/${transport} ✓`, transport });
+      });
+    }
+    it(`${name} answers the engine's errors (unknown sid → 400 JSON)`, async () => {
+      const r = await get(Number(new URL(running.url).port), "/engine.io/?EIO=4&transport=polling&sid=nope");
+      assert.equal(r.status, 400);
+      assert.equal(JSON.parse(r.body).code, 1);
+    });
+  });
+}
