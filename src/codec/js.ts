@@ -6,13 +6,23 @@ import {
   BINARY_PREFIX_BYTE,
   type BinaryData,
   errorPacket,
-  PACKET_TYPES,
   PACKET_TYPES_BY_CODE,
   type Packet,
-  SEPARATOR,
   SEPARATOR_BYTE,
 } from "../protocol/packet.js";
+import {
+  base64Length,
+  decodeFrameString,
+  decodePayloadString,
+  type EncodeSteps,
+  encodePayloadWith,
+  encodeTextFrame,
+  toBytes,
+  utf8Length,
+} from "./common.js";
 import type { Codec } from "./types.js";
+
+export { base64Length, toBytes, utf8Length };
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const ENC = new Uint8Array(64);
@@ -29,21 +39,9 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const asciiDecoder = new TextDecoder("latin1");
 
-/** Views any binary input as bytes without copying. */
-export function toBytes(data: BinaryData): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
 /** True for `ArrayBuffer` and every `ArrayBufferView` (typed arrays, DataView, Buffer). */
 export function isBinary(data: unknown): data is BinaryData {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
-}
-
-/** Length of base64 text for `n` bytes, with padding. */
-export function base64Length(n: number): number {
-  return ((n + 2) / 3 | 0) * 4;
 }
 
 /** Writes base64 of `src` into `out` at `pos`; returns the end position. */
@@ -85,7 +83,7 @@ export function base64DecodeBytes(src: Uint8Array, start: number, end: number): 
   const len = end - start;
   const rest = len & 3;
   if (rest === 1) return null;
-  const out = new Uint8Array(((len >> 2) * 3) + (rest === 0 ? 0 : rest - 1));
+  const out = new Uint8Array((len >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
   let o = 0;
   let i = start;
   const whole = end - rest;
@@ -116,74 +114,81 @@ export function base64DecodeBytes(src: Uint8Array, start: number, end: number): 
   return out;
 }
 
-/** Base64 text as bytes, one byte per char; chars above 0xff make it invalid (mapped to a non-alphabet byte). */
-function asciiBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i] = c > 0xff ? 0 : c;
+/** Base64 text `s[start, end)` as bytes, one byte per char; chars above 0xff map to a non-alphabet byte. */
+function asciiBytes(s: string, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    out[i - start] = c > 0xff ? 0 : c;
   }
   return out;
 }
 
-/** Exact UTF-8 byte length of a JS string, counting lone surrogates as U+FFFD (3 bytes) like TextEncoder. */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) {
-      n += 1;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2; // 4 bytes for 2 UTF-16 units
-        i++;
-      } else {
-        n += 2;
-      }
-    } else {
-      n += 2;
-    }
-  }
-  return n;
+/** Base64 of a string range, decoded in pure TypeScript. */
+export const jsBase64DecodeString = (s: string, start: number, end: number): Uint8Array | null =>
+  base64DecodeBytes(asciiBytes(s, start, end), 0, end - start);
+
+/** Base64 of bytes as a string (ASCII), in pure TypeScript. */
+export function jsBase64EncodeString(bytes: Uint8Array): string {
+  const out = new Uint8Array(base64Length(bytes.length));
+  base64EncodeInto(bytes, out, 0);
+  return latin1String(out, 0, out.length);
 }
 
-/** Decodes one `<type><data>` text packet already split out of a payload. */
-function decodeTextPacket(text: string): Packet {
-  const code = text.charCodeAt(0) - 0x30;
-  if (text.charCodeAt(0) === BINARY_PREFIX_BYTE) {
-    const bytes = base64DecodeBytes(asciiBytes(text), 1, text.length);
-    return bytes === null ? errorPacket() : { type: "message", data: bytes };
-  }
-  const type = PACKET_TYPES_BY_CODE[code];
-  if (type === undefined || !(code >= 0)) return errorPacket();
-  return text.length > 1 ? { type, data: text.slice(1) } : { type };
+/** An ASCII/latin1 range of bytes as a string, in chunks (`fromCharCode.apply` has an argument limit). */
+export function latin1String(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 64) return asciiDecoder.decode(bytes.subarray(start, end));
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
 }
 
 /** Decodes one segment `body[start, end)` of a payload held as bytes. */
-function decodeSegment(body: Uint8Array, start: number, end: number): Packet {
+export function decodeSegment(body: Uint8Array, start: number, end: number): Packet {
   if (start >= end) return errorPacket();
   const first = body[start]!;
   if (first === BINARY_PREFIX_BYTE) {
     const bytes = base64DecodeBytes(body, start + 1, end);
     return bytes === null ? errorPacket() : { type: "message", data: bytes };
   }
-  const type = PACKET_TYPES_BY_CODE[first - 0x30];
-  if (type === undefined || first < 0x30) return errorPacket();
+  const type = first >= 0x30 ? PACKET_TYPES_BY_CODE[first - 0x30] : undefined;
+  if (type === undefined) return errorPacket();
   if (end - start === 1) return { type };
-  let data: string;
-  try {
-    data = utf8Decoder.decode(body.subarray(start + 1, end));
-  } catch {
-    return errorPacket();
-  }
-  return { type, data };
+  const data = utf8Text(body, start + 1, end);
+  return data === null ? errorPacket() : { type, data };
 }
 
-function typeChar(packet: Packet): string {
-  return packet.type === "error" ? "" : PACKET_TYPES[packet.type];
+/** Strict UTF-8 decoding of `bytes[start, end)`: `null` for invalid or truncated sequences. */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string | null {
+  if (end - start <= SHORT_BYTES) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c > 0x7f) return fatalDecode(bytes, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return fatalDecode(bytes, start, end);
 }
+
+function fatalDecode(bytes: Uint8Array, start: number, end: number): string | null {
+  try {
+    return utf8Decoder.decode(bytes.subarray(start, end));
+  } catch {
+    return null;
+  }
+}
+
+/** Short byte ranges are turned into strings by a JS loop (a `TextDecoder` call costs ~250 ns). */
+const SHORT_BYTES = 24;
+
+const jsSteps: EncodeSteps = {
+  alloc: (n) => new Uint8Array(n),
+  longTextLength: utf8Length,
+  writeText: (s, out, pos) => pos + utf8Encoder.encodeInto(s, out.subarray(pos)).written,
+  writeBase64: base64EncodeInto,
+};
 
 /** Pure-TypeScript backend. */
 export const jsCodec: Codec = {
@@ -191,58 +196,27 @@ export const jsCodec: Codec = {
 
   encodePacket(packet, supportsBinary) {
     const data = packet.data;
-    if (data !== undefined && typeof data !== "string") {
+    if (data !== undefined && data !== null && typeof data !== "string") {
       const bytes = toBytes(data);
       if (supportsBinary) return bytes;
       const out = new Uint8Array(1 + base64Length(bytes.length));
       out[0] = BINARY_PREFIX_BYTE;
       base64EncodeInto(bytes, out, 1);
-      return asciiDecoder.decode(out);
+      return latin1String(out, 0, out.length);
     }
-    return typeChar(packet) + (data ?? "");
+    return encodeTextFrame(packet);
   },
 
   decodePacket(frame) {
     if (typeof frame !== "string") return { type: "message", data: frame };
-    return decodeTextPacket(frame);
+    return decodeFrameString(frame, jsBase64DecodeString);
   },
 
-  encodePayload(packets) {
-    let size = packets.length > 0 ? packets.length - 1 : 0;
-    for (const p of packets) {
-      const d = p.data;
-      if (d === undefined) size += 1;
-      else if (typeof d === "string") size += 1 + utf8Length(d);
-      else size += 1 + base64Length(toBytes(d).length);
-    }
-    const out = new Uint8Array(size);
-    let pos = 0;
-    for (let i = 0; i < packets.length; i++) {
-      if (i > 0) out[pos++] = SEPARATOR_BYTE;
-      const p = packets[i]!;
-      const d = p.data;
-      if (d !== undefined && typeof d !== "string") {
-        out[pos++] = BINARY_PREFIX_BYTE;
-        pos = base64EncodeInto(toBytes(d), out, pos);
-        continue;
-      }
-      const t = typeChar(p);
-      if (t !== "") out[pos++] = t.charCodeAt(0);
-      if (d) pos += utf8Encoder.encodeInto(d, out.subarray(pos)).written;
-    }
-    return pos === size ? out : out.subarray(0, pos);
-  },
+  encodePayload: (packets) => encodePayloadWith(jsSteps, packets),
 
   decodePayload(body) {
+    if (typeof body === "string") return decodePayloadString(body, jsBase64DecodeString);
     const packets: Packet[] = [];
-    if (typeof body === "string") {
-      for (const segment of body.split(SEPARATOR)) {
-        const packet = segment === "" ? errorPacket() : decodeTextPacket(segment);
-        packets.push(packet);
-        if (packet.type === "error") break;
-      }
-      return packets;
-    }
     let start = 0;
     const n = body.length;
     for (;;) {
@@ -256,14 +230,10 @@ export const jsCodec: Codec = {
     return packets;
   },
 
-  base64Encode(bytes) {
-    const out = new Uint8Array(base64Length(bytes.length));
-    base64EncodeInto(bytes, out, 0);
-    return asciiDecoder.decode(out);
-  },
+  base64Encode: jsBase64EncodeString,
 
   base64Decode(text) {
-    const bytes = typeof text === "string" ? asciiBytes(text) : text;
-    return base64DecodeBytes(bytes, 0, bytes.length);
+    if (typeof text === "string") return jsBase64DecodeString(text, 0, text.length);
+    return base64DecodeBytes(text, 0, text.length);
   },
 };

@@ -1,0 +1,139 @@
+/**
+ * The `node` backend: bytes-first payloads built on Node's native `Buffer` primitives (simdutf base64,
+ * UTF-8 validation and transcoding). Only exists on Node; the WASM backends hand it the steps where the
+ * benchmark shows the native call wins (large base64, whole-body text decoding).
+ */
+import { BINARY_PREFIX_BYTE, errorPacket, type Packet, SEPARATOR_BYTE } from "../protocol/packet.js";
+import {
+  base64Length,
+  decodeFrameString,
+  decodePayloadString,
+  decodeTextSegment,
+  type EncodeSteps,
+  encodePayloadWith,
+  encodeTextFrame,
+  toBytes,
+} from "./common.js";
+import { base64DecodeBytes, base64EncodeInto, jsBase64DecodeString, utf8Text } from "./js.js";
+import { type NodeBufferApi, type NodeBytes, nodeBuffer } from "./node-buffer.js";
+import type { Codec } from "./types.js";
+
+/**
+ * Binary packets below this size are base64-encoded by the JS loop rather than `Buffer#toString("base64")`
+ * plus `latin1Write` (two native calls and a temporary string, ~250 ns fixed cost).
+ */
+export const NODE_BASE64_MIN = 96;
+
+/**
+ * Strict base64 decoding of `s[start, end)` with Node's native (lenient) decoder: Node skips characters
+ * outside the alphabet and stops at `=`, so a valid input is exactly one whose output has the expected
+ * length — except the URL-safe `-` and `_`, which Node accepts and we refuse.
+ */
+export function nodeBase64DecodeString(
+  nb: NodeBufferApi,
+  s: string,
+  start: number,
+  end: number,
+): Uint8Array | null {
+  let e = end;
+  if (e > start && s.charCodeAt(e - 1) === 0x3d) e--;
+  if (e > start && s.charCodeAt(e - 1) === 0x3d) e--;
+  const len = e - start;
+  const rest = len & 3;
+  if (rest === 1) return null;
+  if (len < NODE_BASE64_MIN) return jsBase64DecodeString(s, start, end);
+  const text = start === 0 && end === s.length ? s : s.slice(start, end);
+  if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
+  const out = nb.fromBase64(text);
+  return out.length === (len >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? out : null;
+}
+
+/** Builds the Node backend over the given `node:buffer` API. */
+export function createNodeCodec(nb: NodeBufferApi): Codec {
+  const b64s = (s: string, start: number, end: number) => nodeBase64DecodeString(nb, s, start, end);
+
+  const steps: EncodeSteps = {
+    alloc: (n) => nb.allocUnsafe(n),
+    longTextLength: (s) => nb.byteLength(s),
+    writeText: (s, out, pos) => pos + (out as NodeBytes).utf8Write(s, pos),
+    writeBase64(bytes, out, pos) {
+      if (bytes.length < NODE_BASE64_MIN) return base64EncodeInto(bytes, out, pos);
+      const text = nb.view(bytes).base64Slice(0, bytes.length);
+      return pos + (out as NodeBytes).latin1Write(text, pos);
+    },
+  };
+
+  /** Per-segment slow path for bodies that are not valid UTF-8 as a whole. */
+  function decodeSegments(body: Uint8Array): Packet[] {
+    const packets: Packet[] = [];
+    const n = body.length;
+    let start = 0;
+    for (;;) {
+      let end = body.indexOf(SEPARATOR_BYTE, start);
+      if (end === -1) end = n;
+      let packet: Packet;
+      if (end > start && body[start] === BINARY_PREFIX_BYTE) {
+        const bytes = base64DecodeBytes(body, start + 1, end);
+        packet = bytes === null ? errorPacket() : { type: "message", data: bytes };
+      } else if (end - start > 1) {
+        const text = utf8Text(body, start, end);
+        packet = text === null ? errorPacket() : decodeTextSegment(text, 0, text.length);
+      } else {
+        packet = decodeTextSegment(end > start ? String.fromCharCode(body[start]!) : "", 0, end - start);
+      }
+      packets.push(packet);
+      if (packet.type === "error" || end === n) return packets;
+      start = end + 1;
+    }
+  }
+
+  return {
+    name: "node",
+
+    encodePacket(packet, supportsBinary) {
+      const data = packet.data;
+      if (data !== undefined && data !== null && typeof data !== "string") {
+        const bytes = toBytes(data);
+        if (supportsBinary) return bytes;
+        if (bytes.length < NODE_BASE64_MIN) {
+          const out = nb.allocUnsafe(1 + base64Length(bytes.length));
+          out[0] = BINARY_PREFIX_BYTE;
+          base64EncodeInto(bytes, out, 1);
+          return out.latin1Slice(0, out.length);
+        }
+        return `b${nb.view(bytes).base64Slice(0, bytes.length)}`;
+      }
+      return encodeTextFrame(packet);
+    },
+
+    decodePacket(frame) {
+      if (typeof frame !== "string") return { type: "message", data: frame };
+      return decodeFrameString(frame, b64s);
+    },
+
+    encodePayload: (packets) => encodePayloadWith(steps, packets),
+
+    decodePayload(body) {
+      if (typeof body === "string") return decodePayloadString(body, b64s);
+      const buf = nb.view(body);
+      // One native validation and one transcoding for the whole body; byte 0x1e never occurs inside a
+      // multi-byte UTF-8 sequence, so splitting the string equals splitting the bytes.
+      if (nb.isAscii(buf)) return decodePayloadString(buf.latin1Slice(0, buf.length), b64s);
+      if (nb.isUtf8(buf)) return decodePayloadString(buf.utf8Slice(0, buf.length), b64s);
+      return decodeSegments(body);
+    },
+
+    base64Encode: (bytes) => nb.view(bytes).base64Slice(0, bytes.length),
+
+    base64Decode(text) {
+      if (typeof text === "string") return b64s(text, 0, text.length);
+      if (text.length < NODE_BASE64_MIN) return base64DecodeBytes(text, 0, text.length);
+      const buf = nb.view(text);
+      // Bytes outside latin1-ASCII make latin1Slice produce chars Node's decoder skips: caught by the length check.
+      return b64s(buf.latin1Slice(0, buf.length), 0, buf.length);
+    },
+  };
+}
+
+/** The Node backend, or `null` outside Node. */
+export const nodeCodec: Codec | null = nodeBuffer ? createNodeCodec(nodeBuffer) : null;
