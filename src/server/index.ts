@@ -1,0 +1,63 @@
+/**
+ * The Engine.IO v4 server: engine.io 6.6's API (drop-in, socket.io's `io.bind(engine)` works) plus
+ * python-engineio's (`connect`/`message`/`disconnect` events, `send(sid, data)`, sessions).
+ * @packageDocumentation
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AttachOptions, ServerOptions } from "./options.js";
+import { Server } from "./server.js";
+
+export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
+export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
+export { Socket } from "./socket.js";
+export type {
+  CloseReason,
+  SendCallback,
+  SendData,
+  SendOptions,
+  SocketEvents,
+  SocketReadyState,
+} from "./socket.js";
+export type { ServerTransport } from "./transports/types.js";
+export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
+export type {
+  AllowRequestFunction,
+  AttachOptions,
+  CookieOptions,
+  EngineRequest,
+  HttpCompressionOptions,
+  Middleware,
+  ServerOptions,
+  TransportName,
+  WsEngine,
+} from "./options.js";
+
+/** Creates a {@link Server} and attaches it to `server` (engine.io's top-level `attach`). */
+export function attach(server: HttpServer, options: ServerOptions & AttachOptions = {}): Server {
+  const engine = new Server(options);
+  engine.attach(server, options);
+  return engine;
+}
+
+/**
+ * Creates an http server answering 501 to everything but the engine's path, attaches a {@link Server} and
+ * starts listening (engine.io's top-level `listen`). The http server is `engine.httpServer`.
+ */
+export function listen(
+  port: number,
+  options?: (ServerOptions & AttachOptions) | (() => void),
+  listenCallback?: () => void,
+): Server {
+  if (typeof options === "function") {
+    listenCallback = options;
+    options = {};
+  }
+  const server = createServer((_req, res) => {
+    res.writeHead(501);
+    res.end("Not Implemented");
+  });
+  const engine = attach(server, options ?? {});
+  engine.httpServer = server;
+  server.listen(port, listenCallback);
+  return engine;
+}

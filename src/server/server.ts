@@ -1,0 +1,741 @@
+/**
+ * The Engine.IO v4 server: options, routing a request to a session, the sid registry, middlewares, events,
+ * and the python-engineio style API on the same class.
+ */
+import { EventEmitter } from "node:events";
+import type { IncomingMessage, OutgoingHttpHeaders, Server as HttpServer, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { serialize as serializeCookie } from "cookie";
+import cors from "cors";
+import createDebug from "debug";
+import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+import { ERROR_MESSAGES, ERRORS, type EioError, type ErrorCode } from "../protocol/errors.js";
+import type { Packet } from "../protocol/packet.js";
+import { DeadlineQueue } from "./deadline-queue.js";
+import { hasInvalidHeaderChar } from "./headers.js";
+import { abortRequest, abortUpgrade } from "./http-errors.js";
+import { generateId as defaultGenerateId } from "./id.js";
+import { runMiddlewares } from "./middleware.js";
+import {
+  type AttachOptions,
+  computePath,
+  type EngineRequest,
+  type Middleware,
+  type ResolvedOptions,
+  resolveOptions,
+  type ServerOptions,
+  type TransportName,
+} from "./options.js";
+import { parseQuery } from "./query.js";
+import { type CloseReason, type SendData, Socket, type SocketHost } from "./socket.js";
+import { PollingTransport, type PollingHost } from "./transports/polling.js";
+import type { ServerTransport } from "./transports/types.js";
+import { WebSocketTransport } from "./transports/websocket.js";
+import { UpgradeResponse, takeUpgradeHeaders } from "./upgrade-response.js";
+
+const debug = createDebug("engine");
+
+/** Argument of the `connection_error` event. */
+export interface ConnectionErrorInfo {
+  /** The rejected request. */
+  req: IncomingMessage;
+  /** Numeric error code (see {@link Server.errors}). */
+  code: ErrorCode;
+  /** Message for the code. */
+  message: string;
+  /** Details (e.g. `{ name: "TRANSPORT_MISMATCH", … }`). */
+  context: Record<string, unknown>;
+}
+
+/** Events of {@link Server}. */
+export interface ServerEvents {
+  /** A session opened (engine.io style). */
+  connection: [socket: Socket];
+  /** A request was rejected. */
+  connection_error: [info: ConnectionErrorInfo];
+  /** Headers of the first response of a session, before they are written (mutable). */
+  initial_headers: [headers: OutgoingHttpHeaders, req: IncomingMessage];
+  /** Headers of every response, before they are written (mutable). */
+  headers: [headers: OutgoingHttpHeaders, req: IncomingMessage];
+  /**
+   * python-engineio style: a client is connecting. A listener may be async; returning `false` or throwing
+   * rejects the handshake with HTTP 401.
+   */
+  connect: [sid: string, req: IncomingMessage];
+  /** python-engineio style: a message from `sid` (listeners may be async). */
+  message: [sid: string, data: string | Buffer];
+  /** python-engineio style: `sid` disconnected, with engine.io's close reason. */
+  disconnect: [sid: string, reason: CloseReason];
+  /** A socket's write buffer is being flushed. */
+  flush: [socket: Socket, packets: Packet[]];
+  /** A socket's buffered data was written out. */
+  drain: [socket: Socket];
+}
+
+/**
+ * Thrown from a `connect` handler to refuse a connection (python-engineio's `ConnectionRefusedError`).
+ * The HTTP 401 body is `data` as JSON.
+ */
+export class ConnectionRefusedError extends Error {
+  /** JSON-able body of the 401 answer. */
+  readonly data: unknown;
+  constructor(message = "Unauthorized", data?: unknown) {
+    super(message);
+    this.name = "ConnectionRefusedError";
+    this.data = data === undefined ? { message } : data;
+  }
+}
+
+type PyHandler = (...args: unknown[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === "object" && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+function ignore(): void {}
+
+/** A `(req, res)` request listener. */
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The Engine.IO server: a drop-in for engine.io 6.6's `Server`, with python-engineio's API on top.
+ *
+ * @example
+ * ```ts
+ * const engine = new Server({ pingInterval: 10000 });
+ * engine.attach(httpServer);
+ * engine.on("connection", (socket) => socket.on("message", (m) => socket.send(m)));
+ * ```
+ */
+export class Server extends EventEmitter<ServerEvents> implements SocketHost, PollingHost {
+  /** Numeric error codes (engine.io's `Server.errors`). */
+  static readonly errors = ERRORS;
+  /** Messages of the numeric error codes. */
+  static readonly errorMessages = ERROR_MESSAGES;
+
+  /** Resolved options. */
+  readonly opts: ResolvedOptions;
+  /** Open sessions by id. */
+  clients: Record<string, Socket> = Object.create(null);
+  /** Number of open sessions. */
+  clientsCount = 0;
+  /** The http server created by {@link listen}. */
+  httpServer?: HttpServer;
+  /** @internal */ readonly pingQueue: DeadlineQueue<Socket>;
+  /** @internal */ readonly pongQueue: DeadlineQueue<Socket>;
+  /** @internal */ readonly bodyTimeouts: DeadlineQueue<PollingTransport>;
+  /** @internal */ hasFlushListeners = false;
+  /** @internal */ hasDrainListeners = false;
+
+  private readonly middlewares: Middleware[] = [];
+  private ws: InstanceType<NonNullable<ResolvedOptions["wsEngine"]>> | null = null;
+  private closing = false;
+
+  /** @param opts - see {@link ServerOptions} */
+  constructor(opts: ServerOptions = {}) {
+    super();
+    this.opts = resolveOptions(opts);
+    this.pingQueue = new DeadlineQueue<Socket>(this.opts.pingInterval, (s) => s.sendPing());
+    this.pongQueue = new DeadlineQueue<Socket>(this.opts.pingTimeout, (s) => s.onPingTimeout(), true);
+    this.bodyTimeouts = new DeadlineQueue<PollingTransport>(this.opts.httpRequestBodyTimeout, (t) =>
+      t.onBodyTimeout(),
+    );
+    if (this.opts.cors) this.use(cors(this.opts.cors) as unknown as Middleware);
+    const untyped = this as EventEmitter;
+    untyped.on("newListener", this.trackListeners);
+    untyped.on("removeListener", this.trackListenersRemoved);
+  }
+
+  /** @internal */
+  get maxHttpBufferSize(): number {
+    return this.opts.maxHttpBufferSize;
+  }
+
+  /** @internal */
+  get httpCompression(): ResolvedOptions["httpCompression"] {
+    return this.opts.httpCompression;
+  }
+
+  private readonly trackListeners = (event: string | symbol): void => {
+    if (event === "flush") this.hasFlushListeners = true;
+    else if (event === "drain") this.hasDrainListeners = true;
+  };
+  private readonly trackListenersRemoved = (event: string | symbol): void => {
+    if (event === "flush") this.hasFlushListeners = this.listenerCount("flush") > 0;
+    else if (event === "drain") this.hasDrainListeners = this.listenerCount("drain") > 0;
+  };
+
+  // ------------------------------------------------------------ engine.io API
+
+  /** Adds an Express-style middleware, applied to handshakes and upgrades. */
+  use(fn: Middleware): void {
+    this.middlewares.push(fn);
+  }
+
+  /**
+   * Returns the id of a new session. Override it (or assign a function) to choose ids; may return a Promise.
+   * @param _req - the handshake request
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return defaultGenerateId();
+  }
+
+  /** Transports a session on `transport` may upgrade to. */
+  upgrades(transport: string): string[] {
+    if (!this.opts.allowUpgrades || transport !== "polling") return [];
+    return this.opts.transports.includes("websocket") ? ["websocket"] : [];
+  }
+
+  /** @internal */
+  upgradesFor(transport: ServerTransport): string[] {
+    return this.upgrades(transport.name);
+  }
+
+  /**
+   * Closes every session (after flushing what `send` accepted; reason `server shutting down`).
+   * @returns this, for chaining
+   */
+  close(): this {
+    debug("closing all open clients");
+    this.closing = true;
+    for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down");
+    this.closing = false;
+    return this;
+  }
+
+  /**
+   * {@link Server.close}, resolved once every session has closed (or after `timeoutMs`, then the rest are
+   * dropped).
+   * @param timeoutMs - longest wait for polling clients to fetch their last messages
+   * @default timeoutMs 5000
+   */
+  shutdown(timeoutMs = 5000): Promise<void> {
+    this.close();
+    if (this.clientsCount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        for (const sid in this.clients) this.clients[sid]!.onClose("server shutting down");
+        check();
+      }, timeoutMs);
+      timer.unref?.();
+      const check = (): void => {
+        if (this.clientsCount > 0) return;
+        clearTimeout(timer);
+        this.off("disconnect", checkLater as never);
+        resolve();
+      };
+      const checkLater = (): void => {
+        setImmediate(check);
+      };
+      // a closed socket leaves the registry before its close event: poll on each close
+      for (const sid in this.clients) this.clients[sid]!.once("close", checkLater);
+    });
+  }
+
+  /**
+   * Handles an Engine.IO HTTP request (polling GET/POST, handshakes).
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    debug('handling "%s" http request "%s"', req.method, req.url);
+    const ereq = this.prepare(req);
+    ereq.res = res;
+    if (this.middlewares.length === 0) {
+      this.verifyAndRoute(ereq, res);
+      return;
+    }
+    runMiddlewares(this.middlewares, ereq, res, (err) => {
+      if (err) this.rejectRequest(ereq, res, ERRORS.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE" });
+      else this.verifyAndRoute(ereq, res);
+    });
+  }
+
+  private verifyAndRoute(req: EngineRequest, res: ServerResponse): void {
+    try {
+      this.verify(req, false, (code, context) => {
+        if (code !== undefined) {
+          this.rejectRequest(req, res, code, context ?? {});
+          return;
+        }
+        const sid = req._query.sid;
+        if (sid) {
+          const socket = this.clients[sid]!;
+          (socket.transport as PollingTransport).onRequest(req, res);
+        } else {
+          this.handshake(req._query.transport as TransportName, req, res, null, null).catch((e) =>
+            this.internalError(res, e),
+          );
+        }
+      });
+    } catch (e) {
+      this.internalError(res, e);
+    }
+  }
+
+  private internalError(res: ServerResponse, e: unknown): void {
+    debug("internal error: %O", e);
+    try {
+      if (!res.headersSent) {
+        res.writeHead(500);
+        res.end();
+      } else if (!res.writableEnded) res.end();
+    } catch {
+      // the connection is gone
+    }
+  }
+
+  /** Handles an HTTP upgrade (WebSocket handshakes and upgrades). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const ereq = this.prepare(req);
+    socket.on("error", ignore);
+    const run = (): void => {
+      try {
+        this.verify(ereq, true, (code, context) => {
+          if (code !== undefined) {
+            this.emitConnectionError(ereq, code, context ?? {});
+            abortUpgrade(socket, 400, "Bad Request", (context?.message as string) ?? ERROR_MESSAGES[code]);
+            return;
+          }
+          this.onUpgradeVerified(ereq, socket, head);
+        });
+      } catch (e) {
+        debug("upgrade error: %O", e);
+        socket.destroy();
+      }
+    };
+    if (this.middlewares.length === 0) {
+      run();
+      return;
+    }
+    const res = new UpgradeResponse(ereq, socket);
+    runMiddlewares(this.middlewares, ereq, res as unknown as ServerResponse, (err) => {
+      if (err) {
+        this.emitConnectionError(ereq, ERRORS.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE" });
+        abortUpgrade(socket, 400, "Bad Request", ERROR_MESSAGES[ERRORS.BAD_REQUEST]);
+        return;
+      }
+      if (socket.destroyed) return;
+      run();
+    });
+  }
+
+  private onUpgradeVerified(req: EngineRequest, socket: Duplex, head: Buffer): void {
+    const sid = req._query.sid;
+    if (!sid) {
+      this.handshake("websocket", req, null, socket, head).catch((e) => {
+        debug("websocket handshake error: %O", e);
+        socket.destroy();
+      });
+      return;
+    }
+    this.upgradeWs(req, socket, head, (ws) => {
+      const client = this.clients[sid];
+      if (!client || client.readyState !== "open") {
+        debug("upgrade attempt for closed client");
+        ws.close();
+      } else if (client.upgrading) {
+        debug("transport has already been trying to upgrade");
+        ws.close();
+      } else if (client.upgraded || client.transport.name === "websocket") {
+        debug("transport had already been upgraded");
+        ws.close();
+      } else {
+        client.maybeUpgrade(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+      }
+    });
+  }
+
+  /** Runs ws's handshake; returns whether it completed synchronously (it does, unless the socket is gone). */
+  private upgradeWs(req: EngineRequest, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): boolean {
+    const wss = this.wsServer();
+    let done = false;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      done = true;
+      req.websocket = ws;
+      ws.on("error", ignore);
+      cb(ws);
+    });
+    return done;
+  }
+
+  private wsServer(): NonNullable<Server["ws"]> {
+    if (this.ws !== null) return this.ws;
+    const Engine = this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
+    const ws = new Engine({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: this.opts.perMessageDeflate,
+      maxPayload: this.opts.maxHttpBufferSize,
+    });
+    if (typeof ws.on === "function") {
+      ws.on("headers", (headersArray: string[], req: IncomingMessage) => {
+        const ereq = req as EngineRequest;
+        const extra = takeUpgradeHeaders(ereq);
+        this.decorateHeaders(extra, ereq);
+        for (const key of Object.keys(extra)) {
+          const v = extra[key];
+          if (v === undefined) continue;
+          if (Array.isArray(v)) for (const one of v) headersArray.push(`${key}: ${one}`);
+          else headersArray.push(`${key}: ${v}`);
+        }
+      });
+    }
+    this.ws = ws;
+    return ws;
+  }
+
+  /** Parses the query once (kept if a framework already set `_query`). */
+  private prepare(req: IncomingMessage): EngineRequest {
+    const ereq = req as EngineRequest;
+    if (!ereq._query || typeof ereq._query !== "object") ereq._query = parseQuery(req.url);
+    return ereq;
+  }
+
+  /**
+   * Checks a request: transport, Origin, sid/transport consistency, handshake method, `allowRequest`.
+   * Calls `fn()` to accept or `fn(code, context)` to reject.
+   */
+  private verify(
+    req: EngineRequest,
+    upgrade: boolean,
+    fn: (code?: ErrorCode, context?: Record<string, unknown>) => void,
+  ): void {
+    const transport = req._query.transport;
+    if (transport !== "polling" && transport !== "websocket") {
+      return fn(ERRORS.UNKNOWN_TRANSPORT, { transport });
+    }
+    if (!this.opts.transports.includes(transport)) return fn(ERRORS.UNKNOWN_TRANSPORT, { transport });
+    const origin = req.headers.origin;
+    if (hasInvalidHeaderChar(origin)) {
+      req.headers.origin = undefined;
+      return fn(ERRORS.BAD_REQUEST, { name: "INVALID_ORIGIN", origin });
+    }
+    const sid = req._query.sid;
+    if (sid) {
+      const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
+      if (client === undefined) return fn(ERRORS.UNKNOWN_SID, { sid });
+      const previousTransport = client.transport ? client.transport.name : undefined;
+      if (!upgrade && previousTransport !== transport) {
+        return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport });
+      }
+      if (upgrade && transport !== "websocket") {
+        return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport });
+      }
+      if (req._query.EIO !== "4") {
+        return fn(ERRORS.BAD_REQUEST, { name: "PROTOCOL_MISMATCH", protocol: req._query.EIO, previousProtocol: 4 });
+      }
+      return fn();
+    }
+    if (req.method !== "GET") return fn(ERRORS.BAD_HANDSHAKE_METHOD, { method: req.method });
+    if (transport === "websocket" && !upgrade) return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR" });
+    const allow = this.opts.allowRequest;
+    if (!allow) return fn();
+    let answered = false;
+    allow(req, (message, success) => {
+      if (answered) return;
+      answered = true;
+      if (!success) fn(ERRORS.FORBIDDEN, { message: message ?? undefined });
+      else fn();
+    });
+  }
+
+  private emitConnectionError(req: IncomingMessage, code: ErrorCode, context: Record<string, unknown>): void {
+    debug("connection error %d %o", code, context);
+    if (this.listenerCount("connection_error") === 0) return;
+    this.emit("connection_error", { req, code, message: ERROR_MESSAGES[code], context });
+  }
+
+  private rejectRequest(
+    req: EngineRequest,
+    res: ServerResponse,
+    code: ErrorCode,
+    context: Record<string, unknown>,
+  ): void {
+    this.emitConnectionError(req, code, context);
+    abortRequest(res, code, typeof context.message === "string" ? context.message : undefined);
+  }
+
+  /** Creates a session for a handshake request (polling: `res` given; WebSocket: `socket` and `head`). */
+  private async handshake(
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | null,
+    rawSocket: Duplex | null,
+    head: Buffer | null,
+  ): Promise<void> {
+    const fail = (code: ErrorCode, context: Record<string, unknown>): void => {
+      this.emitConnectionError(req, code, context);
+      if (res !== null) abortRequest(res, code);
+      else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
+    };
+    if (req._query.EIO !== "4") {
+      fail(ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: req._query.EIO });
+      return;
+    }
+    let id: string;
+    try {
+      const r = this.generateId(req);
+      id = isThenable(r) ? await r : r;
+    } catch (error) {
+      fail(ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
+      return;
+    }
+    if (typeof id !== "string" || id === "" || Object.hasOwn(this.clients, id)) {
+      fail(ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error: new Error("invalid or duplicate id") });
+      return;
+    }
+    debug('handshaking client "%s"', id);
+    (req as EngineRequest & { _sid?: string })._sid = id;
+    const socket = new Socket(id, this, null, req);
+    this.clients[id] = socket;
+    this.clientsCount++;
+
+    if (this.listenerCount("connect") > 0) {
+      const refusal = await this.runConnectHandlers(id, req);
+      if (refusal !== null) {
+        this.unregister(socket);
+        const body = JSON.stringify(refusal);
+        this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "CONNECT_REFUSED", body: refusal });
+        if (res !== null) {
+          if (!res.headersSent) {
+            res.writeHead(401, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+            res.end(body);
+          }
+        } else if (rawSocket !== null) abortUpgrade(rawSocket, 401, "Unauthorized", body, true);
+        return;
+      }
+      if (socket.readyState === "closed") return;
+    }
+
+    if (transportName === "polling") {
+      const transport = new PollingTransport(this, req);
+      socket.attach(transport);
+      socket.open();
+      transport.onRequest(req, res!);
+    } else {
+      if (rawSocket === null || head === null) return;
+      const completed = this.upgradeWs(req, rawSocket, head, (ws) => {
+        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+        socket.open();
+      });
+      if (!completed) {
+        // ws refused the handshake (bad headers, or the connection is gone)
+        this.unregister(socket);
+        return;
+      }
+    }
+    if (socket.readyState !== "open") return;
+    socket.connected = true;
+    this.emit("connection", socket);
+  }
+
+  private unregister(socket: Socket): void {
+    if (this.clients[socket.id] === socket) {
+      delete this.clients[socket.id];
+      this.clientsCount--;
+    }
+  }
+
+  /** Runs python-style `connect` handlers; returns the 401 body when one refuses, else null. */
+  private async runConnectHandlers(sid: string, req: IncomingMessage): Promise<unknown | null> {
+    for (const handler of this.listeners("connect") as PyHandler[]) {
+      try {
+        let r = handler.call(this, sid, req);
+        if (isThenable(r)) r = await r;
+        if (r === false) return { message: "Unauthorized" };
+      } catch (e) {
+        if (e !== null && typeof e === "object" && "data" in e && (e as { data: unknown }).data !== undefined) {
+          return (e as { data: unknown }).data;
+        }
+        return { message: e instanceof Error && e.message ? e.message : "Unauthorized" };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
+   */
+  attach(server: HttpServer, options: AttachOptions = {}): void {
+    const path = computePath(options.path ?? this.opts.path, options.addTrailingSlash ?? this.opts.addTrailingSlash);
+    const destroyUpgrade = options.destroyUpgrade ?? this.opts.destroyUpgrade;
+    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? this.opts.destroyUpgradeTimeout;
+    const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
+    const listeners = server.listeners("request").slice(0) as RequestListener[];
+    server.removeAllListeners("request");
+    server.on("close", () => this.close());
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (check(req)) {
+        debug('intercepting request for path "%s"', path);
+        this.handleRequest(req, res);
+      } else {
+        for (const l of listeners) l.call(server, req, res);
+      }
+    });
+    if (this.opts.transports.includes("websocket")) {
+      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (check(req)) {
+          this.handleUpgrade(req, socket, head);
+        } else if (destroyUpgrade) {
+          socket.on("error", ignore);
+          const timer = setTimeout(() => {
+            const s = socket as Duplex & { bytesWritten?: number };
+            if (s.writable && (s.bytesWritten ?? 0) <= 0) s.end();
+          }, destroyUpgradeTimeout);
+          timer.unref?.();
+        }
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ host callbacks (internal)
+
+  /** @internal */
+  decorateHeaders(headers: OutgoingHttpHeaders, req: EngineRequest): OutgoingHttpHeaders {
+    if (!req._query.sid) {
+      const cookie = this.opts.cookie;
+      if (cookie) {
+        const socketId = (req as EngineRequest & { _sid?: string })._sid;
+        if (socketId) headers["Set-Cookie"] = [serializeCookie(cookie.name, socketId, cookie)];
+      }
+      this.emit("initial_headers", headers, req);
+    }
+    this.emit("headers", headers, req);
+    return headers;
+  }
+
+  /** @internal */
+  onSocketMessage(socket: Socket, data: string | Buffer): void {
+    if (this.listenerCount("message") === 0) return;
+    this.dispatch(socket, "message", data);
+  }
+
+  /** @internal */
+  onSocketClose(socket: Socket, reason: CloseReason, _description?: EioError): void {
+    this.unregister(socket);
+    if (socket.connected && this.listenerCount("disconnect") > 0) this.dispatch(socket, "disconnect", reason);
+  }
+
+  /** @internal */
+  onSocketFlush(socket: Socket, packets: Packet[]): void {
+    this.emit("flush", socket, packets);
+  }
+
+  /** @internal */
+  onSocketDrain(socket: Socket): void {
+    this.emit("drain", socket);
+  }
+
+  /** Calls python-style handlers, catching errors of async ones; sequential per socket unless asyncHandlers. */
+  private dispatch(socket: Socket, event: "message" | "disconnect", arg: unknown): void {
+    const handlers = this.listeners(event) as PyHandler[];
+    const run = (): unknown => {
+      let pending: Promise<unknown>[] | null = null;
+      for (const h of handlers) {
+        try {
+          const r = h.call(this, socket.id, arg);
+          if (isThenable(r)) (pending ??= []).push(Promise.resolve(r).catch(this.onHandlerError));
+        } catch (e) {
+          this.onHandlerError(e);
+        }
+      }
+      return pending === null ? undefined : Promise.all(pending);
+    };
+    if (this.opts.asyncHandlers) {
+      run();
+      return;
+    }
+    if (socket.handlerQueue !== null) {
+      socket.handlerQueue.push(run);
+      return;
+    }
+    const r = run();
+    if (r === undefined) return;
+    socket.handlerQueue = [];
+    const drain = (): void => {
+      const q = socket.handlerQueue;
+      while (q !== null && q.length > 0) {
+        const next = q.shift()!();
+        if (next !== undefined) {
+          (next as Promise<unknown>).then(drain);
+          return;
+        }
+      }
+      socket.handlerQueue = null;
+    };
+    (r as Promise<unknown>).then(drain);
+  }
+
+  private readonly onHandlerError = (e: unknown): void => {
+    debug("handler error: %O", e);
+  };
+
+  // ------------------------------------------------------------ python-engineio API
+
+  /**
+   * Sends a message to session `sid` (python-engineio's `send`).
+   * @returns whether the session exists
+   */
+  send(sid: string, data: SendData): boolean {
+    const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
+    if (socket === undefined) {
+      debug("cannot send to unknown sid %s", sid);
+      return false;
+    }
+    socket.send(data);
+    return true;
+  }
+
+  /** Closes session `sid`, or every session when `sid` is omitted (python-engineio's `disconnect`). */
+  disconnect(sid?: string): void {
+    if (sid === undefined) {
+      for (const id in this.clients) this.clients[id]!.close();
+      return;
+    }
+    if (Object.hasOwn(this.clients, sid)) this.clients[sid]!.close();
+  }
+
+  /** Name of the transport session `sid` uses (python-engineio's `transport`). */
+  transport(sid: string): TransportName | undefined {
+    const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
+    return socket?.transport?.name;
+  }
+
+  /** The user session object of `sid` (created empty on first use). */
+  getSession(sid: string): Record<string, unknown> {
+    const socket = this.requireSocket(sid);
+    socket.session ??= {};
+    return socket.session;
+  }
+
+  /** Replaces the user session object of `sid`. */
+  saveSession(sid: string, session: Record<string, unknown>): void {
+    this.requireSocket(sid).session = session;
+  }
+
+  /**
+   * Runs `fn` with the session of `sid` and saves it afterwards (python-engineio's `with eio.session(sid)`).
+   * @returns what `fn` returns
+   */
+  async session<T>(sid: string, fn: (session: Record<string, unknown>) => T | Promise<T>): Promise<T> {
+    const s = this.getSession(sid);
+    const r = await fn(s);
+    if (Object.hasOwn(this.clients, sid)) this.saveSession(sid, s);
+    return r;
+  }
+
+  private requireSocket(sid: string): Socket {
+    const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
+    if (socket === undefined) {
+      const err = new RangeError(`unknown session id "${sid}"`) as RangeError & { code: string };
+      err.code = "EIO_ERR_NOT_CONNECTED";
+      throw err;
+    }
+    return socket;
+  }
+}
+
+/**
+ * python-engineio's `AsyncServer`: the same class as {@link Server} (every handler may be async in both), exported
+ * under this name for code ported from Python.
+ */
+export class AsyncServer extends Server {}

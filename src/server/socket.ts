@@ -1,0 +1,542 @@
+/**
+ * One Engine.IO session on the server: the ready-state machine, the heartbeat (through the server's shared
+ * deadline queues), the write buffer with its byte bound, and the polling → WebSocket upgrade.
+ *
+ * Hot path: a message sent on an open WebSocket session with nothing buffered goes straight to `ws.send` without
+ * building a packet object, unless someone listens to `packetCreate`/`flush`.
+ */
+import { EventEmitter } from "node:events";
+import createDebug from "debug";
+import { EioError } from "../protocol/errors.js";
+import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
+import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
+import type { EngineRequest } from "./options.js";
+import type { ServerTransport, TransportOwner } from "./transports/types.js";
+import type { WebSocketTransport } from "./transports/websocket.js";
+import type { PollingTransport } from "./transports/polling.js";
+
+const debug = createDebug("engine:socket");
+
+/** States of a server socket. */
+export type SocketReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Why a socket closed. */
+export type CloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "server shutting down";
+
+/** What `send`/`write` accept. */
+export type SendData = string | BinaryData;
+
+/** Options of `send`/`write`. Unknown options (e.g. socket.io's `wsPreEncodedFrame`) are passed along. */
+export interface SendOptions {
+  /**
+   * Whether the message may be compressed (permessage-deflate / HTTP compression).
+   * @default true
+   */
+  compress?: boolean;
+  /** socket.io's pre-built WebSocket frame (written as is when permessage-deflate is off). */
+  wsPreEncodedFrame?: unknown;
+  [option: string]: unknown;
+}
+
+/** Called once the message was written out; receives the transport. */
+export type SendCallback = (transport: ServerTransport) => void;
+
+/** Events of a server {@link Socket}. */
+export interface SocketEvents {
+  /** The handshake completed. */
+  open: [];
+  /** A message arrived (text, or a `Buffer`). */
+  message: [data: string | Buffer];
+  /** Same as `message` (engine.io emits both; socket.io listens to `data`). */
+  data: [data: string | Buffer];
+  /** Any packet arrived. */
+  packet: [packet: Packet];
+  /** A packet is about to be buffered for sending. */
+  packetCreate: [packet: Packet];
+  /** A pong arrived. */
+  heartbeat: [];
+  /** The write buffer is about to be handed to the transport. */
+  flush: [packets: Packet[]];
+  /** Everything buffered was written out (`bufferedAmount` back to 0). */
+  drain: [];
+  /** A WebSocket probe succeeded; the upgrade is under way. */
+  upgrading: [transport: ServerTransport];
+  /** The session now runs on the new transport. */
+  upgrade: [transport: ServerTransport];
+  /** Declared for engine.io compatibility; transport errors are reported through `close` instead. */
+  error: [err: Error];
+  /** The session ended. `description` is an {@link EioError} for errors (e.g. `EIO_ERR_PAYLOAD_TOO_LARGE`). */
+  close: [reason: CloseReason, description?: EioError];
+}
+
+/** What a socket needs from its server. */
+export interface SocketHost {
+  readonly pingQueue: DeadlineQueue<Socket>;
+  readonly pongQueue: DeadlineQueue<Socket>;
+  readonly opts: {
+    readonly pingInterval: number;
+    readonly pingTimeout: number;
+    readonly upgradeTimeout: number;
+    readonly maxBufferedBytes: number;
+    readonly maxHttpBufferSize: number;
+    readonly initialPacket: string | Uint8Array | undefined;
+  };
+  upgradesFor(transport: ServerTransport): string[];
+  /** @internal */ onSocketMessage(socket: Socket, data: string | Buffer): void;
+  /** @internal */ onSocketClose(socket: Socket, reason: CloseReason, description?: EioError): void;
+  /** @internal */ onSocketFlush(socket: Socket, packets: Packet[]): void;
+  /** @internal */ onSocketDrain(socket: Socket): void;
+  /** @internal */ readonly hasFlushListeners: boolean;
+  /** @internal */ readonly hasDrainListeners: boolean;
+}
+
+type Callbacks = SendCallback[];
+
+function toBuffer(data: RawData | BinaryData): string | Buffer {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function normalize(data: unknown): string | Uint8Array {
+  if (typeof data === "string") return data;
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data === undefined || data === null) return "";
+  return String(data);
+}
+
+/** Size counted against `maxBufferedBytes`: UTF-16 length for text, byte length for binary. */
+function sizeOf(data: string | Uint8Array): number {
+  return typeof data === "string" ? data.length : data.byteLength;
+}
+
+/** A server-side Engine.IO session (engine.io's `Socket`). */
+export class Socket extends EventEmitter<SocketEvents> implements TransportOwner, DeadlineNode {
+  /** Session id. */
+  readonly id: string;
+  /** The server this session belongs to. */
+  readonly server: SocketHost;
+  /** The handshake request (with `_query`). */
+  readonly request: EngineRequest;
+  /** Engine.IO protocol revision. */
+  readonly protocol = 4;
+  /** Remote IP address (cached at handshake). */
+  readonly remoteAddress: string;
+  /** Current transport. */
+  transport: ServerTransport;
+  /** Whether an upgrade is in progress. */
+  upgrading = false;
+  /** Whether the session was upgraded from polling. */
+  upgraded = false;
+  /** python-engineio style session data ({@link Server.getSession}). @internal */
+  session: Record<string, unknown> | null = null;
+
+  private _readyState: SocketReadyState = "opening";
+  private writeBuffer: Packet[] | null = null;
+  private bufferedBytes = 0;
+  private pendingCallbacks: Callbacks | null = null;
+  private inflight: (Callbacks | null)[] | null = null;
+  private awaitingPong = false;
+  private pongRefreshed = false;
+  private closeReason: CloseReason | null = null;
+  private probe: WebSocketTransport | null = null;
+  private probed = false;
+  private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Sequential handler queue (asyncHandlers: false). @internal */
+  handlerQueue: (() => unknown)[] | null = null;
+  /** Whether `connection` was emitted (python `disconnect` only follows a `connect`). @internal */
+  connected = false;
+
+  /** @internal */ dqPrev: DeadlineNode | null = null;
+  /** @internal */ dqNext: DeadlineNode | null = null;
+  /** @internal */ dqQueue: DeadlineQueue<DeadlineNode> | null = null;
+  /** @internal */ dqDue = 0;
+
+  /** @internal Created by the server. */
+  constructor(id: string, server: SocketHost, transport: ServerTransport | null, req: EngineRequest) {
+    super();
+    this.id = id;
+    this.server = server;
+    this.request = req;
+    this.remoteAddress = req.socket?.remoteAddress ?? "";
+    this.transport = transport as ServerTransport;
+    if (transport !== null) this.attach(transport);
+  }
+
+  /** `opening` → `open` → `closing` → `closed`. */
+  get readyState(): SocketReadyState {
+    return this._readyState;
+  }
+
+  /**
+   * Outgoing bytes accepted by `send` and not yet handed to the kernel (waiting for a poll, or queued in the
+   * WebSocket). Bounded by the `maxBufferedBytes` option.
+   */
+  get bufferedAmount(): number {
+    return this.bufferedBytes + (this.transport ? this.transport.bufferedAmount : 0);
+  }
+
+  /** @internal */
+  attach(transport: ServerTransport): void {
+    this.transport = transport;
+    transport.owner = this;
+    transport.sid = this.id;
+  }
+
+  /** @internal Sends the `open` packet and starts the heartbeat. */
+  open(): void {
+    this._readyState = "open";
+    const opts = this.server.opts;
+    const handshake = JSON.stringify({
+      sid: this.id,
+      upgrades: this.server.upgradesFor(this.transport),
+      pingInterval: opts.pingInterval,
+      pingTimeout: opts.pingTimeout,
+      maxPayload: opts.maxHttpBufferSize,
+    });
+    // the open packet goes first, before anything sent while opening (e.g. from a `connect` handler)
+    const open: Packet = { type: "open", data: handshake };
+    if (this.writeBuffer !== null) this.writeBuffer.unshift(open);
+    else this.writeBuffer = [open];
+    if (opts.initialPacket !== undefined) {
+      this.writeBuffer.splice(1, 0, { type: "message", data: opts.initialPacket });
+    }
+    this.flush();
+    this.emit("open");
+    this.server.pingQueue.push(this);
+  }
+
+  // ---------------------------------------------------------------- heartbeat
+
+  /** @internal Called by the ping queue. */
+  sendPing(): void {
+    if (this._readyState !== "open" && this._readyState !== "closing") return;
+    this.awaitingPong = true;
+    this.pongRefreshed = false;
+    this.sendPacket("ping", undefined, undefined, undefined);
+    this.server.pongQueue.push(this);
+  }
+
+  /** @internal Called by the pong queue. */
+  onPingTimeout(): void {
+    if (!this.awaitingPong) return;
+    debug("ping timeout %s", this.id);
+    this.onClose("ping timeout");
+  }
+
+  // ---------------------------------------------------------------- transport callbacks
+
+  /** @internal */
+  onTransportPacket(t: ServerTransport, packet: Packet): void {
+    if (t !== this.transport) {
+      if (t === this.probe) this.onProbePacket(packet);
+      return;
+    }
+    if (this._readyState !== "open") return;
+    this.emit("packet", packet);
+    if (this.awaitingPong && !this.pongRefreshed && packet.type !== "pong") {
+      // engine.io: a packet received while waiting for the pong extends the timeout once
+      this.pongRefreshed = true;
+      this.server.pongQueue.push(this);
+    }
+    switch (packet.type) {
+      case "message": {
+        const data = toBuffer(packet.data ?? "");
+        this.emit("data", data);
+        this.emit("message", data);
+        this.server.onSocketMessage(this, data);
+        break;
+      }
+      case "pong":
+        if (!this.awaitingPong) break;
+        this.awaitingPong = false;
+        this.server.pingQueue.push(this);
+        this.emit("heartbeat");
+        break;
+      case "ping":
+        this.onClose("transport error", new EioError("EIO_ERR_TRANSPORT", "invalid heartbeat direction"));
+        break;
+      case "error":
+        this.onClose("parse error", new EioError("EIO_ERR_PARSE", "parse error"));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** @internal */
+  onTransportError(t: ServerTransport, err: EioError): void {
+    if (t === this.probe) {
+      this.abortUpgrade(`probe error: ${err.message}`);
+      return;
+    }
+    if (t !== this.transport) return;
+    debug("transport error %s: %s", this.id, err.message);
+    this.onClose("transport error", err);
+  }
+
+  /** @internal */
+  onTransportClose(t: ServerTransport): void {
+    if (t === this.probe) {
+      this.abortUpgrade("probe closed");
+      return;
+    }
+    if (t !== this.transport) return;
+    this.onClose(this.closeReason ?? "transport close");
+  }
+
+  /** @internal */
+  onTransportReady(t: ServerTransport): void {
+    if (t !== this.transport) return;
+    this.flush();
+    // during an upgrade, release any new poll at once so the client can pause polling
+    if (this.probed && t.writable) (t as PollingTransport).releasePoll();
+  }
+
+  /** @internal */
+  onTransportDrain(t: ServerTransport): void {
+    if (t !== this.transport) return;
+    const inflight = this.inflight;
+    if (inflight !== null && inflight.length > 0) {
+      const cbs = inflight.shift();
+      if (cbs) for (let i = 0; i < cbs.length; i++) cbs[i]!(t);
+    }
+    if (this.writeBuffer === null && t.bufferedAmount === 0) {
+      this.emit("drain");
+      if (this.server.hasDrainListeners) this.server.onSocketDrain(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Sends a message (string, Buffer, ArrayBuffer or any typed array). Dropped once the socket is closing.
+   * @returns this, for chaining
+   */
+  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    if (typeof options === "function") {
+      callback = options;
+      options = undefined;
+    }
+    this.sendPacket("message", normalize(data), options, callback);
+    return this;
+  }
+
+  /** Alias of {@link Socket.send} (socket.io calls `write`). */
+  write(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    if (typeof options === "function") {
+      callback = options;
+      options = undefined;
+    }
+    this.sendPacket("message", normalize(data), options, callback);
+    return this;
+  }
+
+  private sendPacket(
+    type: Packet["type"],
+    data: string | Uint8Array | undefined,
+    options: SendOptions | undefined,
+    callback: SendCallback | undefined,
+  ): void {
+    const state = this._readyState;
+    if (state === "closed" || (state === "closing" && type !== "ping")) return;
+    const size = data === undefined ? 1 : sizeOf(data) + 1;
+    const t = this.transport;
+    if (size + this.bufferedBytes + (t ? t.bufferedAmount : 0) > this.server.opts.maxBufferedBytes) {
+      this.onClose(
+        "transport error",
+        new EioError("EIO_ERR_BUFFER_FULL", "outgoing buffer full", {
+          limit: this.server.opts.maxBufferedBytes,
+          buffered: this.bufferedAmount,
+        }),
+      );
+      return;
+    }
+    // hot path: open WebSocket, nothing buffered, nobody observing packets
+    if (
+      type === "message" &&
+      state === "open" &&
+      this.writeBuffer === null &&
+      t.name === "websocket" &&
+      t.writable &&
+      !this.server.hasFlushListeners &&
+      this.listenerCount("packetCreate") === 0 &&
+      this.listenerCount("flush") === 0
+    ) {
+      const wantDrain = callback !== undefined || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
+      if (wantDrain) {
+        if (this.inflight === null) this.inflight = [];
+        this.inflight.push(callback ? [callback] : null);
+      }
+      (t as WebSocketTransport).sendMessage(data as string | Uint8Array, options, wantDrain);
+      return;
+    }
+    const packet: Packet = options ? { type, options } : { type };
+    if (data !== undefined) packet.data = data;
+    this.emit("packetCreate", packet);
+    if (this.writeBuffer === null) this.writeBuffer = [packet];
+    else this.writeBuffer.push(packet);
+    this.bufferedBytes += size;
+    if (callback !== undefined) {
+      if (this.pendingCallbacks === null) this.pendingCallbacks = [callback];
+      else this.pendingCallbacks.push(callback);
+    }
+    this.flush();
+  }
+
+  /** Hands the write buffer to the transport if it is writable. @internal */
+  flush(): void {
+    const t = this.transport;
+    const wbuf = this.writeBuffer;
+    if (this._readyState === "closed" || wbuf === null || t === null || !t.writable) return;
+    this.emit("flush", wbuf);
+    if (this.server.hasFlushListeners) this.server.onSocketFlush(this, wbuf);
+    this.writeBuffer = null;
+    this.bufferedBytes = 0;
+    const cbs = this.pendingCallbacks;
+    this.pendingCallbacks = null;
+    const wantDrain =
+      t.name === "polling" || cbs !== null || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
+    if (wantDrain) {
+      if (this.inflight === null) this.inflight = [];
+      this.inflight.push(cbs);
+    }
+    t.send(wbuf, wantDrain);
+    if (this._readyState === "closing" && this.closeReason !== null && this.writeBuffer === null) {
+      this.closeTransport();
+    }
+  }
+
+  // ---------------------------------------------------------------- upgrade
+
+  /** @internal A WebSocket arrived for this session: probe it. */
+  maybeUpgrade(transport: WebSocketTransport): void {
+    debug('might upgrade socket transport from "%s" to "%s"', this.transport.name, transport.name);
+    this.upgrading = true;
+    this.probe = transport;
+    this.probed = false;
+    transport.owner = this;
+    transport.sid = this.id;
+    this.upgradeTimer = setTimeout(this.onUpgradeTimeout, this.server.opts.upgradeTimeout);
+  }
+
+  private readonly onUpgradeTimeout = (): void => {
+    debug("client did not complete upgrade - closing transport");
+    this.abortUpgrade("upgrade timeout");
+  };
+
+  private onProbePacket(packet: Packet): void {
+    const probe = this.probe!;
+    if (packet.type === "ping" && packet.data === "probe" && !this.probed) {
+      debug("got probe ping packet, sending pong");
+      probe.send([{ type: "pong", data: "probe" }], false);
+      this.probed = true;
+      this.emit("upgrading", probe);
+      // release a pending poll so the client can pause the polling transport
+      const t = this.transport;
+      if (t.name === "polling" && t.writable) {
+        if (this.writeBuffer !== null) this.flush();
+        else (t as PollingTransport).releasePoll();
+      }
+      return;
+    }
+    if (packet.type === "upgrade" && this.probed && this._readyState !== "closed") {
+      debug("got upgrade packet - upgrading");
+      this.clearUpgrade();
+      const old = this.transport;
+      old.owner = null;
+      old.discard();
+      old.close();
+      this.attach(probe);
+      this.upgraded = true;
+      this.emit("upgrade", probe);
+      this.flush();
+      if (this._readyState === "closing" && this.writeBuffer === null) this.closeTransport();
+      return;
+    }
+    this.abortUpgrade("unexpected packet during upgrade");
+  }
+
+  private clearUpgrade(): void {
+    this.upgrading = false;
+    this.probed = false;
+    this.probe = null;
+    if (this.upgradeTimer !== null) clearTimeout(this.upgradeTimer);
+    this.upgradeTimer = null;
+  }
+
+  private abortUpgrade(why: string): void {
+    const probe = this.probe;
+    if (probe === null) return;
+    debug("upgrade aborted: %s", why);
+    this.clearUpgrade();
+    probe.owner = null;
+    probe.close();
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /**
+   * Closes the session after flushing what is buffered (reason `forced close`).
+   * @returns this, for chaining
+   */
+  close(): this {
+    this.closeWith("forced close");
+    return this;
+  }
+
+  /** @internal Graceful close with a given reason (`server shutting down` on server close). */
+  closeWith(reason: CloseReason): void {
+    if (this._readyState === "opening") {
+      this.onClose(reason);
+      return;
+    }
+    if (this._readyState !== "open") return;
+    this._readyState = "closing";
+    this.closeReason = reason;
+    if (this.writeBuffer !== null) {
+      debug("%d packets buffered, closing after flush", this.writeBuffer.length);
+      this.flush();
+      return;
+    }
+    this.closeTransport();
+  }
+
+  private closeTransport(): void {
+    const reason = this.closeReason ?? "forced close";
+    this.abortUpgrade("socket closing");
+    this.transport.close(() => this.onClose(reason));
+  }
+
+  /** @internal Ends the session (idempotent). */
+  onClose(reason: CloseReason, description?: EioError): void {
+    if (this._readyState === "closed") return;
+    debug("closing socket %s: %s", this.id, reason);
+    this._readyState = "closed";
+    this.server.pingQueue.remove(this);
+    this.server.pongQueue.remove(this);
+    this.awaitingPong = false;
+    this.abortUpgrade("socket closed");
+    const t = this.transport;
+    if (t !== null) {
+      t.owner = null;
+      t.close();
+    }
+    this.inflight = null;
+    this.pendingCallbacks = null;
+    this.server.onSocketClose(this, reason, description);
+    // the write buffer stays readable by `close` listeners, then is dropped
+    this.emit("close", reason, description);
+    this.writeBuffer = null;
+    this.bufferedBytes = 0;
+  }
+}

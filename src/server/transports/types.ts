@@ -1,0 +1,46 @@
+/**
+ * What a transport reports to its owner (the session's {@link Socket}); transports do I/O only and call these
+ * methods directly instead of emitting events, so no closures are allocated per socket or per message.
+ */
+import type { Packet } from "../../protocol/packet.js";
+import type { EioError } from "../../protocol/errors.js";
+
+/** The common face of the polling and WebSocket transports. */
+export interface ServerTransport {
+  /** Transport name. */
+  readonly name: "polling" | "websocket";
+  /** Whether {@link ServerTransport.send} may be called now (polling: a GET is pending). */
+  writable: boolean;
+  /** Whether the peer takes binary (no `b64=1` in the query). */
+  readonly supportsBinary: boolean;
+  /** `open` → `closing` → `closed`. */
+  readyState: "open" | "closing" | "closed";
+  /** Outgoing bytes accepted but not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  /** The session id once attached. */
+  sid: string;
+  /** Whether the transport is being dropped after an upgrade (close without a close packet). */
+  discarded: boolean;
+  /** Receiver of packets and lifecycle notifications. */
+  owner: TransportOwner | null;
+  /** Writes packets (polling: one response; WebSocket: one frame each). */
+  send(packets: Packet[], wantDrain: boolean): void;
+  /** Closes the transport; `fn` runs once it is closed. */
+  close(fn?: () => void): void;
+  /** Marks the transport as discarded (upgrade). */
+  discard(): void;
+}
+
+/** Receives a transport's packets and lifecycle notifications. */
+export interface TransportOwner {
+  /** One decoded packet from `t`. */
+  onTransportPacket(t: ServerTransport, packet: Packet): void;
+  /** `t` failed; the session should close with `transport error`. */
+  onTransportError(t: ServerTransport, err: EioError): void;
+  /** `t` closed (by the peer, or after `close()`). */
+  onTransportClose(t: ServerTransport): void;
+  /** `t` became writable (polling: a GET arrived). */
+  onTransportReady(t: ServerTransport): void;
+  /** What `t` was given has been written out. */
+  onTransportDrain(t: ServerTransport): void;
+}

@@ -1,0 +1,210 @@
+/**
+ * WebSocket transport over `ws` (I/O only): one packet per frame, text frames `<type><data>`, binary messages as
+ * raw binary frames (or `b`+base64 text for `b64=1` peers). Always writable: `ws` queues in order, and the
+ * socket bounds what is queued through {@link WebSocketTransport.bufferedAmount}.
+ *
+ * `ws` listeners are shared module-level functions (`this` is the `ws` socket); the transport is found through a
+ * symbol property, so no closure is allocated per connection.
+ */
+import createDebug from "debug";
+import type { WebSocket as WsSocket } from "ws";
+import { decodePacket, encodePacket } from "../../codec/index.js";
+import { EioError } from "../../protocol/errors.js";
+import type { Packet } from "../../protocol/packet.js";
+import type { EngineRequest } from "../options.js";
+import type { ServerTransport, TransportOwner } from "./types.js";
+
+const debug = createDebug("engine:ws");
+
+const kTransport = Symbol("engineio-wasm:ws");
+type TaggedWs = WsSocket & {
+  [kTransport]?: WebSocketTransport | null;
+  _sender?: { sendFrame?: (frame: readonly Buffer[], cb?: (err?: Error) => void) => void };
+};
+
+const CHAR_MESSAGE = 0x34; // "4"
+
+function onWsMessage(this: TaggedWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  this[kTransport]?.onFrame(data, isBinary);
+}
+function onWsClose(this: TaggedWs): void {
+  this[kTransport]?.onClose();
+}
+function onWsError(this: TaggedWs, err: Error & { code?: string }): void {
+  this[kTransport]?.onError(err);
+}
+
+const COMPRESS = { compress: true };
+const NO_COMPRESS = { compress: false };
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** The WebSocket transport of one session. */
+export class WebSocketTransport implements ServerTransport {
+  /** @inheritdoc */
+  readonly name = "websocket" as const;
+  /** @inheritdoc */
+  writable = true;
+  /** @inheritdoc */
+  readyState: "open" | "closing" | "closed" = "open";
+  /** @inheritdoc */
+  sid = "";
+  /** @inheritdoc */
+  discarded = false;
+  /** @inheritdoc */
+  owner: TransportOwner | null = null;
+  /** @inheritdoc */
+  readonly supportsBinary: boolean;
+  /** The underlying `ws` socket. */
+  readonly socket: WsSocket;
+  private readonly deflate: boolean;
+  private onSentLast: ((err?: Error) => void) | null = null;
+
+  constructor(ws: WsSocket, req: EngineRequest, deflate: boolean) {
+    this.socket = ws;
+    this.supportsBinary = !req._query.b64;
+    this.deflate = deflate;
+    (ws as TaggedWs)[kTransport] = this;
+    ws.on("message", onWsMessage);
+    ws.once("close", onWsClose);
+    ws.on("error", onWsError);
+  }
+
+  /** @inheritdoc */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** @internal */
+  onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const owner = this.owner;
+    if (owner === null) return;
+    if (isBinary) {
+      owner.onTransportPacket(this, { type: "message", data: toBuffer(data) });
+      return;
+    }
+    const buf = toBuffer(data);
+    // fast path for the common text message: one string, no intermediate
+    if (buf.length > 0 && buf[0] === CHAR_MESSAGE) {
+      owner.onTransportPacket(this, { type: "message", data: buf.toString("utf8", 1) });
+      return;
+    }
+    const packet = decodePacket(buf.toString());
+    if (packet.type === "close") {
+      // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
+      debug("got close packet over websocket");
+      this.close();
+      this.onClose();
+      return;
+    }
+    owner.onTransportPacket(this, packet);
+  }
+
+  /** Writes one message without building a packet object (the hot path). */
+  sendMessage(data: string | Uint8Array, opts: Packet["options"], cb: boolean): void {
+    const ws = this.socket;
+    const done = cb ? this.sentCallback() : undefined;
+    if (opts !== undefined) {
+      const pre = opts.wsPreEncodedFrame as readonly Buffer[] | undefined;
+      if (pre !== undefined && this.canSendFrame()) {
+        (ws as TaggedWs)._sender!.sendFrame!(pre, done);
+        return;
+      }
+    }
+    let frame: string | Uint8Array;
+    if (typeof data === "string") frame = `4${data}`;
+    else if (this.supportsBinary) frame = data;
+    else frame = encodePacket({ type: "message", data }, false);
+    if (this.deflate) ws.send(frame, opts?.compress === false ? NO_COMPRESS : COMPRESS, done);
+    else ws.send(frame, done);
+  }
+
+  /** Whether a pre-encoded frame may be written as is (no deflate, binary-capable peer, ws internals present). */
+  private canSendFrame(): boolean {
+    return (
+      !this.deflate &&
+      this.supportsBinary &&
+      this.socket.readyState === 1 &&
+      typeof (this.socket as TaggedWs)._sender?.sendFrame === "function"
+    );
+  }
+
+  /** @inheritdoc */
+  send(packets: Packet[], wantDrain: boolean): void {
+    const ws = this.socket;
+    if (ws.readyState !== 1) return;
+    const n = packets.length;
+    for (let i = 0; i < n; i++) {
+      const packet = packets[i]!;
+      const done = wantDrain && i === n - 1 ? this.sentCallback() : undefined;
+      const opts = packet.options;
+      const pre = opts?.wsPreEncodedFrame as readonly Buffer[] | undefined;
+      if (pre !== undefined && this.canSendFrame()) {
+        // a frame already built by socket.io's adapter with ws's Sender.frame(): write it as is
+        (ws as TaggedWs)._sender!.sendFrame!(pre, done);
+        continue;
+      }
+      const frame = encodePacket(packet, this.supportsBinary);
+      if (this.deflate) ws.send(frame, opts?.compress === false ? NO_COMPRESS : COMPRESS, done);
+      else ws.send(frame, done);
+    }
+  }
+
+  private sentCallback(): (err?: Error) => void {
+    if (this.onSentLast === null) {
+      this.onSentLast = (err?: Error): void => {
+        if (err) {
+          this.onError(err);
+          return;
+        }
+        this.owner?.onTransportDrain(this);
+      };
+    }
+    return this.onSentLast;
+  }
+
+  /** @inheritdoc */
+  discard(): void {
+    this.discarded = true;
+  }
+
+  /** @inheritdoc */
+  close(fn?: () => void): void {
+    if (this.readyState === "closed" || this.readyState === "closing") return;
+    this.readyState = "closing";
+    debug("closing");
+    this.writable = false;
+    try {
+      this.socket.close();
+    } catch {
+      this.socket.terminate();
+    }
+    fn?.();
+  }
+
+  /** @internal */
+  onClose(): void {
+    if (this.readyState === "closed") return;
+    this.readyState = "closed";
+    this.writable = false;
+    (this.socket as TaggedWs)[kTransport] = null;
+    const owner = this.owner;
+    this.owner = null;
+    owner?.onTransportClose(this);
+  }
+
+  /** @internal */
+  onError(err: Error & { code?: string }): void {
+    const owner = this.owner;
+    if (owner === null) return;
+    const eio =
+      err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"
+        ? new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", { cause: err.message })
+        : new EioError("EIO_ERR_TRANSPORT", err.message || "websocket error", { cause: err.code });
+    owner.onTransportError(this, eio);
+  }
+}

@@ -1,0 +1,112 @@
+// Shared helpers for the server tests: a server on 127.0.0.1:0, bounded waits, raw HTTP requests.
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { attach, type Server, type ServerOptions } from "../src/index.js";
+
+export interface Harness {
+  engine: Server;
+  http: HttpServer;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts an http server on 127.0.0.1 (port 0) with an engine attached. */
+export async function startServer(opts: ServerOptions & { path?: string } = {}): Promise<Harness> {
+  const http = createServer((_req, res) => {
+    res.writeHead(404);
+    res.end("not found");
+  });
+  const engine = attach(http, opts);
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    engine,
+    http,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      engine.close();
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/** Resolves when `emitter` emits `event` (first args), rejects after `ms`. */
+export function once<T = unknown>(
+  emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
+  event: string,
+  ms = 5000,
+): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
+    emitter.once(event, (...args: T[]) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
+
+/** Polls `cond` every 5 ms until true, or throws after `ms`. */
+export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+/** One raw HTTP request (no agent, connection closed afterwards). */
+export function raw(
+  port: number,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string | number> = {},
+  ms = 5000,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port, method, path, headers: { connection: "close", ...headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          clearTimeout(timer);
+          const b = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, text: b.toString() });
+        });
+        res.on("error", reject);
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`timeout: ${method} ${path}`));
+    }, ms);
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+/** Handshakes over polling; returns the sid and the open packet. */
+export async function handshake(port: number, path = "/engine.io/", extra = ""): Promise<{ sid: string; open: any; text: string }> {
+  const r = await raw(port, "GET", `${path}?EIO=4&transport=polling${extra}`);
+  if (r.status !== 200) throw new Error(`handshake failed: ${r.status} ${r.text}`);
+  const first = r.text.split("\x1e")[0]!;
+  const open = JSON.parse(first.slice(1));
+  return { sid: open.sid, open, text: r.text };
+}
