@@ -1,0 +1,581 @@
+/**
+ * The load generator: one process, driven by the orchestrator (run.ts) over IPC, speaking Engine.IO v4 directly
+ * over raw `ws` and keep-alive node:http — never through an Engine.IO client library — so its cost is the same
+ * whichever server it talks to. Loopback only; source addresses rotate over 127.0.0.1–127.0.0.8.
+ *
+ * Every command is bounded: a connect phase with a deadline, a warm-up, a measured window, a bounded drain.
+ * The server's CPU time is read from /proc/<pid>/stat (utime+stime, CLK_TCK = 100) at the exact edges of the
+ * measured window, in this process, so the counts and the CPU window coincide.
+ */
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import { type CpuSample, readProc, readSystemBusy } from "./proc.js";
+
+const LOCAL_ADDRS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7", "127.0.0.8"];
+let addrCursor = 0;
+const nextLocal = (): string => LOCAL_ADDRS[addrCursor++ & 7] as string;
+
+/** What a measured run returns to the orchestrator. */
+export interface RunResult {
+  /** Messages (or handshakes, or delivered broadcast messages) completed inside the window. */
+  count: number;
+  windowMs: number;
+  serverCpuMs: number;
+  loadgenCpuMs: number;
+  serverRssBytes: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** CPU used by everything else on the machine during the window (ms): other engineers' tests, the kernel. */
+  foreignCpuMs: number;
+}
+
+/** 0 warm-up, 1 measuring, 3 window over but load still running (heap sample), 2 stopping. */
+type Phase = 0 | 1 | 2 | 3;
+let phase: Phase = 0;
+
+// ---- latency samples -------------------------------------------------------------------------------------
+const LAT_CAP = 1 << 21;
+const lat = new Float64Array(LAT_CAP);
+let latN = 0;
+let count = 0;
+let errors = 0;
+function record(ms: number): void {
+  if (phase !== 1) return;
+  count++;
+  if (latN < LAT_CAP) lat[latN++] = ms;
+}
+function countOnly(): void {
+  if (phase === 1) count++;
+}
+function percentiles(): { p50: number; p99: number } {
+  if (latN === 0) return { p50: Number.NaN, p99: Number.NaN };
+  const s = lat.subarray(0, latN).sort();
+  return { p50: s[Math.floor(latN * 0.5)] as number, p99: s[Math.min(latN - 1, Math.floor(latN * 0.99))] as number };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs warm-up then the measured window; `stop()` ends the load afterwards. */
+async function measure(serverPid: number, warmupMs: number, windowMs: number, onWindowEnd?: () => Promise<void>): Promise<RunResult> {
+  phase = 0;
+  await sleep(warmupMs);
+  latN = 0;
+  count = 0;
+  errors = 0;
+  const cpu0: CpuSample = readProc(serverPid);
+  const sys0 = readSystemBusy();
+  const me0 = process.cpuUsage();
+  const t0 = performance.now();
+  phase = 1;
+  await sleep(windowMs);
+  phase = 3;
+  const t1 = performance.now();
+  const cpu1 = readProc(serverPid);
+  const sys1 = readSystemBusy();
+  const me1 = process.cpuUsage(me0);
+  const { p50, p99 } = percentiles();
+  const res: RunResult = {
+    count,
+    windowMs: t1 - t0,
+    serverCpuMs: (cpu1.ticks - cpu0.ticks) * 10,
+    loadgenCpuMs: (me1.user + me1.system) / 1000,
+    serverRssBytes: cpu1.rssBytes,
+    p50Ms: p50,
+    p99Ms: p99,
+    errors,
+    foreignCpuMs: 0,
+  };
+  res.foreignCpuMs = Math.max(0, (sys1 - sys0) * 10 - res.serverCpuMs - res.loadgenCpuMs);
+  if (onWindowEnd) await onWindowEnd();
+  phase = 2;
+  return res;
+}
+
+/** Runs `fn` for indexes 0..n-1 with at most `concurrency` pending, failing after `deadlineMs`. */
+async function pool(n: number, concurrency: number, deadlineMs: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const deadline = Date.now() + deadlineMs;
+  const worker = async () => {
+    while (next < n) {
+      if (Date.now() > deadline) throw new Error(`connect phase exceeded ${deadlineMs} ms at ${next}/${n}`);
+      const i = next++;
+      await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Opens a raw WebSocket and resolves once the Engine.IO open packet (`0{…}`) has arrived. */
+function openWs(url: string): Promise<{ ws: WebSocket; open: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { localAddress: nextLocal(), perMessageDeflate: false, handshakeTimeout: 15000 });
+    const onMsg = (data: Buffer, isBinary: boolean) => {
+      if (!isBinary && data[0] === 0x30) {
+        ws.off("message", onMsg);
+        ws.off("error", onErr);
+        resolve({ ws, open: data.toString() });
+      }
+    };
+    const onErr = (err: Error) => {
+      ws.off("message", onMsg);
+      reject(err);
+    };
+    ws.on("message", onMsg);
+    ws.on("error", onErr);
+  });
+}
+
+function closeAll(sockets: WebSocket[], ms = 5000): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const ws of sockets) {
+    if (ws.readyState === WebSocket.CLOSED) continue;
+    waits.push(new Promise<void>((r) => ws.once("close", () => r())));
+    try {
+      ws.close();
+    } catch {
+      ws.terminate();
+    }
+  }
+  return withTimeout(Promise.all(waits).then(() => undefined), ms, "close").catch(() => {
+    for (const ws of sockets) ws.terminate();
+  });
+}
+
+// ---- WebSocket echo ----------------------------------------------------------------------------------------
+export interface WsEchoParams {
+  port: number;
+  serverPid: number;
+  clients: number;
+  binary: boolean;
+  size: number;
+  inflight: number;
+  warmupMs: number;
+  windowMs: number;
+}
+
+async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
+  const url = `ws://127.0.0.1:${p.port}/engine.io/?EIO=4&transport=websocket`;
+  const frame = p.binary ? Buffer.alloc(p.size, 0xa5) : Buffer.from(`4${"m".repeat(p.size)}`);
+  const sendOpts = { binary: p.binary, compress: false };
+  const sockets: WebSocket[] = [];
+  await pool(p.clients, 64, 60000, async () => {
+    const { ws } = await openWs(url);
+    sockets.push(ws);
+  });
+  for (const ws of sockets) {
+    const times = new Float64Array(p.inflight);
+    let head = 0; // next slot to fill
+    let tail = 0; // oldest outstanding
+    let outstanding = 0;
+    const send = () => {
+      times[head] = performance.now();
+      head = (head + 1) % p.inflight;
+      outstanding++;
+      ws.send(frame, sendOpts);
+    };
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary || data[0] === 0x34) {
+        const t = times[tail] as number;
+        tail = (tail + 1) % p.inflight;
+        outstanding--;
+        record(performance.now() - t);
+        if (phase !== 2) send();
+      } else if (data[0] === 0x32) {
+        ws.send("3");
+      }
+    });
+    ws.on("error", () => errors++);
+    for (let i = 0; i < p.inflight; i++) send();
+  }
+  const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+  await sleep(50);
+  await closeAll(sockets);
+  return res;
+}
+
+// ---- long-polling echo -------------------------------------------------------------------------------------
+export interface PollEchoParams extends WsEchoParams {}
+
+interface HttpReply {
+  status: number;
+  body: string;
+}
+
+function httpCall(agent: http.Agent, localAddress: string, port: number, method: "GET" | "POST", path: string, body: string | null, cb: (err: Error | null, r?: HttpReply) => void): void {
+  const headers: http.OutgoingHttpHeaders = {};
+  if (body !== null) {
+    headers["Content-Type"] = "text/plain;charset=UTF-8";
+    headers["Content-Length"] = Buffer.byteLength(body);
+  }
+  const req = http.request({ agent, host: "127.0.0.1", port, method, path, localAddress, headers }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => {
+      const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      cb(null, { status: res.statusCode ?? 0, body: buf.toString() });
+    });
+    res.on("error", (e) => cb(e));
+  });
+  req.on("error", (e) => cb(e));
+  if (body !== null) req.end(body);
+  else req.end();
+}
+
+function httpP(agent: http.Agent, localAddress: string, port: number, method: "GET" | "POST", path: string, body: string | null): Promise<HttpReply> {
+  return new Promise((resolve, reject) => httpCall(agent, localAddress, port, method, path, body, (e, r) => (e ? reject(e) : resolve(r as HttpReply))));
+}
+
+function parseSid(open: string): string {
+  const m = /"sid":"([^"]+)"/.exec(open);
+  if (!m) throw new Error(`no sid in open packet: ${open.slice(0, 80)}`);
+  return m[1] as string;
+}
+
+async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
+  const packet = p.binary ? `b${Buffer.alloc(p.size, 0xa5).toString("base64")}` : `4${"m".repeat(p.size)}`;
+  interface Client {
+    agent: http.Agent;
+    local: string;
+    path: string;
+    out: string[];
+    posting: boolean;
+    times: Float64Array;
+    head: number;
+    tail: number;
+    closed: boolean;
+    pollDone: Promise<void>;
+  }
+  const clients: Client[] = [];
+  await pool(p.clients, 16, 60000, async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const local = nextLocal();
+    const r = await httpP(agent, local, p.port, "GET", "/engine.io/?EIO=4&transport=polling", null);
+    if (r.status !== 200) throw new Error(`polling handshake: HTTP ${r.status} ${r.body.slice(0, 100)}`);
+    const sid = parseSid(r.body);
+    clients.push({ agent, local, path: `/engine.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`, out: [], posting: false, times: new Float64Array(p.inflight + 1), head: 0, tail: 0, closed: false, pollDone: Promise.resolve() });
+  });
+  const ring = p.inflight + 1;
+  const flush = (c: Client) => {
+    if (c.posting || c.out.length === 0 || c.closed) return;
+    c.posting = true;
+    const body = c.out.length === 1 ? (c.out[0] as string) : c.out.join("\x1e");
+    c.out.length = 0;
+    httpCall(c.agent, c.local, p.port, "POST", c.path, body, (err, r) => {
+      c.posting = false;
+      if (err || r?.status !== 200) errors++;
+      flush(c);
+    });
+  };
+  const enqueue = (c: Client) => {
+    c.times[c.head] = performance.now();
+    c.head = (c.head + 1) % ring;
+    c.out.push(packet);
+  };
+  for (const c of clients) {
+    c.pollDone = new Promise<void>((resolve) => {
+      const poll = () => {
+        httpCall(c.agent, c.local, p.port, "GET", c.path, null, (err, r) => {
+          if (err || !r || r.status !== 200) {
+            errors++;
+            resolve();
+            return;
+          }
+          const packets = r.body.split("\x1e");
+          for (const q of packets) {
+            const t = q.charCodeAt(0);
+            if (t === 0x34 || t === 0x62) {
+              const ts = c.times[c.tail] as number;
+              c.tail = (c.tail + 1) % ring;
+              record(performance.now() - ts);
+              if (phase !== 2) enqueue(c);
+            } else if (t === 0x32) {
+              c.out.push("3");
+            } else if (t === 0x31) {
+              c.closed = true;
+            }
+          }
+          flush(c);
+          if (c.closed || phase === 2) resolve();
+          else poll();
+        });
+      };
+      poll();
+    });
+    for (let i = 0; i < p.inflight; i++) enqueue(c);
+    flush(c);
+  }
+  const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+  // Stop posting, let in-flight POSTs finish (bounded), then close every session with a `1` (which also releases
+  // the pending GET) so no server keeps a session — or its heartbeat timers — around for the next run.
+  for (const c of clients) c.closed = true;
+  for (let i = 0; i < 40 && clients.some((c) => c.posting); i++) await sleep(25);
+  await Promise.all(clients.map((c) => httpP(c.agent, c.local, p.port, "POST", c.path, "1").catch(() => undefined)));
+  await withTimeout(Promise.all(clients.map((c) => c.pollDone)), 2000, "poll end").catch(() => undefined);
+  for (const c of clients) c.agent.destroy();
+  return res;
+}
+
+// ---- handshake rate ----------------------------------------------------------------------------------------
+export interface HandshakeParams {
+  port: number;
+  serverPid: number;
+  mode: "websocket" | "upgrade";
+  concurrency: number;
+  warmupMs: number;
+  windowMs: number;
+}
+
+async function closeWs(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  const done = new Promise<void>((r) => ws.once("close", () => r()));
+  ws.close();
+  await withTimeout(done, 3000, "ws close").catch(() => ws.terminate());
+}
+
+/** websocket-only: connect, receive the open packet, close. */
+async function handshakeWs(port: number): Promise<void> {
+  const t0 = performance.now();
+  const { ws } = await openWs(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`);
+  record(performance.now() - t0);
+  await closeWs(ws);
+}
+
+/** Polling handshake, a pending GET, WebSocket probe, `5`, then one echo over the WebSocket — like engine.io-client. */
+async function handshakeUpgrade(port: number): Promise<void> {
+  const t0 = performance.now();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const local = nextLocal();
+  try {
+    const r = await httpP(agent, local, port, "GET", "/engine.io/?EIO=4&transport=polling", null);
+    if (r.status !== 200) throw new Error(`handshake HTTP ${r.status}`);
+    const sid = parseSid(r.body);
+    const qs = `EIO=4&sid=${encodeURIComponent(sid)}`;
+    const pending = httpP(agent, local, port, "GET", `/engine.io/?${qs}&transport=polling`, null);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?${qs}&transport=websocket`, { localAddress: local, perMessageDeflate: false, handshakeTimeout: 15000 });
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        let upgraded = false;
+        ws.on("error", reject);
+        ws.on("open", () => ws.send("2probe"));
+        ws.on("message", (data: Buffer, isBinary: boolean) => {
+          const s = isBinary ? "" : data.toString();
+          if (s === "3probe") {
+            // Pause polling: wait for the server to release the pending GET (noop), then send `5` and a message.
+            pending.then(
+              () => {
+                upgraded = true;
+                ws.send("5");
+                ws.send("4hello");
+              },
+              (e: unknown) => reject(e),
+            );
+          } else if (upgraded && s === "4hello") {
+            resolve();
+          } else if (s === "2") {
+            ws.send("3");
+          }
+        });
+      }),
+      15000,
+      "upgrade",
+    );
+    record(performance.now() - t0);
+    await closeWs(ws);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function handshakes(p: HandshakeParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
+  let stop = false;
+  const one = p.mode === "websocket" ? handshakeWs : handshakeUpgrade;
+  const workers = Array.from({ length: p.concurrency }, async () => {
+    for (let i = 0; i < 1_000_000 && !stop; i++) {
+      try {
+        await one(p.port);
+      } catch {
+        errors++;
+        await sleep(20);
+      }
+    }
+  });
+  const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+  stop = true;
+  await withTimeout(Promise.all(workers), 20000, "handshake workers").catch(() => undefined);
+  return res;
+}
+
+// ---- idle sessions -----------------------------------------------------------------------------------------
+const idle: WebSocket[] = [];
+
+/** Opens WebSocket-only sessions until `total` are open; they answer pings and do nothing else. */
+async function idleTo(port: number, total: number): Promise<{ open: number; ms: number }> {
+  const t0 = performance.now();
+  const url = `ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`;
+  const need = total - idle.length;
+  await pool(need, 128, 120000, async () => {
+    const { ws } = await openWs(url);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (!isBinary && data.length === 1 && data[0] === 0x32) ws.send("3");
+    });
+    ws.on("error", () => undefined);
+    idle.push(ws);
+  });
+  return { open: idle.length, ms: performance.now() - t0 };
+}
+
+function idleDrop(): number {
+  const n = idle.length;
+  for (const ws of idle) ws.terminate();
+  idle.length = 0;
+  return n;
+}
+
+// ---- socket.io broadcast -----------------------------------------------------------------------------------
+export interface BroadcastParams {
+  port: number;
+  serverPid: number;
+  clients: number;
+  /** Broadcasts kept outstanding at once. */
+  outstanding: number;
+  warmupMs: number;
+  windowMs: number;
+}
+
+async function broadcast(p: BroadcastParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
+  const url = `ws://127.0.0.1:${p.port}/socket.io/?EIO=4&transport=websocket`;
+  const sockets: WebSocket[] = [];
+  const SLOTS = 64;
+  const got = new Int32Array(SLOTS);
+  const started = new Float64Array(SLOTS);
+  let seq = 0;
+  let controller: WebSocket | null = null;
+  const trigger = () => {
+    const s = seq++;
+    got[s % SLOTS] = 0;
+    started[s % SLOTS] = performance.now();
+    controller?.send(`42["go",${s}]`);
+  };
+  const PREFIX = '42["tick",';
+  await pool(p.clients, 64, 60000, async () => {
+    const { ws } = await openWs(url);
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const onMsg = (data: Buffer) => {
+          if (data[0] === 0x34 && data[1] === 0x30) {
+            ws.off("message", onMsg);
+            resolve();
+          }
+        };
+        ws.on("message", onMsg);
+        ws.send("40");
+      }),
+      15000,
+      "socket.io connect",
+    );
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return;
+      if (data[0] === 0x34 && data[1] === 0x32) {
+        const s = data.toString("latin1", PREFIX.length, data.indexOf(0x2c, PREFIX.length));
+        const k = Number(s) % SLOTS;
+        countOnly();
+        if (++got[k] === sockets.length) {
+          if (phase === 1 && latN < LAT_CAP) lat[latN++] = performance.now() - (started[k] as number);
+          if (phase !== 2) trigger();
+        }
+      } else if (data.length === 1 && data[0] === 0x32) {
+        ws.send("3");
+      }
+    });
+    ws.on("error", () => errors++);
+    sockets.push(ws);
+  });
+  controller = sockets[0] ?? null;
+  for (let i = 0; i < p.outstanding; i++) trigger();
+  const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+  await sleep(100);
+  for (const ws of sockets) ws.terminate();
+  return res;
+}
+
+// ---- IPC ---------------------------------------------------------------------------------------------------
+type Command =
+  | { id: number; cmd: "ws-echo"; params: WsEchoParams }
+  | { id: number; cmd: "poll-echo"; params: PollEchoParams }
+  | { id: number; cmd: "handshake"; params: HandshakeParams }
+  | { id: number; cmd: "broadcast"; params: BroadcastParams }
+  | { id: number; cmd: "idle-to"; params: { port: number; total: number } }
+  | { id: number; cmd: "idle-drop" }
+  | { id: number; cmd: "window-ack" }
+  | { id: number; cmd: "exit" };
+
+const send = (m: unknown) => process.send?.(m);
+let windowAck: (() => void) | null = null;
+
+/** Tells the orchestrator the window ended (it samples the server's heap) and waits for its answer. */
+function windowEnd(id: number): () => Promise<void> {
+  return () =>
+    withTimeout(
+      new Promise<void>((resolve) => {
+        windowAck = resolve;
+        send({ type: "window-end", id });
+      }),
+      10000,
+      "window ack",
+    ).catch(() => undefined);
+}
+
+async function handle(msg: Command): Promise<unknown> {
+  switch (msg.cmd) {
+    case "ws-echo":
+      return wsEcho(msg.params, windowEnd(msg.id));
+    case "poll-echo":
+      return pollEcho(msg.params, windowEnd(msg.id));
+    case "handshake":
+      return handshakes(msg.params, windowEnd(msg.id));
+    case "broadcast":
+      return broadcast(msg.params, windowEnd(msg.id));
+    case "idle-to":
+      return idleTo(msg.params.port, msg.params.total);
+    case "idle-drop":
+      return idleDrop();
+    default:
+      return null;
+  }
+}
+
+process.on("message", (msg: Command) => {
+  if (msg.cmd === "window-ack") {
+    windowAck?.();
+    windowAck = null;
+    return;
+  }
+  if (msg.cmd === "exit") {
+    idleDrop();
+    process.exit(0);
+  }
+  handle(msg).then(
+    (result) => send({ type: "result", id: msg.id, ok: true, result }),
+    (err: unknown) => send({ type: "result", id: msg.id, ok: false, error: String((err as Error)?.stack ?? err) }),
+  );
+});
+process.on("disconnect", () => process.exit(0));
+send({ type: "ready", pid: process.pid });

@@ -1,0 +1,31 @@
+/** Reading a process's CPU time and RSS from Linux /proc (the stable metric on a noisy shared machine). */
+import { readFileSync } from "node:fs";
+
+/** CLK_TCK on Linux (`getconf CLK_TCK`): utime/stime are in 10 ms ticks. */
+export const CLK_TCK = 100;
+const PAGE = 4096;
+
+export interface CpuSample {
+  /** utime + stime of every thread of the process, in clock ticks. */
+  ticks: number;
+  rssBytes: number;
+}
+
+/** Reads /proc/<pid>/stat: fields 14 (utime), 15 (stime) and 24 (rss, pages). */
+export function readProc(pid: number): CpuSample {
+  const s = readFileSync(`/proc/${pid}/stat`, "latin1");
+  // The command name (field 2) may contain spaces; everything after the last ')' is space-separated from field 3.
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(f[14 - 3]);
+  const stime = Number(f[15 - 3]);
+  const rss = Number(f[24 - 3]);
+  return { ticks: utime + stime, rssBytes: rss * PAGE };
+}
+
+/** Busy ticks of the whole machine (all CPUs) from /proc/stat: user+nice+system+irq+softirq+steal. */
+export function readSystemBusy(): number {
+  const line = readFileSync("/proc/stat", "latin1").split("\n", 1)[0] as string;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+}

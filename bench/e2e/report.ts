@@ -1,0 +1,415 @@
+/** Aggregation (medians of per-repetition ratios) and output: console tables, Markdown, JSON shape and SVG chart. */
+
+export interface CaseDef {
+  id: string;
+  title: string;
+  kind: "ws-echo" | "poll-echo" | "handshake" | "broadcast";
+  unit: "msg" | "handshake" | "delivery";
+  params: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  case: string;
+  server: string;
+  rep: number;
+  count: number;
+  windowMs: number;
+  rate: number;
+  cpuUsPer: number;
+  serverCpuPct: number;
+  loadgenCpuPct: number;
+  foreignCpuPct: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMB: number;
+  heapMB: number;
+  errors: number;
+}
+
+export interface MemStep {
+  sessions: number;
+  rssKB: number;
+  heapKB: number;
+  externalKB: number;
+  connectMs: number;
+}
+
+export interface MemRecord {
+  server: string;
+  rep: number;
+  baseRssMB: number;
+  baseHeapMB: number;
+  steps: MemStep[];
+}
+
+export interface CaseRow {
+  server: string;
+  reps: number;
+  rate: number;
+  cpuUsPer: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMB: number;
+  heapMB: number;
+  foreignCpuPct: number;
+  /** Medians of per-repetition ratios against the baseline (engine.io, or socket.io on engine.io). */
+  cpuRatio: number;
+  rateRatio: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  /** CPU per message against the raw-ws ceiling (median of per-repetition ratios). */
+  cpuVsRaw: number;
+}
+
+export interface CaseSummary {
+  id: string;
+  title: string;
+  unit: string;
+  baseline: string;
+  rows: CaseRow[];
+}
+
+export interface MemSummary {
+  server: string;
+  reps: number;
+  steps: { sessions: number; rssKB: number; heapKB: number; rssRatio: number; heapRatio: number }[];
+  /** (mem(last) − mem(first)) / (last − first): the per-session cost with every fixed cost cancelled. */
+  incremental: { rssKB: number; heapKB: number };
+}
+
+export interface Target {
+  what: string;
+  target: string;
+  ours: number;
+  oursJs: number;
+  met: boolean | null;
+}
+
+export interface Report {
+  meta: {
+    date: string;
+    command: string;
+    commit: string;
+    node: string;
+    cpus: string;
+    loadavgBefore: number[];
+    loadavgAfter: number[];
+    quick: boolean;
+    reps: number;
+    memReps: number;
+    durationS: number;
+    memSteps: number[];
+    notes: string[];
+  };
+  servers: Record<string, string>;
+  cases: CaseDef[];
+  runs: RunRecord[];
+  memory: MemRecord[];
+  summary: { cases: CaseSummary[]; memory: MemSummary[]; targets: Target[] };
+}
+
+export function median(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+}
+
+/** Median over repetitions of metric(server)/metric(base) taken within the same repetition. */
+function ratio(runs: RunRecord[], server: string, base: string, key: keyof RunRecord): number {
+  const out: number[] = [];
+  for (const r of runs) {
+    if (r.server !== server) continue;
+    const b = runs.find((x) => x.server === base && x.rep === r.rep);
+    if (b) out.push((r[key] as number) / (b[key] as number));
+  }
+  return median(out);
+}
+
+const ORDER = ["engineio", "ours", "ours-js", "raw", "sio-engineio", "sio-ours"];
+
+export function summarize(rep: Report): Report["summary"] {
+  const cases: CaseSummary[] = [];
+  for (const c of rep.cases) {
+    const runs = rep.runs.filter((r) => r.case === c.id);
+    const base = c.kind === "broadcast" ? "sio-engineio" : "engineio";
+    const servers = ORDER.filter((s) => runs.some((r) => r.server === s));
+    const rows: CaseRow[] = servers.map((s) => {
+      const mine = runs.filter((r) => r.server === s);
+      const med = (k: keyof RunRecord) => median(mine.map((r) => r[k] as number));
+      return {
+        server: s,
+        reps: mine.length,
+        rate: med("rate"),
+        cpuUsPer: med("cpuUsPer"),
+        p50Ms: med("p50Ms"),
+        p99Ms: med("p99Ms"),
+        rssMB: med("rssMB"),
+        heapMB: med("heapMB"),
+        foreignCpuPct: med("foreignCpuPct"),
+        cpuRatio: ratio(runs, s, base, "cpuUsPer"),
+        rateRatio: ratio(runs, s, base, "rate"),
+        p50Ratio: ratio(runs, s, base, "p50Ms"),
+        p99Ratio: ratio(runs, s, base, "p99Ms"),
+        cpuVsRaw: ratio(runs, s, "raw", "cpuUsPer"),
+      };
+    });
+    cases.push({ id: c.id, title: c.title, unit: c.unit, baseline: base, rows });
+  }
+
+  const memory: MemSummary[] = [];
+  for (const s of ORDER) {
+    const recs = rep.memory.filter((m) => m.server === s);
+    if (recs.length === 0) continue;
+    const steps = rep.meta.memSteps.map((n) => {
+      const pick = (r: MemRecord) => r.steps.find((x) => x.sessions === n);
+      const per = (key: "rssKB" | "heapKB") =>
+        median(
+          recs.map((r) => {
+            const mine = pick(r);
+            const b = rep.memory.find((m) => m.server === "engineio" && m.rep === r.rep);
+            const bs = b ? pick(b) : undefined;
+            return mine && bs ? mine[key] / bs[key] : Number.NaN;
+          }),
+        );
+      return {
+        sessions: n,
+        rssKB: median(recs.map((r) => pick(r)?.rssKB ?? Number.NaN)),
+        heapKB: median(recs.map((r) => pick(r)?.heapKB ?? Number.NaN)),
+        rssRatio: per("rssKB"),
+        heapRatio: per("heapKB"),
+      };
+    });
+    const [n0, n1] = [rep.meta.memSteps[0] as number, rep.meta.memSteps[rep.meta.memSteps.length - 1] as number];
+    const inc = (key: "rssKB" | "heapKB") =>
+      median(
+        recs.map((r) => {
+          const a = r.steps.find((x) => x.sessions === n0);
+          const b = r.steps.find((x) => x.sessions === n1);
+          return a && b && n1 > n0 ? (b[key] * n1 - a[key] * n0) / (n1 - n0) : Number.NaN;
+        }),
+      );
+    memory.push({ server: s, reps: recs.length, steps, incremental: { rssKB: inc("rssKB"), heapKB: inc("heapKB") } });
+  }
+
+  const targets: Target[] = [];
+  const row = (id: string, s: string) => cases.find((c) => c.id === id)?.rows.find((r) => r.server === s);
+  const add = (what: string, target: string, get: (s: string) => number | undefined, ok: (v: number) => boolean, oursName = "ours", jsName = "ours-js") => {
+    const ours = get(oursName) ?? Number.NaN;
+    const oursJs = get(jsName) ?? Number.NaN;
+    targets.push({ what, target, ours, oursJs, met: Number.isFinite(ours) ? ok(ours) : null });
+  };
+  for (const c of cases) {
+    const le = (x: number) => (v: number) => v <= x;
+    if (c.id.startsWith("ws-text-")) {
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.78×", (s) => row(c.id, s)?.cpuRatio, le(0.78));
+      add(`${c.id}: CPU/msg vs raw ws`, "≤ 1.08×", (s) => row(c.id, s)?.cpuVsRaw, le(1.08));
+    } else if (c.id.startsWith("ws-bin-")) add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.90×", (s) => row(c.id, s)?.cpuRatio, le(0.9));
+    else if (c.id === "poll-text-50") add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
+    else if (c.id === "poll-bin-50") add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.65×", (s) => row(c.id, s)?.cpuRatio, le(0.65));
+    else if (c.id === "hs-ws") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.75×", (s) => row(c.id, s)?.cpuRatio, le(0.75));
+    else if (c.id === "hs-upgrade") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
+    else if (c.id === "sio-broadcast") add(`${c.id}: CPU/delivered msg vs socket.io on engine.io`, "≤ 0.80×", (s) => row(c.id, s)?.cpuRatio, le(0.8), "sio-ours", "none");
+    if (/^ws-.*-(50|500)$/.test(c.id)) add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
+  }
+  // Per-session memory targets are judged at the largest count, where fixed costs (heap growth steps, malloc
+  // arenas) are amortised; the smaller count is shown in the tables.
+  for (const n of rep.meta.memSteps.slice(-1)) {
+    const m = (s: string) => memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === n);
+    add(`idle ${n} sessions: RSS per session`, "≤ 5 KB", (s) => m(s)?.rssKB, (v) => v <= 5);
+    add(`idle ${n} sessions: heap per session`, "≤ 3.5 KB", (s) => m(s)?.heapKB, (v) => v <= 3.5);
+  }
+  return { cases, memory, targets };
+}
+
+// ---- rendering ---------------------------------------------------------------------------------------------
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+const fx = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
+const fi = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
+const unitLabel = (u: string) => (u === "msg" ? "msg" : u === "handshake" ? "handshake" : "delivery");
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function casesTable(rep: Report): string {
+  const rows: string[][] = [];
+  for (const c of rep.summary.cases) {
+    for (const r of c.rows) {
+      rows.push([
+        c.id,
+        rep.servers[r.server] ?? r.server,
+        `${fi(r.rate)}/s`,
+        `${f(r.cpuUsPer)} µs/${unitLabel(c.unit)}`,
+        r.server === c.baseline ? "1.00×" : `**${fx(r.cpuRatio)}**`,
+        fx(r.rateRatio),
+        `${f(r.p50Ms)} / ${f(r.p99Ms)}`,
+        r.server === c.baseline ? "1.00×" : fx(r.p99Ratio),
+        f(r.rssMB, 0),
+        f(r.heapMB, 1),
+      ]);
+    }
+  }
+  return table(["case", "server", "rate", "server CPU", "CPU ratio", "rate ratio", "RTT p50 / p99 ms", "p99 ratio", "RSS MB", "heap MB"], rows);
+}
+
+function memTable(rep: Report): string {
+  const steps = rep.meta.memSteps;
+  const last = steps[steps.length - 1];
+  const head = ["server", ...steps.flatMap((n) => [`RSS KB/session @${n}`, `heap KB/session @${n}`]), `RSS ratio @${last}`, `heap ratio @${last}`, `incremental ${steps[0]}→${last} RSS / heap KB`];
+  const rows = rep.summary.memory.map((m) => {
+    const l = m.steps[m.steps.length - 1];
+    return [rep.servers[m.server] ?? m.server, ...m.steps.flatMap((s) => [f(s.rssKB), f(s.heapKB)]), fx(l?.rssRatio ?? Number.NaN), fx(l?.heapRatio ?? Number.NaN), `${f(m.incremental.rssKB)} / ${f(m.incremental.heapKB)}`];
+  });
+  return table(head, rows);
+}
+
+function targetTable(rep: Report): string {
+  return table(
+    ["target", "goal", "engineio-wasm (WASM)", "EIO_NO_WASM=1", "met"],
+    rep.summary.targets.map((t) => {
+      const isKB = t.target.includes("KB");
+      const v = (x: number) => (isKB ? `${f(x)} KB` : fx(x));
+      return [t.what, t.target, v(t.ours), v(t.oursJs), t.met === null ? "n/a" : t.met ? "✅ met" : "❌ missed"];
+    }),
+  );
+}
+
+export function renderTables(rep: Report): string {
+  return [
+    "Throughput, latency and server CPU (medians; ratios = medians of per-repetition ratios vs engine.io):",
+    casesTable(rep),
+    "",
+    "Idle WebSocket sessions (marginal per session, after GC):",
+    memTable(rep),
+    "",
+    "Targets:",
+    targetTable(rep),
+  ].join("\n");
+}
+
+export function renderMarkdown(rep: Report): string {
+  const m = rep.meta;
+  const foreign = median(rep.runs.map((r) => r.foreignCpuPct));
+  const shared = foreign > 10 || Math.max(...m.loadavgBefore) > 1;
+  const caseList = rep.cases.map((c) => `- \`${c.id}\` — ${c.title}`).join("\n");
+  return `# End-to-end benchmark
+
+Generated by \`${m.command}\` on ${m.date} (commit ${m.commit}, Node ${m.node}, ${m.cpus}); ${m.reps} repetition(s)${m.quick ? " in **quick** mode (short windows, small counts — not for conclusions)" : ""}, ${m.durationS.toFixed(0)} s.
+${shared ? `\n**The machine was shared** while this ran: other processes used a median ${f(foreign, 0)} % of one CPU during the measured windows (load average before ${m.loadavgBefore.map((x) => x.toFixed(2)).join(" ")}). Server CPU per message is the figure to trust; messages/s differences under ~15 % are noise.\n` : `\nOther processes used a median ${f(foreign, 0)} % of one CPU during the measured windows.\n`}
+## Method
+- Every server is an echo server in its own process (\`bench/e2e/servers/\`, \`node --expose-gc\`, plain JS: this project is imported from \`dist/esm\`, so no tsx transform runs in a measured process). The load generator (\`bench/e2e/loadgen.ts\`) is one more process speaking Engine.IO v4 over raw \`ws\` and keep-alive \`node:http\`, loopback only, source addresses rotating over 127.0.0.1–127.0.0.8.
+- Servers are interleaved in every repetition with the order rotated. Each run: connect, ${rep.cases[0]?.params.warmupMs ?? "?"} ms warm-up, a ${rep.cases[0]?.params.windowMs ?? "?"} ms measured window, close.
+- **Server CPU** = utime+stime of the server process (all threads) from \`/proc/<pid>/stat\` across the window, divided by the messages echoed (handshakes completed, broadcast messages delivered) in it. RTT is per message, from the client's send to its echo. RSS from \`/proc\` at the end of the window; heap = \`process.memoryUsage().heapUsed\` at the end of the window (no GC).
+- Ratios are medians of per-repetition ratios against engine.io 6.6 (socket.io on engine.io for the broadcast). Idle memory: one fresh server process per repetition; baseline after 50 warm-up sessions are dropped and a full GC; marginal RSS and heap per session after GC at ${m.memSteps.join(" and ")} sessions.
+
+Cases:
+${caseList}
+- \`idle\` — ${m.memSteps.join(" / ")} idle WebSocket sessions (answering pings only)
+
+## Targets
+${targetTable(rep)}
+
+## Throughput, latency, CPU
+${casesTable(rep)}
+
+## Idle WebSocket sessions
+${memTable(rep)}
+
+![CPU per message vs engine.io](e2e.svg)
+${m.notes.length ? `\n## Notes\n${m.notes.map((n) => `- ${n}`).join("\n")}\n` : ""}`;
+}
+
+// ---- SVG ---------------------------------------------------------------------------------------------------
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const COLORS: Record<string, string> = { ours: "#2563eb", "ours-js": "#93c5fd", raw: "#9ca3af", "sio-ours": "#2563eb", engineio: "#f59e0b" };
+const TARGETS: Record<string, number> = {
+  "ws-text": 0.78,
+  "ws-bin": 0.9,
+  "poll-text-50": 0.7,
+  "poll-bin-50": 0.65,
+  "hs-ws": 0.75,
+  "hs-upgrade": 0.7,
+  "sio-broadcast": 0.8,
+};
+function targetFor(id: string): number | undefined {
+  for (const [k, v] of Object.entries(TARGETS)) if (id.startsWith(k)) return v;
+  return undefined;
+}
+
+/** A horizontal bar chart of CPU-per-message ratios (engine.io = 1) and a second panel for idle memory. */
+export function renderSvg(rep: Report): string {
+  const series = ["ours", "ours-js", "raw", "sio-ours"];
+  const labelW = 150;
+  const plotW = 470;
+  const barH = 9;
+  const left = labelW + 10;
+  let y = 58;
+  const out: string[] = [];
+  const maxRatio = Math.max(1.4, ...rep.summary.cases.flatMap((c) => c.rows.map((r) => (Number.isFinite(r.cpuRatio) ? r.cpuRatio : 0)))) * 1.05;
+  const xr = (v: number) => left + (Math.min(v, maxRatio) / maxRatio) * plotW;
+  const top = y;
+  for (const c of rep.summary.cases) {
+    const rows = c.rows.filter((r) => series.includes(r.server));
+    const h = Math.max(rows.length, 1) * (barH + 2) + 8;
+    out.push(`<text x="${labelW}" y="${y + h / 2 + 3}" text-anchor="end" class="l">${esc(c.id)}</text>`);
+    rows.forEach((r, i) => {
+      const by = y + 4 + i * (barH + 2);
+      const w = Number.isFinite(r.cpuRatio) ? xr(r.cpuRatio) - left : 0;
+      out.push(`<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[r.server] ?? "#444"}"><title>${esc(`${rep.servers[r.server] ?? r.server}: ${f(r.cpuRatio)}× engine.io CPU per ${c.unit}`)}</title></rect>`);
+      out.push(`<text x="${(left + w + 3).toFixed(1)}" y="${by + barH - 1}" class="v">${f(r.cpuRatio)}</text>`);
+    });
+    const t = targetFor(c.id);
+    if (t !== undefined) out.push(`<line x1="${xr(t).toFixed(1)}" x2="${xr(t).toFixed(1)}" y1="${y + 1}" y2="${y + h - 3}" stroke="#dc2626" stroke-width="2"><title>target ≤ ${t}×</title></line>`);
+    y += h;
+  }
+  const bottom = y;
+  const grid: string[] = [];
+  for (let v = 0; v <= maxRatio + 1e-9; v += 0.2) {
+    const x = xr(v).toFixed(1);
+    grid.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="${Math.abs(v - 1) < 1e-9 ? "#f59e0b" : "#e5e7eb"}" stroke-width="${Math.abs(v - 1) < 1e-9 ? 2 : 1}"/>`);
+    grid.push(`<text x="${x}" y="${bottom + 12}" text-anchor="middle" class="v">${v.toFixed(1)}</text>`);
+  }
+  // Memory panel.
+  let my = bottom + 50;
+  const mem: string[] = [];
+  const memTop = my;
+  const lastStep = rep.meta.memSteps[rep.meta.memSteps.length - 1];
+  const memRows = rep.summary.memory.map((m) => ({ server: m.server, s: m.steps.find((x) => x.sessions === lastStep) }));
+  const maxKB = Math.max(6, ...memRows.flatMap((r) => [r.s?.rssKB ?? 0, r.s?.heapKB ?? 0])) * 1.08;
+  const xk = (v: number) => left + (Math.max(0, Math.min(v, maxKB)) / maxKB) * plotW;
+  mem.push(`<text x="10" y="${my - 14}" class="h">Idle WebSocket session at ${lastStep} sessions: KB per session (dark = RSS, light = heap); red = targets 5 KB RSS, 3.5 KB heap</text>`);
+  for (const r of memRows) {
+    out.push("");
+    mem.push(`<text x="${labelW}" y="${my + 14}" text-anchor="end" class="l">${esc(rep.servers[r.server] ?? r.server)}</text>`);
+    const color = COLORS[r.server] ?? "#444";
+    const rss = r.s?.rssKB ?? Number.NaN;
+    const heap = r.s?.heapKB ?? Number.NaN;
+    mem.push(`<rect x="${left}" y="${my + 3}" width="${(xk(rss) - left).toFixed(1)}" height="${barH}" fill="${color}"/><text x="${(xk(rss) + 3).toFixed(1)}" y="${my + 3 + barH - 1}" class="v">${f(rss)} KB RSS</text>`);
+    mem.push(`<rect x="${left}" y="${my + 3 + barH + 2}" width="${(xk(heap) - left).toFixed(1)}" height="${barH}" fill="${color}" opacity="0.45"/><text x="${(xk(heap) + 3).toFixed(1)}" y="${my + 3 + 2 * barH + 1}" class="v">${f(heap)} KB heap</text>`);
+    my += 2 * barH + 12;
+  }
+  if (memRows.length) {
+    mem.push(`<line x1="${xk(5).toFixed(1)}" x2="${xk(5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="4 2"/>`);
+    mem.push(`<line x1="${xk(3.5).toFixed(1)}" x2="${xk(3.5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1" stroke-dasharray="2 2"/>`);
+  }
+  const height = my + 20;
+  const width = left + plotW + 60;
+  const legend = [
+    ["ours", "engineio-wasm (WASM)"],
+    ["ours-js", "engineio-wasm (EIO_NO_WASM=1)"],
+    ["raw", "raw ws + http"],
+  ]
+    .map(([k, l], i) => `<rect x="${left + i * 190}" y="30" width="10" height="10" fill="${COLORS[k as string]}"/><text x="${left + i * 190 + 14}" y="39" class="l">${l}</text>`)
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif">
+<style>.l{font-size:11px;fill:#111}.v{font-size:9px;fill:#374151}.h{font-size:12px;font-weight:600;fill:#111}</style>
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="10" y="18" class="h">Server CPU per message vs engine.io 6.6 (= 1.0, orange; lower is better; red = target) — ${esc(rep.meta.date.slice(0, 16).replace("T", " "))} UTC, ${rep.meta.reps} rep(s)${rep.meta.quick ? ", quick" : ""}</text>
+${legend}
+${grid.join("\n")}
+${out.filter(Boolean).join("\n")}
+${mem.join("\n")}
+</svg>
+`;
+}

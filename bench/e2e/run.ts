@@ -1,0 +1,364 @@
+/**
+ * End-to-end benchmark: this project's Engine.IO server (WASM codec, and pure-TS with EIO_NO_WASM=1) against npm
+ * engine.io 6.6 and a minimal hand-written server on raw `ws` (the ceiling), plus socket.io 4.8 on both engines.
+ *
+ *   npm run bench:e2e                 full run (≈ 10 min): 3 repetitions, every case
+ *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
+ *   options: --reps N  --only id,id   --servers name,name  --profile name  --no-write  --mem-reps N
+ *
+ * Every server is its own process (`node --expose-gc`, plain JS entries in servers/, ours imported from dist/esm),
+ * the load generator is another (loadgen.ts). Servers are interleaved within every repetition with the order
+ * rotated; ratios are taken against engine.io per repetition and the median of those ratios is reported.
+ * Results: bench/results/e2e.md, e2e.json, e2e.svg.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RunResult } from "./loadgen.js";
+import { Child, killAll } from "./procs.js";
+import { type CaseDef, type MemRecord, type Report, type RunRecord, renderMarkdown, renderSvg, renderTables, summarize } from "./report.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const resultsDir = path.join(root, "bench/results");
+
+// ---- arguments ---------------------------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = flag("quick");
+const reps = Number(opt("reps") ?? (quick ? 1 : 3));
+const memReps = Number(opt("mem-reps") ?? reps);
+const only = opt("only")?.split(",");
+const onlyServers = opt("servers")?.split(",");
+const profile = opt("profile");
+const write = !flag("no-write");
+
+// ---- servers -----------------------------------------------------------------------------------------------
+interface ServerSpec {
+  name: string;
+  label: string;
+  file: string;
+  argv?: string[];
+  env?: Record<string, string>;
+}
+const ENGINE_SERVERS: ServerSpec[] = [
+  { name: "engineio", label: "engine.io 6.6", file: "engineio.mjs" },
+  { name: "ours", label: "engineio-wasm (WASM)", file: "ours.mjs" },
+  { name: "ours-js", label: "engineio-wasm (EIO_NO_WASM=1)", file: "ours.mjs", env: { EIO_NO_WASM: "1" } },
+  { name: "raw", label: "raw ws + http (ceiling)", file: "raw.mjs" },
+];
+const SIO_SERVERS: ServerSpec[] = [
+  { name: "sio-engineio", label: "socket.io on engine.io", file: "sio.mjs", argv: ["engineio"] },
+  { name: "sio-ours", label: "socket.io on engineio-wasm", file: "sio.mjs", argv: ["ours"] },
+];
+const wanted = (s: ServerSpec) => !onlyServers || onlyServers.includes(s.name) || s.name === "engineio" || s.name === "sio-engineio";
+
+function startServer(spec: ServerSpec): Promise<Child> {
+  const args = ["--expose-gc"];
+  if (profile && profile === spec.name) {
+    const dir = path.join(resultsDir, "profiles");
+    mkdirSync(dir, { recursive: true });
+    args.push("--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`);
+  }
+  args.push(path.join(here, "servers", spec.file), ...(spec.argv ?? []));
+  const env = { ...process.env, ...(spec.env ?? {}) };
+  if (!spec.env?.EIO_NO_WASM) delete env.EIO_NO_WASM;
+  delete env.DEBUG;
+  return new Child(spec.name, args, env, root).start();
+}
+
+// ---- cases -------------------------------------------------------------------------------------------------
+const W = quick ? { warm: 300, win: 1000 } : { warm: 700, win: 2500 };
+const cases: CaseDef[] = [];
+for (const clients of quick ? [1, 50] : [1, 50, 500]) {
+  for (const binary of [false, true]) {
+    cases.push({
+      id: `ws-${binary ? "bin" : "text"}-${clients}`,
+      title: `WebSocket echo, ${clients} client${clients > 1 ? "s" : ""}, ${binary ? "1 KiB binary" : "20 B text"}, 10 in flight`,
+      kind: "ws-echo",
+      unit: "msg",
+      params: { clients, binary, size: binary ? 1024 : 20, inflight: 10, warmupMs: W.warm, windowMs: W.win },
+    });
+  }
+}
+for (const binary of [false, true]) {
+  cases.push({
+    id: `poll-${binary ? "bin" : "text"}-50`,
+    title: `Long-polling echo, 50 clients, ${binary ? "1 KiB binary" : "20 B text"}, 10 in flight`,
+    kind: "poll-echo",
+    unit: "msg",
+    params: { clients: 50, binary, size: binary ? 1024 : 20, inflight: 10, warmupMs: W.warm, windowMs: W.win },
+  });
+}
+cases.push({
+  id: "hs-ws",
+  title: "Handshake rate, WebSocket only (open packet, then close), 16 concurrent",
+  kind: "handshake",
+  unit: "handshake",
+  params: { mode: "websocket", concurrency: 16, warmupMs: W.warm, windowMs: W.win },
+});
+cases.push({
+  id: "hs-upgrade",
+  title: "Handshake rate, polling + upgrade until the first echo on WebSocket, 32 concurrent",
+  kind: "handshake",
+  unit: "handshake",
+  params: { mode: "upgrade", concurrency: 32, warmupMs: W.warm, windowMs: W.win },
+});
+const BCAST_CLIENTS = quick ? 200 : 1000;
+const sioCase: CaseDef = {
+  id: "sio-broadcast",
+  title: `socket.io broadcast: one emit to ${BCAST_CLIENTS} clients, 2 emits outstanding`,
+  kind: "broadcast",
+  unit: "delivery",
+  params: { clients: BCAST_CLIENTS, outstanding: 2, warmupMs: W.warm, windowMs: W.win },
+};
+const MEM_STEPS = quick ? [1000, 3000] : [5000, 19000];
+
+const selected = (id: string) => !only || only.some((o) => id.startsWith(o));
+
+// ---- running -----------------------------------------------------------------------------------------------
+const records: RunRecord[] = [];
+const memRecords: MemRecord[] = [];
+const notes: string[] = [];
+const rotate = <T>(a: T[], k: number): T[] => a.map((_, i) => a[(i + k) % a.length] as T);
+
+let loadgen: Child;
+
+async function startLoadgen(): Promise<Child> {
+  const c = await new Child("loadgen", ["--max-old-space-size=4096", "--import", "tsx", path.join(here, "loadgen.ts")], { ...process.env, DEBUG: "" }, root).start();
+  return c;
+}
+
+/** Runs one case against one server; the server's heap is sampled (no GC) when the window ends. */
+async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
+  let heapUsed = Number.NaN;
+  loadgen.onMessage = (m) => {
+    if (m.type === "window-end") {
+      server
+        .request({ cmd: "mem", gc: false }, 5000)
+        .then((r) => {
+          heapUsed = Number(r.heapUsed);
+        })
+        .catch(() => undefined)
+        .finally(() => loadgen.send({ cmd: "window-ack", id: m.id }));
+    }
+  };
+  const cmd = c.kind;
+  const timeout = 120000;
+  const reply = await loadgen.request({ cmd, params: { ...c.params, port: server.port, serverPid: server.pid } }, timeout);
+  loadgen.onMessage = null;
+  if (!reply.ok) throw new Error(String(reply.error));
+  const r = reply.result as RunResult;
+  records.push({
+    case: c.id,
+    server: server.name,
+    rep,
+    count: r.count,
+    windowMs: r.windowMs,
+    rate: (r.count * 1000) / r.windowMs,
+    cpuUsPer: r.count > 0 ? (r.serverCpuMs * 1000) / r.count : Number.NaN,
+    serverCpuPct: (r.serverCpuMs / r.windowMs) * 100,
+    loadgenCpuPct: (r.loadgenCpuMs / r.windowMs) * 100,
+    foreignCpuPct: (r.foreignCpuMs / r.windowMs) * 100,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    rssMB: r.serverRssBytes / 2 ** 20,
+    heapMB: heapUsed / 2 ** 20,
+    errors: r.errors,
+  });
+  const x = records[records.length - 1] as RunRecord;
+  console.log(
+    `  ${c.id.padEnd(14)} ${server.name.padEnd(13)} rep ${rep}  ${x.rate.toFixed(0).padStart(7)}/s  cpu ${x.cpuUsPer.toFixed(2).padStart(7)} µs  p50 ${x.p50Ms.toFixed(2)} p99 ${x.p99Ms.toFixed(2)} ms  srv ${x.serverCpuPct.toFixed(0)}% lg ${x.loadgenCpuPct.toFixed(0)}% other ${x.foreignCpuPct.toFixed(0)}%${x.errors ? ` errors ${x.errors}` : ""}`,
+  );
+}
+
+async function ensureServer(pool: Map<string, Child>, spec: ServerSpec): Promise<Child | null> {
+  const have = pool.get(spec.name);
+  if (have && have.proc.exitCode === null && have.proc.signalCode === null) return have;
+  try {
+    const c = await startServer(spec);
+    pool.set(spec.name, c);
+    return c;
+  } catch (e) {
+    const msg = `${spec.name}: could not start (${(e as Error).message.split("\n")[0]})`;
+    if (!notes.includes(msg)) notes.push(msg);
+    console.log(`  ! ${msg}`);
+    return null;
+  }
+}
+
+async function engineGroup(): Promise<void> {
+  const list = cases.filter((c) => selected(c.id));
+  if (list.length === 0) return;
+  const specs = ENGINE_SERVERS.filter(wanted);
+  const pool = new Map<string, Child>();
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      console.log(`\n== repetition ${rep + 1}/${reps}`);
+      for (const [ci, c] of list.entries()) {
+        for (const spec of rotate(specs, rep + ci)) {
+          const server = await ensureServer(pool, spec);
+          if (!server) continue;
+          try {
+            await runCase(c, server, rep);
+          } catch (e) {
+            console.log(`  ! ${c.id} ${spec.name} rep ${rep}: ${(e as Error).message.split("\n")[0]}`);
+            notes.push(`${c.id} ${spec.name} rep ${rep}: failed (${(e as Error).message.split("\n")[0]})`);
+          }
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...pool.values()].map((c) => c.stop()));
+  }
+}
+
+async function memoryGroup(): Promise<void> {
+  if (!selected("idle")) return;
+  const specs = ENGINE_SERVERS.filter(wanted);
+  console.log(`\n== idle memory: ${MEM_STEPS.join(" / ")} WebSocket sessions`);
+  for (let rep = 0; rep < memReps; rep++) {
+    for (const spec of rotate(specs, rep)) {
+      let server: Child | null = null;
+      try {
+        server = await startServer(spec);
+        // Warm the code paths with a few sessions, drop them, then take the baseline.
+        await loadgen.request({ cmd: "idle-to", params: { port: server.port, total: 50 } }, 60000);
+        await loadgen.request({ cmd: "idle-drop" }, 10000);
+        await new Promise((r) => setTimeout(r, 300));
+        const base = await server.request({ cmd: "mem", gc: true }, 20000);
+        const rec: MemRecord = { server: spec.name, rep, baseRssMB: Number(base.rss) / 2 ** 20, baseHeapMB: Number(base.heapUsed) / 2 ** 20, steps: [] };
+        for (const n of MEM_STEPS) {
+          const t = await loadgen.request({ cmd: "idle-to", params: { port: server.port, total: n } }, 150000);
+          if (!(t.ok as boolean)) throw new Error(String(t.error));
+          await new Promise((r) => setTimeout(r, 500));
+          const m = await server.request({ cmd: "mem", gc: true }, 30000);
+          const rssKB = (Number(m.rss) - Number(base.rss)) / 1024 / n;
+          const heapKB = (Number(m.heapUsed) - Number(base.heapUsed)) / 1024 / n;
+          const extKB = (Number(m.external) + Number(m.arrayBuffers) - Number(base.external) - Number(base.arrayBuffers)) / 1024 / n;
+          rec.steps.push({ sessions: n, rssKB, heapKB, externalKB: extKB, connectMs: Number((t.result as { ms: number }).ms) });
+          console.log(`  idle ${String(n).padStart(6)} ${spec.name.padEnd(10)} rep ${rep}  RSS ${rssKB.toFixed(2)} KB/conn  heap ${heapKB.toFixed(2)} KB/conn  (connect ${(Number((t.result as { ms: number }).ms) / 1000).toFixed(1)} s)`);
+        }
+        memRecords.push(rec);
+      } catch (e) {
+        console.log(`  ! idle ${spec.name} rep ${rep}: ${(e as Error).message.split("\n")[0]}`);
+        notes.push(`idle ${spec.name} rep ${rep}: failed (${(e as Error).message.split("\n")[0]})`);
+      } finally {
+        await loadgen.request({ cmd: "idle-drop" }, 20000).catch(() => undefined);
+        await server?.stop(1000);
+      }
+    }
+  }
+}
+
+async function sioGroup(): Promise<void> {
+  if (!selected(sioCase.id)) return;
+  const specs = SIO_SERVERS.filter(wanted);
+  const pool = new Map<string, Child>();
+  console.log(`\n== ${sioCase.title}`);
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const spec of rotate(specs, rep)) {
+        const server = await ensureServer(pool, spec);
+        if (!server) continue;
+        try {
+          await runCase(sioCase, server, rep);
+        } catch (e) {
+          console.log(`  ! ${sioCase.id} ${spec.name} rep ${rep}: ${(e as Error).message.split("\n")[0]}`);
+          notes.push(`${sioCase.id} ${spec.name} rep ${rep}: failed (${(e as Error).message.split("\n")[0]})`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...pool.values()].map((c) => c.stop()));
+  }
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Newest mtime under a directory (to warn when dist/ is older than src/). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const distEntry = path.join(root, "dist/esm/index.js");
+  if (!existsSync(distEntry)) notes.push("dist/esm/index.js is missing: run `npm run build` first (this project's servers were skipped)");
+  else if (newest(path.join(root, "src")) > statSync(distEntry).mtimeMs + 1000) {
+    const n = "dist/ is older than src/: this project's servers ran the last build (`npm run build` to refresh)";
+    notes.push(n);
+    console.log(`! ${n}`);
+  }
+  const load0 = os.loadavg();
+  console.log(`e2e benchmark: ${quick ? "quick" : "full"}, ${reps} repetition(s), node ${process.version}, ${os.cpus().length} CPUs, load ${load0.map((x) => x.toFixed(2)).join(" ")}`);
+  loadgen = await startLoadgen();
+  try {
+    await engineGroup();
+    await memoryGroup();
+    await sioGroup();
+  } finally {
+    await loadgen.stop(2000);
+  }
+  const report: Report = {
+    meta: {
+      date: new Date().toISOString(),
+      command: `npm run bench:e2e${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+      commit: gitCommit(),
+      node: process.version,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
+      loadavgBefore: load0,
+      loadavgAfter: os.loadavg(),
+      quick,
+      reps,
+      memReps,
+      durationS: (Date.now() - t0) / 1000,
+      memSteps: MEM_STEPS,
+      notes,
+    },
+    servers: Object.fromEntries([...ENGINE_SERVERS, ...SIO_SERVERS].map((s) => [s.name, s.label])),
+    cases: [...cases.filter((c) => selected(c.id)), ...(selected(sioCase.id) ? [sioCase] : [])],
+    runs: records,
+    memory: memRecords,
+    summary: { cases: [], memory: [], targets: [] },
+  };
+  report.summary = summarize(report);
+  console.log(`\n${renderTables(report)}`);
+  console.log(`done in ${report.meta.durationS.toFixed(0)} s`);
+  if (write) {
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(path.join(resultsDir, "e2e.json"), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(resultsDir, "e2e.md"), renderMarkdown(report));
+    writeFileSync(path.join(resultsDir, "e2e.svg"), renderSvg(report));
+    console.log("wrote bench/results/e2e.md, e2e.json, e2e.svg");
+  }
+}
+
+main().then(
+  () => {
+    killAll();
+    process.exit(0);
+  },
+  (e: unknown) => {
+    console.error(e);
+    killAll();
+    process.exit(1);
+  },
+);

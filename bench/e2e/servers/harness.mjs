@@ -1,0 +1,65 @@
+// Shared harness for the e2e echo servers (plain JS, run with `node --expose-gc`, no tsx in the process).
+// Protocol with the orchestrator over the IPC channel:
+//   child -> parent  {type:"ready", port, pid}            once listening on 127.0.0.1:<ephemeral>
+//   parent -> child  {cmd:"mem", gc:true|false, id}       reply {type:"mem", id, rss, heapUsed, heapTotal, external, arrayBuffers}
+//   parent -> child  {cmd:"exit"}                         closes and exits (lets --cpu-prof write its profile)
+// The process exits by itself when the IPC channel goes away (orchestrator died).
+import http from "node:http";
+
+/**
+ * @param {string} name
+ * @param {(server: import("node:http").Server) => (void | Promise<void>)} setup attaches the engine to `server`
+ */
+export async function runServer(name, setup) {
+  const server = http.createServer();
+  await setup(server);
+  server.on("clientError", (_err, socket) => socket.destroy());
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
+    const addr = server.address();
+    const port = typeof addr === "object" && addr ? addr.port : 0;
+    if (process.send) process.send({ type: "ready", port, pid: process.pid, name });
+    else console.log(`${name} listening on http://127.0.0.1:${port}`);
+  });
+  process.on("message", (msg) => {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.cmd === "mem") {
+      if (msg.gc && typeof globalThis.gc === "function") {
+        // Several full GCs: weak callbacks and finalizers may free more on the second/third pass.
+        for (let i = 0; i < 4; i++) globalThis.gc();
+      }
+      const m = process.memoryUsage();
+      process.send?.({ type: "mem", id: msg.id, ...m });
+    } else if (msg.cmd === "exit") {
+      exitSoon();
+    }
+  });
+  process.on("disconnect", () => exitSoon());
+  process.on("SIGTERM", () => exitSoon());
+  process.on("SIGINT", () => exitSoon());
+  let exiting = false;
+  function exitSoon() {
+    if (exiting) return;
+    exiting = true;
+    // process.exit() still writes --cpu-prof profiles; do not wait for sessions to drain.
+    setTimeout(() => process.exit(0), 20).unref();
+    try {
+      server.closeAllConnections?.();
+    } catch {}
+  }
+}
+
+/** Engine options shared by engine.io and this project, so both run with the same settings. */
+export const engineOptions = {
+  pingInterval: 25000,
+  pingTimeout: 20000,
+  maxHttpBufferSize: 1e6,
+  perMessageDeflate: false,
+  // engine.io's default (threshold 1024); the load generator never sends Accept-Encoding, so nothing is compressed.
+  httpCompression: { threshold: 1024 },
+  cookie: false,
+};
+
+/** The echo application, identical for every engine-shaped server. */
+export function echo(socket) {
+  socket.on("message", (data) => socket.send(data));
+}
