@@ -1,25 +1,139 @@
+// Spec vectors (PROTOCOL.md, engine.io-protocol README) on every backend, including the WASM backends with
+// their thresholds at zero so the kernels themselves run even on tiny inputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  availableCodecs,
+  backend,
+  type Codec,
+  createWasmBackend,
+  decodePacket,
+  decodePayload,
+  encodePacket,
+  encodePayload,
+  getCodec,
+} from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
+import type { Packet } from "../src/protocol/packet.js";
+
+function backends(): [string, Codec][] {
+  const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
+  for (const name of ["wasm-simd", "wasm"] as const) {
+    const raw = createWasmBackend(name, { minBytes: 0, nativeBase64Min: Number.POSITIVE_INFINITY });
+    if (raw) list.push([`${name} (raw kernels)`, raw]);
+  }
+  return list;
+}
+
+/** Plain JSON-able view of decoded packets (binary as arrays), so Buffer and Uint8Array compare equal. */
+function plain(packets: Packet[]): unknown[] {
+  return packets.map((p) =>
+    p.data instanceof Uint8Array ? { type: p.type, data: Array.from(p.data) } : { ...p },
+  );
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
 // The spec vector from PROTOCOL.md ("HTTP long-polling").
+const SPEC_PACKETS: Packet[] = [
+  { type: "message", data: "hello" },
+  { type: "ping" },
+  { type: "message", data: new Uint8Array([1, 2, 3, 4]) },
+  { type: "message", data: "€" },
+];
 const SPEC_BYTES = "3468656c6c6f1e321e624151494442413d3d1e34e282ac";
 
-describe("js codec: spec vectors", () => {
-  it("encodes the mixed payload to the exact bytes", () => {
-    const body = jsCodec.encodePayload([
-      { type: "message", data: "hello" },
-      { type: "ping" },
-      { type: "message", data: new Uint8Array([1, 2, 3, 4]) },
-      { type: "message", data: "€" },
-    ]);
-    assert.equal(Buffer.from(body).toString("hex"), SPEC_BYTES);
+it("the default backend is a WASM backend on Node 20 (unless forced)", () => {
+  const forced = process.env.EIO_CODEC ?? (process.env.EIO_NO_WASM === "1" ? "node" : undefined);
+  assert.equal(backend, forced ?? "wasm-simd");
+  assert.equal(getCodec().name, backend);
+  assert.ok(availableCodecs().some((c) => c.name === "js"));
+});
+
+for (const [label, codec] of backends()) {
+  describe(`${label}: spec vectors`, () => {
+    it("encodes the mixed payload to the exact bytes", () => {
+      assert.equal(hex(codec.encodePayload(SPEC_PACKETS)), SPEC_BYTES);
+    });
+
+    it("decodes the exact bytes and the string back to the packets", () => {
+      const expected = plain(SPEC_PACKETS);
+      assert.deepEqual(plain(codec.decodePayload(Buffer.from(SPEC_BYTES, "hex"))), expected);
+      assert.deepEqual(plain(codec.decodePayload(new Uint8Array(Buffer.from(SPEC_BYTES, "hex")))), expected);
+      assert.deepEqual(plain(codec.decodePayload("4hello\x1e2\x1ebAQIDBA==\x1e4€")), expected);
+    });
+
+    it("stops at the first invalid packet", () => {
+      const expected = [
+        { type: "message", data: "a" },
+        { type: "error", data: "parser error" },
+      ];
+      assert.deepEqual(plain(codec.decodePayload("4a\x1ex\x1e4b")), expected);
+      assert.deepEqual(plain(codec.decodePayload(Buffer.from("4a\x1ex\x1e4b"))), expected);
+    });
+
+    it("encodes and decodes WebSocket frames", () => {
+      assert.equal(codec.encodePacket({ type: "message", data: "hello" }, true), "4hello");
+      assert.equal(codec.encodePacket({ type: "ping", data: "probe" }, true), "2probe");
+      assert.equal(codec.encodePacket({ type: "upgrade" }, true), "5");
+      assert.equal(codec.encodePacket({ type: "message", data: "" }, true), "4");
+      const bin = new Uint8Array([1, 2, 3, 4]);
+      assert.equal(codec.encodePacket({ type: "message", data: bin }, true), bin);
+      assert.equal(codec.encodePacket({ type: "message", data: bin }, false), "bAQIDBA==");
+      assert.equal(codec.encodePacket({ type: "message", data: bin.buffer }, false), "bAQIDBA==");
+      assert.deepEqual(codec.decodePacket("4hello"), { type: "message", data: "hello" });
+      assert.deepEqual(codec.decodePacket("3probe"), { type: "pong", data: "probe" });
+      assert.deepEqual(codec.decodePacket("4"), { type: "message" });
+      assert.deepEqual(codec.decodePacket("6"), { type: "noop" });
+      assert.deepEqual(plain([codec.decodePacket("bAQIDBA==")]), [{ type: "message", data: [1, 2, 3, 4] }]);
+      assert.deepEqual(plain([codec.decodePacket(bin)]), [{ type: "message", data: [1, 2, 3, 4] }]);
+      assert.deepEqual(codec.decodePacket(""), { type: "error", data: "parser error" });
+      assert.deepEqual(codec.decodePacket("7"), { type: "error", data: "parser error" });
+      assert.deepEqual(codec.decodePacket("b!!!!"), { type: "error", data: "parser error" });
+    });
+
+    it("encodes an empty list and decodes an empty body as the error packet", () => {
+      assert.equal(codec.encodePayload([]).length, 0);
+      assert.deepEqual(codec.decodePayload(new Uint8Array(0)), [{ type: "error", data: "parser error" }]);
+      assert.deepEqual(codec.decodePayload(""), [{ type: "error", data: "parser error" }]);
+    });
+
+    it("base64 matches RFC 4648 test vectors", () => {
+      const vectors: [string, string][] = [
+        ["", ""],
+        ["f", "Zg=="],
+        ["fo", "Zm8="],
+        ["foo", "Zm9v"],
+        ["foob", "Zm9vYg=="],
+        ["fooba", "Zm9vYmE="],
+        ["foobar", "Zm9vYmFy"],
+      ];
+      for (const [text, b64] of vectors) {
+        assert.equal(codec.base64Encode(new TextEncoder().encode(text)), b64);
+        assert.equal(Buffer.from(codec.base64Decode(b64)!).toString(), text);
+        assert.equal(Buffer.from(codec.base64Decode(new TextEncoder().encode(b64))!).toString(), text);
+        assert.equal(Buffer.from(codec.base64Decode(b64.replace(/=/g, ""))!).toString(), text);
+      }
+      for (const bad of ["Z", "Zm9vY", "Zm=v", "Zm9v!", "Zm9v-_", "Z===", "Zg==Zg=="]) {
+        assert.equal(codec.base64Decode(bad), null, bad);
+      }
+    });
+  });
+}
+
+describe("module-level functions delegate to the active backend", () => {
+  it("round-trips the spec payload", () => {
+    assert.equal(hex(encodePayload(SPEC_PACKETS)), SPEC_BYTES);
+    assert.deepEqual(plain(decodePayload(Buffer.from(SPEC_BYTES, "hex"))), plain(SPEC_PACKETS));
+    assert.equal(encodePacket({ type: "message", data: "x" }, true), "4x");
+    assert.deepEqual(decodePacket("4x"), { type: "message", data: "x" });
   });
 
-  it("stops at the first invalid packet", () => {
-    assert.deepEqual(jsCodec.decodePayload("4a\x1ex\x1e4b"), [
-      { type: "message", data: "a" },
-      { type: "error", data: "parser error" },
-    ]);
+  it("the js backend never needs Buffer", () => {
+    // jsCodec's outputs are plain Uint8Arrays (a Buffer would mean Node leaked into the browser path).
+    const body = jsCodec.encodePayload(SPEC_PACKETS);
+    assert.equal(Object.getPrototypeOf(body), Uint8Array.prototype);
+    const bin = jsCodec.decodePayload(body)[2]!.data;
+    assert.equal(Object.getPrototypeOf(bin), Uint8Array.prototype);
   });
 });
