@@ -481,6 +481,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     this.clearUpgrade();
     probe.owner = null;
     probe.close();
+    if (this._readyState === "closing" && this.writeBuffer === null) this.closeTransport();
   }
 
   // ---------------------------------------------------------------- closing
@@ -513,7 +514,12 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
 
   private closeTransport(): void {
     const reason = this.closeReason ?? "forced close";
-    this.abortUpgrade("socket closing");
+    if (this.probe !== null) {
+      // A probed client has paused polling and is about to send `5`: finish the upgrade, then close the
+      // new transport (onProbePacket). An unprobed upgrade is simply dropped.
+      if (this.probed) return;
+      this.abortUpgrade("socket closing");
+    }
     this.transport.close(() => this.onClose(reason));
   }
 
