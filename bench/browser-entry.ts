@@ -1,0 +1,129 @@
+// Bundled by esbuild (platform: browser) and run in headless Chromium by bench/browser-harness.ts.
+// Exposes `globalThis.__eioCodec` with the spec-vector check and the browser benchmark.
+import * as parser from "engine.io-parser";
+import { availableCodecs, backend, type Codec, type Packet } from "../src/codec/index.js";
+
+const SPEC_PACKETS: Packet[] = [
+  { type: "message", data: "hello" },
+  { type: "ping" },
+  { type: "message", data: new Uint8Array([1, 2, 3, 4]) },
+  { type: "message", data: "€" },
+];
+const SPEC_HEX = "3468656c6c6f1e321e624151494442413d3d1e34e282ac";
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const fromHex = (h: string) => new Uint8Array(h.match(/../g)!.map((x) => Number.parseInt(x, 16)));
+
+function plain(packets: Packet[]): string {
+  return JSON.stringify(
+    packets.map((p) => (p.data instanceof Uint8Array ? { type: p.type, bin: hex(p.data) } : p)),
+  );
+}
+
+/** Per backend: the list of failed checks (empty = all passed). */
+function vectors(): { backend: string; hasBuffer: boolean; results: Record<string, string[]> } {
+  const results: Record<string, string[]> = {};
+  const expected = plain(SPEC_PACKETS);
+  for (const c of availableCodecs()) {
+    const fails: string[] = [];
+    const check = (name: string, ok: boolean) => {
+      if (!ok) fails.push(name);
+    };
+    // Threshold-free too: the WASM backends route tiny inputs to JS, so also check a body big enough for WASM.
+    check("encodePayload spec bytes", hex(c.encodePayload(SPEC_PACKETS)) === SPEC_HEX);
+    check("decodePayload spec bytes", plain(c.decodePayload(fromHex(SPEC_HEX))) === expected);
+    check("decodePayload spec string", plain(c.decodePayload("4hello\x1e2\x1ebAQIDBA==\x1e4€")) === expected);
+    check(
+      "stops at first invalid",
+      JSON.stringify(c.decodePayload("4a\x1ex\x1e4b")) ===
+        JSON.stringify([
+          { type: "message", data: "a" },
+          { type: "error", data: "parser error" },
+        ]),
+    );
+    check(
+      "encodePacket b64",
+      c.encodePacket({ type: "message", data: new Uint8Array([1, 2, 3, 4]) }, false) === "bAQIDBA==",
+    );
+    check(
+      "decodePacket text",
+      JSON.stringify(c.decodePacket("4hello")) === '{"type":"message","data":"hello"}',
+    );
+    const big = new Uint8Array(5000).map((_, i) => (i * 7) & 255);
+    const packets: Packet[] = [...SPEC_PACKETS, { type: "message", data: big }];
+    const body = c.encodePayload(packets);
+    check("large payload round trip", plain(c.decodePayload(body)) === plain(packets));
+    check("base64 large", hex(c.base64Decode(c.base64Encode(big))!) === hex(big));
+    check(
+      "truncated UTF-8 → error",
+      plain(c.decodePayload(new Uint8Array([0x34, 0xe2, 0x82]))) ===
+        '[{"type":"error","data":"parser error"}]',
+    );
+    results[c.name] = fails;
+  }
+  return { backend, hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== "undefined", results };
+}
+
+function pattern(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+async function time(fn: () => unknown | Promise<unknown>, ms: number): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    await fn();
+    n++;
+    now = performance.now();
+  }
+  return ((now - start) * 1e6) / n; // ns per op
+}
+
+/** WASM (and js) vs engine.io-parser's browser build on 10×1 KiB and 1×64 KiB binary payloads. */
+async function bench(ms: number): Promise<unknown[]> {
+  const shapes: [string, Packet[]][] = [
+    [
+      "10×1 KiB binary",
+      Array.from({ length: 10 }, () => ({ type: "message" as const, data: pattern(1024) })),
+    ],
+    ["1×64 KiB binary", [{ type: "message", data: pattern(65536) }]],
+  ];
+  const codecs: Codec[] = availableCodecs();
+  const te = new TextEncoder();
+  const rows: unknown[] = [];
+  for (const [shape, packets] of shapes) {
+    const bodyString = await new Promise<string>((resolve) =>
+      parser.encodePayload(packets as parser.Packet[], (s) => resolve(s)),
+    );
+    const bodyBytes = te.encode(bodyString);
+    const ns: Record<string, Record<string, number>> = { encode: {}, decode: {} };
+    // engine.io-parser (browser): encode goes through FileReader (async); the client then sends the string.
+    ns.encode!["engine.io-parser"] = await time(
+      () =>
+        new Promise<void>((resolve) =>
+          parser.encodePayload(packets as parser.Packet[], (s) => {
+            te.encode(s);
+            resolve();
+          }),
+        ),
+      ms,
+    );
+    ns.decode!["engine.io-parser"] = await time(() => parser.decodePayload(bodyString, "arraybuffer"), ms);
+    for (const c of codecs) {
+      ns.encode![c.name] = await time(() => c.encodePayload(packets), ms);
+      ns.decode![c.name] = await time(() => c.decodePayload(bodyBytes), ms);
+      ns.decode![`${c.name} (string body)`] = await time(() => c.decodePayload(bodyString), ms);
+    }
+    rows.push({ shape, bytes: bodyBytes.length, ns });
+  }
+  return rows;
+}
+
+(globalThis as { __eioCodec?: unknown }).__eioCodec = { vectors, bench };
