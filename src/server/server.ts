@@ -409,15 +409,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       req.headers.origin = undefined;
       return fn(ERRORS.BAD_REQUEST, { name: "INVALID_ORIGIN", origin });
     }
+    if (upgrade && transport !== "websocket") {
+      return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: undefined });
+    }
     const sid = req._query.sid;
     if (sid) {
       const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
       if (client === undefined) return fn(ERRORS.UNKNOWN_SID, { sid });
       const previousTransport = client.transport ? client.transport.name : undefined;
       if (!upgrade && previousTransport !== transport) {
-        return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport });
-      }
-      if (upgrade && transport !== "websocket") {
         return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport });
       }
       if (req._query.EIO !== "4") {

@@ -1,0 +1,241 @@
+// WebSocket edge cases with a raw `ws` client: direct handshake, frames, `1`, client ping, oversized frames,
+// b64=1, bad upgrades, a second WebSocket for one sid, middleware headers on upgrades.
+import assert from "node:assert/strict";
+import { connect as netConnect } from "node:net";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import type { Socket } from "../src/index.js";
+import { type Harness, handshake, once, raw, sleep, startServer, waitFor } from "./server-helpers.js";
+
+const P = "/engine.io/";
+
+function open(url: string): Promise<{ ws: WebSocket; frames: (string | Buffer)[]; next(ms?: number): Promise<string | Buffer> }> {
+  const ws = new WebSocket(url);
+  const frames: (string | Buffer)[] = [];
+  const waiters: ((f: string | Buffer) => void)[] = [];
+  ws.on("message", (data: Buffer, isBinary: boolean) => {
+    const f = isBinary ? data : data.toString();
+    const w = waiters.shift();
+    if (w) w(f);
+    else frames.push(f);
+  });
+  const next = (ms = 3000) =>
+    new Promise<string | Buffer>((resolve, reject) => {
+      const f = frames.shift();
+      if (f !== undefined) return resolve(f);
+      const timer = setTimeout(() => reject(new Error("no frame")), ms);
+      waiters.push((x) => {
+        clearTimeout(timer);
+        resolve(x);
+      });
+    });
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ ws, frames, next }));
+    ws.once("error", reject);
+  });
+}
+
+describe("websocket (raw ws client)", () => {
+  let h: Harness;
+  const closes = new Map<string, { reason: string; code?: string }>();
+  before(async () => {
+    h = await startServer({ pingInterval: 5000, pingTimeout: 5000, maxHttpBufferSize: 1000 });
+    h.engine.on("connection", (s: Socket) => {
+      s.on("message", (m) => s.send(m));
+      s.on("close", (reason, desc) => closes.set(s.id, { reason, code: desc?.code }));
+    });
+  });
+  after(() => h.close());
+  const wsUrl = (q = "") => `ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket${q}`;
+  const closeOf = async (sid: string) => {
+    await waitFor(() => closes.has(sid), 3000, `close of ${sid}`);
+    return closes.get(sid)!;
+  };
+
+  test("direct handshake: first frame is the open packet with upgrades []", async () => {
+    const c = await open(wsUrl());
+    const first = (await c.next()) as string;
+    assert.equal(first[0], "0");
+    const o = JSON.parse(first.slice(1));
+    assert.deepEqual(o.upgrades, []);
+    assert.equal(o.maxPayload, 1000);
+    c.ws.send("4hi");
+    assert.equal(await c.next(), "4hi");
+    c.ws.send(Buffer.from([1, 2, 3]));
+    const b = await c.next();
+    assert.ok(Buffer.isBuffer(b));
+    assert.deepEqual([...(b as Buffer)], [1, 2, 3]);
+    // a text frame `b`+base64 is a binary message too
+    c.ws.send("bAQID");
+    assert.deepEqual([...((await c.next()) as Buffer)], [1, 2, 3]);
+    c.ws.close();
+  });
+
+  test("`1` over WebSocket closes the session (transport close)", async () => {
+    const c = await open(wsUrl());
+    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
+    c.ws.send("1");
+    assert.equal((await closeOf(sid)).reason, "transport close");
+    assert.equal(h.engine.clients[sid], undefined);
+    c.ws.close();
+  });
+
+  test("client ping (2) → transport error", async () => {
+    const c = await open(wsUrl());
+    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
+    c.ws.send("2");
+    assert.equal((await closeOf(sid)).reason, "transport error");
+    c.ws.close();
+  });
+
+  test("garbage text frame → parse error", async () => {
+    const c = await open(wsUrl());
+    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
+    c.ws.send("x garbage");
+    assert.equal((await closeOf(sid)).reason, "parse error");
+    c.ws.close();
+  });
+
+  test("frame over maxHttpBufferSize → transport error with EIO_ERR_PAYLOAD_TOO_LARGE", async () => {
+    const c = await open(wsUrl());
+    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
+    const closed = once(c.ws as never, "close");
+    c.ws.send(`4${"a".repeat(5000)}`);
+    const r = await closeOf(sid);
+    assert.equal(r.reason, "transport error");
+    assert.equal(r.code, "EIO_ERR_PAYLOAD_TOO_LARGE");
+    const [code] = await closed;
+    assert.equal(code, 1009);
+  });
+
+  test("b64=1: binary messages are sent as b+base64 text frames", async () => {
+    const c = await open(wsUrl("&b64=1"));
+    await c.next();
+    c.ws.send(Buffer.from([1, 2, 3, 4]));
+    assert.equal(await c.next(), "bAQIDBA==");
+    c.ws.close();
+  });
+
+  test("bad upgrade requests get a raw 400 and the socket is destroyed", async () => {
+    for (const q of [
+      `${P}?EIO=4&transport=websocket&sid=unknown`,
+      `${P}?EIO=4&transport=bogus`,
+      `${P}?EIO=3&transport=websocket`,
+      `${P}?EIO=4&transport=polling`,
+    ]) {
+      const text = await new Promise<string>((resolve) => {
+        const s = netConnect(h.port, "127.0.0.1", () => {
+          s.write(
+            `GET ${q} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          );
+        });
+        let out = "";
+        s.on("data", (d) => (out += d));
+        s.on("close", () => resolve(out));
+        s.on("error", () => {});
+        setTimeout(() => s.destroy(), 2000);
+      });
+      assert.match(text, /^HTTP\/1\.1 400 Bad Request/, q);
+    }
+  });
+
+  test("garbage upgrade (no Sec-WebSocket-Key) does not register a session", async () => {
+    const before = h.engine.clientsCount;
+    await new Promise<void>((resolve) => {
+      const s = netConnect(h.port, "127.0.0.1", () => {
+        s.write(`GET ${P}?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+      });
+      s.on("data", () => {});
+      s.on("close", () => resolve());
+      s.on("error", () => {});
+      setTimeout(() => s.destroy(), 2000);
+    });
+    await sleep(20);
+    assert.equal(h.engine.clientsCount, before);
+  });
+
+  test("upgrade of a polling session; second WebSocket for the sid is closed; polling after upgrade → 400", async () => {
+    const { sid } = await handshake(h.port);
+    const c = await open(wsUrl(`&sid=${sid}`));
+    c.ws.send("2probe");
+    assert.equal(await c.next(), "3probe");
+    // a second websocket for the same sid while upgrading is closed
+    const c2 = await open(wsUrl(`&sid=${sid}`));
+    await once(c2.ws as never, "close");
+    c.ws.send("5");
+    await waitFor(() => h.engine.clients[sid]?.transport.name === "websocket", 3000, "upgrade");
+    assert.equal(h.engine.clients[sid]!.upgraded, true);
+    c.ws.send("4after");
+    assert.equal(await c.next(), "4after");
+    const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.text).code, 3);
+    const c3 = await open(wsUrl(`&sid=${sid}`));
+    await once(c3.ws as never, "close");
+    c.ws.close();
+  });
+
+  test("probe: pending poll is released with a noop", async () => {
+    const { sid } = await handshake(h.port);
+    const pending = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+    await sleep(30);
+    const c = await open(wsUrl(`&sid=${sid}`));
+    c.ws.send("2probe");
+    assert.equal(await c.next(), "3probe");
+    assert.equal((await pending).text, "6");
+    c.ws.send("5");
+    await waitFor(() => h.engine.clients[sid]?.transport.name === "websocket", 3000, "upgrade");
+    c.ws.close();
+  });
+
+  test("upgradeTimeout: a probe without `5` is closed, the polling session lives on", async () => {
+    const h2 = await startServer({ upgradeTimeout: 200 });
+    try {
+      const { sid } = await handshake(h2.port);
+      const c = await open(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket&sid=${sid}`);
+      c.ws.send("2probe");
+      assert.equal(await c.next(), "3probe");
+      await once(c.ws as never, "close", 2000);
+      const s = h2.engine.clients[sid]!;
+      assert.equal(s.readyState, "open");
+      assert.equal(s.transport.name, "polling");
+      assert.equal(s.upgrading, false);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test("upgrade middleware headers (CORS) reach the handshake response", async () => {
+    const h2 = await startServer({ cors: { origin: "http://good.example" } });
+    try {
+      const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket`, {
+          headers: { origin: "http://good.example" },
+        });
+        ws.on("upgrade", (res) => {
+          resolve(res.headers);
+          ws.close();
+        });
+        ws.on("error", reject);
+      });
+      assert.equal(headers["access-control-allow-origin"], "http://good.example");
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test("upgrades to other paths are destroyed (destroyUpgrade)", async () => {
+    const h2 = await startServer({ destroyUpgradeTimeout: 100 } as never);
+    try {
+      const err = await new Promise<unknown>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h2.port}/other`);
+        ws.on("error", resolve);
+        ws.on("open", () => resolve(null));
+      });
+      assert.ok(err instanceof Error);
+    } finally {
+      await h2.close();
+    }
+  });
+});
