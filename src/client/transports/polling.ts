@@ -1,0 +1,209 @@
+/**
+ * HTTP long-polling over the platform's request function (`fetch`, or Node's http(s) when agents/TLS options
+ * are set). GET receives (one request held open at a time), POST sends one payload at a time; payloads are
+ * decoded straight from the response bytes by the codec.
+ */
+import createDebug from "debug";
+import { decodePayload, encodePayload } from "../../codec/index.js";
+import type { Packet } from "../../protocol/packet.js";
+import { parseServerError, TransportError } from "../errors.js";
+import { buildUri, timestamp } from "../options.js";
+import type { HttpResponse } from "../platform-types.js";
+import { Transport } from "../transport.js";
+
+const debug = createDebug("engine:client:polling");
+const utf8 = new TextDecoder();
+
+/** The long-polling transport. */
+export class Polling extends Transport {
+  /** Always `"polling"`. */
+  readonly name = "polling" as const;
+  /** Timeout (ms) of GETs after the handshake; set by the socket from the heartbeat. 0 = none. */
+  pollTimeout = 0;
+  #polling = false;
+  #handshaken = false;
+  #inflight = new Set<AbortController>();
+
+  protected doOpen(): void {
+    this.#poll();
+  }
+
+  override pause(onPause: () => void): void {
+    this.readyState = "pausing";
+    const pause = () => {
+      debug("paused");
+      this.readyState = "paused";
+      onPause();
+    };
+    if (this.#polling || !this.writable) {
+      let total = 0;
+      if (this.#polling) {
+        total++;
+        this.once("pollComplete", () => {
+          if (--total === 0) pause();
+        });
+      }
+      if (!this.writable) {
+        total++;
+        this.once("drain", () => {
+          if (--total === 0) pause();
+        });
+      }
+    } else {
+      pause();
+    }
+  }
+
+  #poll(): void {
+    debug("polling");
+    this.#polling = true;
+    const timeout = this.#handshaken ? this.pollTimeout : this.opts.requestTimeout;
+    this.#request("GET", undefined, timeout).then(
+      (res) => this.#onPollResponse(res),
+      (err: unknown) => this.#onRequestError(err, "fetch read error"),
+    );
+    this.emit("poll");
+  }
+
+  #onPollResponse(res: HttpResponse): void {
+    if (this.readyState === "closed" || this.readyState === undefined) return;
+    if (res.status < 200 || res.status > 299) {
+      this.#onStatusError(res, "fetch read error");
+      return;
+    }
+    const packets = decodePayload(res.body);
+    debug("received %d packet(s)", packets.length);
+    for (const packet of packets) {
+      if (packet.type === "error") {
+        // a garbage payload: report it once, as a parse error, and stop
+        this.onError(new TransportError("EIO_ERR_PARSE", "parse error", { transport: this.name }));
+        return;
+      }
+      if (this.readyState === "opening" && packet.type === "open") {
+        this.#handshaken = true;
+        this.onOpen();
+      }
+      if (packet.type === "close") {
+        this.onClose({ description: "transport closed by the server" });
+        return;
+      }
+      this.onPacket(packet);
+      if (this.#isClosed()) return;
+    }
+    if (this.readyState === "opening" && !this.#handshaken) {
+      this.onError(
+        new TransportError("EIO_ERR_HANDSHAKE", "the handshake response is not an open packet", {
+          transport: this.name,
+        }),
+      );
+      return;
+    }
+    this.#polling = false;
+    this.emit("pollComplete");
+    if (this.readyState === "open") this.#poll();
+    else debug("ignoring poll - transport state %s", this.readyState);
+  }
+
+  #isClosed(): boolean {
+    return this.readyState === "closed";
+  }
+
+  protected write(packets: Packet[]): void {
+    this.writable = false;
+    this.#post(encodePayload(packets), () => {
+      this.writable = true;
+      this.emit("drain");
+    });
+  }
+
+  #post(body: Uint8Array, done: () => void, tracked = true): void {
+    this.#request("POST", body, this.opts.requestTimeout, tracked).then(
+      (res) => {
+        if (res.status < 200 || res.status > 299) {
+          if (tracked) this.#onStatusError(res, "fetch write error");
+          return;
+        }
+        // the body is "ok" (engine.io) or "OK" (python-engineio); neither carries meaning
+        done();
+      },
+      (err: unknown) => {
+        if (tracked) this.#onRequestError(err, "fetch write error");
+      },
+    );
+  }
+
+  protected doClose(): void {
+    const sendClose = () => {
+      debug("writing close packet");
+      // not tracked: aborting the in-flight requests below must not cancel the goodbye
+      this.#post(encodePayload([{ type: "close" }]), () => {}, false);
+    };
+    if (this.readyState === "open") sendClose();
+    else debug("transport not open - no close packet");
+    for (const c of this.#inflight) c.abort();
+    this.#inflight.clear();
+  }
+
+  #request(method: "GET" | "POST", body: Uint8Array | undefined, timeout: number, tracked = true) {
+    const query = { ...this.query };
+    if (this.opts.timestampRequests !== false) query[this.opts.timestampParam] = timestamp();
+    if (!this.supportsBinary && !query.sid) query.b64 = "1";
+    const headers = this.requestHeaders();
+    if (body !== undefined) headers["content-type"] = "text/plain;charset=UTF-8";
+    const controller = new AbortController();
+    if (tracked) this.#inflight.add(controller);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (timeout > 0) {
+      timer = setTimeout(
+        () => controller.abort(new TransportError("EIO_ERR_TIMEOUT", "request timeout")),
+        timeout,
+      );
+      if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    }
+    const req = { method, url: buildUri(this.opts, "http", query), headers, options: this.opts };
+    return this.host.platform
+      .request(body === undefined ? req : { ...req, body }, controller.signal)
+      .then(
+        (res) => {
+          this.host.cookieJar?.parseCookies(res.setCookie);
+          return res;
+        },
+        (err: unknown) => {
+          throw controller.signal.aborted && controller.signal.reason instanceof TransportError
+            ? controller.signal.reason
+            : err;
+        },
+      )
+      .finally(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#inflight.delete(controller);
+      });
+  }
+
+  #onRequestError(err: unknown, message: string): void {
+    if (this.readyState === "closed" || this.readyState === undefined) return;
+    if (err instanceof TransportError) {
+      this.onError(err);
+      return;
+    }
+    this.onError(new TransportError("EIO_ERR_TRANSPORT", message, { transport: this.name, cause: err }));
+  }
+
+  #onStatusError(res: HttpResponse, message: string): void {
+    if (this.readyState === "closed" || this.readyState === undefined) return;
+    const info = parseServerError(utf8.decode(res.body));
+    const refused = this.readyState === "opening";
+    this.onError(
+      new TransportError(
+        refused ? "EIO_ERR_HANDSHAKE" : "EIO_ERR_TRANSPORT",
+        refused ? (info.message ?? `unexpected status code ${res.status}`) : message,
+        {
+          status: res.status,
+          transport: this.name,
+          ...(info.code !== undefined ? { serverCode: info.code } : {}),
+          ...(info.message !== undefined ? { serverMessage: info.message } : {}),
+        },
+      ),
+    );
+  }
+}

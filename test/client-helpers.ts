@@ -1,0 +1,235 @@
+// Shared helpers of the client tests (test/client-*.test.ts): real peers on 127.0.0.1, port 0, bounded waits.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { Socket, type SocketOptions } from "../src/client/index.js";
+
+const require = createRequire(import.meta.url);
+
+/** A running server peer. */
+export interface Peer {
+  url: string;
+  name: string;
+  close(): Promise<void>;
+  /** Server-side sockets, by sid (for pushing from the server). */
+  sockets: Map<string, { send(data: unknown): void; close(): void }>;
+}
+
+export interface PeerOptions {
+  pingInterval?: number;
+  pingTimeout?: number;
+  maxHttpBufferSize?: number;
+  allowRequest?: (req: unknown, cb: (err: string | null | undefined, ok: boolean) => void) => void;
+  cookie?: boolean | Record<string, unknown>;
+  /** When false, the server does not echo. */
+  echo?: boolean;
+  transports?: string[];
+  allowUpgrades?: boolean;
+}
+
+function listen(http: HttpServer): Promise<number> {
+  return new Promise((resolve) =>
+    http.listen(0, "127.0.0.1", () => resolve((http.address() as AddressInfo).port)),
+  );
+}
+
+function closeHttp(http: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    http.closeAllConnections?.();
+    http.close(() => resolve());
+  });
+}
+
+type EngineSocket = {
+  id: string;
+  on(ev: string, fn: (...a: unknown[]) => void): void;
+  send(d: unknown): void;
+  close(): void;
+};
+type EngineServer = {
+  on(ev: string, fn: (s: EngineSocket) => void): void;
+  attach(http: HttpServer): void;
+  close(): void;
+};
+
+function wire(engine: EngineServer, peer: Peer, echo: boolean): void {
+  engine.on("connection", (socket) => {
+    peer.sockets.set(socket.id, socket);
+    socket.on("message", (data) => {
+      if (echo) socket.send(data);
+    });
+    socket.on("close", () => peer.sockets.delete(socket.id));
+  });
+}
+
+/** The official engine.io 6.6 server, echoing every message. */
+export async function startEngineIo(opts: PeerOptions = {}): Promise<Peer> {
+  const { Server } = require("engine.io") as { Server: new (o: object) => EngineServer };
+  const http = createServer();
+  const { echo = true, ...rest } = opts;
+  const engine = new Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
+  engine.attach(http);
+  const port = await listen(http);
+  const peer: Peer = {
+    name: "engine.io",
+    url: `http://127.0.0.1:${port}`,
+    sockets: new Map(),
+    close: async () => {
+      engine.close();
+      await closeHttp(http);
+    },
+  };
+  wire(engine, peer, echo);
+  return peer;
+}
+
+/** This project's server, when `src/server/index.ts` exports a `Server`; `undefined` otherwise. */
+export async function startOurs(opts: PeerOptions = {}): Promise<Peer | undefined> {
+  if (!existsSync(new URL("../src/server/index.ts", import.meta.url))) return undefined;
+  let mod: { Server?: new (o: object) => EngineServer };
+  try {
+    mod = (await import("../src/server/index.js" as string)) as typeof mod;
+  } catch {
+    return undefined;
+  }
+  if (typeof mod.Server !== "function") return undefined;
+  const http = createServer();
+  const { echo = true, ...rest } = opts;
+  const engine = new mod.Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
+  engine.attach(http);
+  const port = await listen(http);
+  const peer: Peer = {
+    name: "engineio-wasm",
+    url: `http://127.0.0.1:${port}`,
+    sockets: new Map(),
+    close: async () => {
+      engine.close();
+      await closeHttp(http);
+    },
+  };
+  wire(engine, peer, echo);
+  return peer;
+}
+
+/** Resolves with the arguments of the next `event`, rejects after `ms`. */
+export function next<T extends unknown[] = unknown[]>(
+  emitter: { once(ev: string, fn: (...a: never[]) => void): unknown },
+  event: string,
+  ms = 5000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
+    emitter.once(event, ((...args: T) => {
+      clearTimeout(t);
+      resolve(args);
+    }) as (...a: never[]) => void);
+  });
+}
+
+/** Collects `n` messages from a socket. */
+export function collect(socket: Socket, n: number, ms = 5000): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const out: unknown[] = [];
+    const t = setTimeout(() => reject(new Error(`timeout: got ${out.length}/${n} messages`)), ms);
+    const on = (d: unknown) => {
+      out.push(d);
+      if (out.length === n) {
+        clearTimeout(t);
+        socket.off("message", on);
+        resolve(out);
+      }
+    };
+    socket.on("message", on);
+  });
+}
+
+/** Opens a client socket and waits for `open`. */
+export async function open(url: string, opts: SocketOptions = {}): Promise<Socket> {
+  const socket = new Socket(url, opts);
+  const err = next(socket, "error");
+  await Promise.race([next(socket, "open"), err.then(([e]) => Promise.reject(e))]);
+  err.catch(() => {});
+  return socket;
+}
+
+/** Closes a socket and waits for its close event (bounded). */
+export async function shut(socket: Socket): Promise<void> {
+  if (socket.readyState === "closed") return;
+  const closed = next(socket, "close", 3000);
+  socket.close();
+  await closed;
+}
+
+/** Debian's python3 with python-engineio + aiohttp, or a reason why not. */
+export function pythonPeerAvailable(): string | undefined {
+  const py = "/usr/bin/python3";
+  if (!existsSync(py)) return "/usr/bin/python3 not found";
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const r = spawnSync(py, ["-c", "import engineio, aiohttp"], { encoding: "utf8" });
+  return r.status === 0
+    ? undefined
+    : `python3-engineio/python3-aiohttp missing: ${r.stderr.trim().split("\n").pop()}`;
+}
+
+const PY_SERVER = `
+import sys, asyncio, engineio
+from aiohttp import web
+eio = engineio.AsyncServer(async_mode="aiohttp", ping_interval=25, ping_timeout=20)
+app = web.Application()
+eio.attach(app)
+@eio.on("message")
+async def message(sid, data):
+    await eio.send(sid, data)
+async def main():
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    print("PORT", port, flush=True)
+    while True:
+        await asyncio.sleep(3600)
+asyncio.run(main())
+`;
+
+/** Starts python-engineio's aiohttp server (echo). */
+export function startPython(): Promise<Peer> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn("/usr/bin/python3", ["-c", PY_SERVER], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let errText = "";
+    const t = setTimeout(() => {
+      child.kill();
+      reject(new Error(`python server did not start: ${errText}`));
+    }, 10000);
+    child.stderr!.on("data", (d: Buffer) => {
+      errText += d.toString();
+    });
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({
+          name: "python-engineio",
+          url: `http://127.0.0.1:${m[1]}`,
+          sockets: new Map(),
+          close: () =>
+            new Promise<void>((res) => {
+              if (child.exitCode !== null) return res();
+              child.once("exit", () => res());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(t);
+      reject(new Error(`python server exited (${code}): ${errText}`));
+    });
+  });
+}
