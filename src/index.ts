@@ -10,3 +10,12 @@ export type { EioErrorCode, ErrorCode } from "./protocol/errors.js";
 export type { BinaryData, Packet, PacketType, RawData } from "./protocol/packet.js";
 /** engine.io's `protocol` export: the Engine.IO protocol revision. */
 export const protocol = 4;
+// The client (also at the browser-safe subpath `engineio-wasm/client`); `ClientSocket` because `Socket` is the server's.
+export { AsyncClient, Client, Socket as ClientSocket, TransportError } from "./client/index.js";
+export type {
+  ClientOptions,
+  ConnectOptions,
+  MessageData,
+  SocketEvents as ClientSocketEvents,
+  SocketOptions as ClientSocketOptions,
+} from "./client/index.js";
