@@ -1,0 +1,161 @@
+// socket.io 4.8 bound to this engine (`io.bind(engine)`) with the official socket.io-client 4.8: connect, emit with
+// acknowledgement, binary payloads, rooms and broadcast (wsPreEncodedFrame path), disconnect reasons.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Server as IoServer, type Socket as IoSocket } from "socket.io";
+import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { Server } from "../src/index.js";
+import { type Harness, once, startServer, waitFor } from "./server-helpers.js";
+
+type Transports = ("polling" | "websocket")[];
+
+describe("socket.io 4.8 on this engine", () => {
+  let h: Harness;
+  let io: IoServer;
+  const serverSockets = new Map<string, IoSocket>();
+  const disconnects: string[] = [];
+  before(async () => {
+    h = await startServer({ path: "/socket.io", pingInterval: 500, pingTimeout: 500 });
+    io = new IoServer();
+    io.bind(h.engine as never);
+    io.on("connection", (socket) => {
+      serverSockets.set(socket.id, socket);
+      socket.on("echo", (...args: unknown[]) => {
+        const ack = args.pop() as (...a: unknown[]) => void;
+        ack(...args);
+      });
+      socket.on("join", (room: string, ack: () => void) => {
+        socket.join(room);
+        ack();
+      });
+      socket.on("shout", (room: string, msg: string) => {
+        io.to(room).emit("shouted", msg);
+      });
+      socket.on("bye", () => socket.disconnect(true));
+      socket.on("disconnect", (reason) => disconnects.push(reason));
+    });
+  });
+  after(async () => {
+    io.close();
+    await h.close();
+  });
+
+  const connect = (transports: Transports): Promise<ClientSocket> => {
+    const c = ioc(h.url, { transports, forceNew: true, reconnection: false });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("connect timeout")), 5000);
+      c.once("connect", () => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      c.once("connect_error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  };
+
+  for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]] as Transports[]) {
+    test(`${transports.join("+")}: connect, ack, binary, disconnect reason`, async () => {
+      const c = await connect(transports);
+      try {
+        assert.ok(c.id);
+        assert.equal(h.engine.clientsCount >= 1, true);
+        const ackAll = (...args: unknown[]): Promise<unknown[]> =>
+          new Promise((resolve, reject) => {
+            c.timeout(3000).emit("echo", ...args, (err: Error | null, ...res: unknown[]) =>
+              err ? reject(err) : resolve(res),
+            );
+          });
+        const [a, b] = await ackAll("hello", { n: 1 });
+        assert.equal(a, "hello");
+        assert.deepEqual(b, { n: 1 });
+        const payload = Buffer.from([0, 1, 2, 255]);
+        const [bin, nested] = await ackAll(payload, { inner: Buffer.from([7]) });
+        assert.ok(Buffer.isBuffer(bin) || bin instanceof ArrayBuffer);
+        assert.deepEqual([...new Uint8Array(bin as ArrayBuffer)], [0, 1, 2, 255]);
+        assert.deepEqual([...new Uint8Array((nested as { inner: ArrayBuffer }).inner)], [7]);
+        // server-initiated disconnect
+        const closed = once<string>(c as never, "disconnect");
+        c.emit("bye");
+        const [reason] = await closed;
+        assert.equal(reason, "io server disconnect");
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
+
+  test("rooms and broadcast (pre-encoded frames) reach exactly the members", async () => {
+    const members = await Promise.all([connect(["websocket"]), connect(["websocket"]), connect(["polling"])]);
+    const outsider = await connect(["websocket"]);
+    try {
+      for (const m of members) await m.timeout(3000).emitWithAck("join", "r1");
+      const got: string[][] = members.map(() => []);
+      const outsiderGot: string[] = [];
+      members.forEach((m, i) => m.on("shouted", (msg: string) => got[i]!.push(msg)));
+      outsider.on("shouted", (msg: string) => outsiderGot.push(msg));
+      // observe that socket.io hands pre-encoded frames to the engine (written as is on WebSocket)
+      let preEncoded = 0;
+      for (const sid of Object.keys(h.engine.clients)) {
+        const es = h.engine.clients[sid]!;
+        const write = es.write.bind(es);
+        es.write = ((data: never, opts?: { wsPreEncodedFrame?: unknown }, cb?: never) => {
+          if (opts?.wsPreEncodedFrame) preEncoded++;
+          return write(data, opts as never, cb);
+        }) as typeof es.write;
+      }
+      for (let i = 0; i < 20; i++) members[0]!.emit("shout", "r1", `m${i}`);
+      await waitFor(() => got.every((g) => g.length === 20), 5000, "broadcast delivery");
+      const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
+      for (const g of got) assert.deepEqual(g, expected);
+      assert.deepEqual(outsiderGot, []);
+      assert.equal(preEncoded, 60, "every broadcast write carried wsPreEncodedFrame");
+    } finally {
+      for (const c of [...members, outsider]) c.disconnect();
+    }
+  });
+
+  test("client disconnect → server reason 'client namespace disconnect'; transport close", async () => {
+    const c = await connect(["websocket"]);
+    const sock = serverSockets.get(c.id!)!;
+    const p = once<string>(sock as never, "disconnect");
+    c.disconnect();
+    const [reason] = await p;
+    assert.equal(reason, "client namespace disconnect");
+    const c2 = await connect(["websocket"]);
+    const sock2 = serverSockets.get(c2.id!)!;
+    const p2 = once<string>(sock2 as never, "disconnect");
+    c2.io.engine.close();
+    const [reason2] = await p2;
+    assert.equal(reason2, "transport close");
+  });
+
+  test("engine server close → socket.io sockets disconnect", async () => {
+    const h2 = await startServer({ path: "/socket.io" });
+    const io2 = new IoServer();
+    io2.bind(h2.engine as never);
+    const reasons: string[] = [];
+    io2.on("connection", (s) => s.on("disconnect", (r) => reasons.push(r)));
+    try {
+      const c = ioc(h2.url, { transports: ["websocket"], forceNew: true, reconnection: false });
+      await once(c as never, "connect");
+      const d = once(c as never, "disconnect");
+      h2.engine.close();
+      await d;
+      await waitFor(() => reasons.length === 1, 3000, "server-side disconnect");
+      assert.equal(reasons[0], "server shutting down");
+    } finally {
+      io2.close();
+      await h2.close();
+    }
+  });
+
+  test("new Server() can be bound before attach (Server instance API)", () => {
+    const engine = new Server();
+    const io3 = new IoServer();
+    io3.bind(engine as never);
+    assert.equal(io3.engine, engine as never);
+    io3.close();
+  });
+});
