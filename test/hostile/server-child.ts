@@ -1,0 +1,293 @@
+/**
+ * The server under attack, in its own process (see lib/child.ts). Config (env HOSTILE_CONFIG, JSON):
+ *   impl     "ours" (default) or "engine.io" (the reference, for comparison)
+ *   options  server options
+ *
+ * Per-connection behaviour, chosen by the handshake query:
+ *   (default)   echo every message back
+ *   sink=1      never answer (a target for slow-consumer blasts)
+ *   seq=N       stream N sequence-numbered messages `s:<i>` at full speed, and check the client's `c:<i>` stream
+ */
+import { createServer } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { gcAndMeasure, serveRpc } from "./lib/child.js";
+
+interface Config {
+  impl?: "ours" | "engine.io";
+  options?: Record<string, unknown>;
+  /** http server settings (headersTimeout, requestTimeout, connectionsCheckingInterval, keepAliveTimeout). */
+  http?: Record<string, number>;
+}
+const config = JSON.parse(process.env.HOSTILE_CONFIG ?? "{}") as Config;
+
+// Minimal structural view of a server socket, common to engine.io and ours.
+interface EngineSocket {
+  id: string;
+  readyState: string;
+  transport: { name: string };
+  request: { _query?: Record<string, string>; url?: string };
+  bufferedAmount?: number;
+  send(data: unknown, opts?: unknown, cb?: () => void): unknown;
+  close(): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  once(event: string, fn: (...args: never[]) => void): unknown;
+}
+interface EngineServer {
+  clientsCount: number;
+  clients: Record<string, EngineSocket>;
+  attach(http: unknown, opts?: unknown): unknown;
+  close(): unknown;
+  on(event: string, fn: (...args: never[]) => void): unknown;
+}
+
+const http = createServer({ connectionsCheckingInterval: config.http?.connectionsCheckingInterval ?? 30000 });
+if (config.http?.headersTimeout !== undefined) http.headersTimeout = config.http.headersTimeout;
+if (config.http?.requestTimeout !== undefined) http.requestTimeout = config.http.requestTimeout;
+if (config.http?.keepAliveTimeout !== undefined) http.keepAliveTimeout = config.http.keepAliveTimeout;
+let engine: EngineServer;
+if (config.impl === "engine.io") {
+  const { Server } = await import("engine.io");
+  engine = new Server(config.options as never) as unknown as EngineServer;
+} else {
+  const mod = (await import("../../src/index.js")) as unknown as { Server: new (o: unknown) => EngineServer };
+  engine = new mod.Server(config.options ?? {});
+}
+engine.attach(http);
+
+const counters = {
+  connections: 0,
+  closes: {} as Record<string, number>,
+  closeCodes: {} as Record<string, number>,
+  socketErrors: 0,
+  socketErrorSamples: [] as string[],
+  connectionErrors: {} as Record<string, number>,
+  messages: 0,
+  warnings: [] as string[],
+};
+process.on("warning", (w) => {
+  if (counters.warnings.length < 20) counters.warnings.push(`${w.name}: ${w.message}`);
+});
+
+interface SeqState {
+  sent: number;
+  target: number;
+  received: number[];
+  upgraded: boolean;
+  transport: string;
+  closeReason?: string;
+}
+const seqStates = new Map<string, SeqState>();
+/** Messages handed to `send` per socket (for the shutdown test). */
+const sentCounts = new Map<string, number>();
+
+engine.on("connection_error", ((err: { code?: number }) => {
+  const k = String(err?.code ?? "?");
+  counters.connectionErrors[k] = (counters.connectionErrors[k] ?? 0) + 1;
+}) as never);
+
+engine.on("connection", ((socket: EngineSocket) => {
+  counters.connections++;
+  const q =
+    socket.request._query ?? Object.fromEntries(new URL(socket.request.url ?? "/", "http://x").searchParams);
+  const seq = Number(q.seq ?? 0);
+  socket.on("error", ((err: Error) => {
+    counters.socketErrors++;
+    if (counters.socketErrorSamples.length < 10)
+      counters.socketErrorSamples.push(String(err?.message ?? err));
+  }) as never);
+  socket.on("close", ((reason: string, desc?: { code?: string } | Error) => {
+    counters.closes[reason] = (counters.closes[reason] ?? 0) + 1;
+    const code = (desc as { code?: string } | undefined)?.code;
+    if (code) counters.closeCodes[code] = (counters.closeCodes[code] ?? 0) + 1;
+    const st = seqStates.get(socket.id);
+    if (st) st.closeReason = reason;
+  }) as never);
+  if (seq > 0) {
+    const st: SeqState = {
+      sent: 0,
+      target: seq,
+      received: [],
+      upgraded: false,
+      transport: socket.transport.name,
+    };
+    seqStates.set(socket.id, st);
+    socket.on("upgrade", (() => {
+      st.upgraded = true;
+      st.transport = socket.transport.name;
+    }) as never);
+    socket.on("message", ((data: string) => {
+      counters.messages++;
+      if (typeof data === "string" && data.startsWith("c:")) st.received.push(Number(data.slice(2)));
+    }) as never);
+    // Full speed, but yielding to the event loop so the upgrade can happen in the middle of the stream.
+    const pump = () => {
+      if (socket.readyState !== "open" && socket.readyState !== "opening") return;
+      for (let i = 0; i < 20 && st.sent < st.target; i++) socket.send(`s:${st.sent++}`);
+      if (st.sent < st.target) setImmediate(pump);
+    };
+    setImmediate(pump);
+    return;
+  }
+  if (q.sink === "1") {
+    socket.on("message", (() => {
+      counters.messages++;
+    }) as never);
+    return;
+  }
+  socket.on("message", ((data: unknown) => {
+    counters.messages++;
+    socket.send(data);
+    sentCounts.set(socket.id, (sentCounts.get(socket.id) ?? 0) + 1);
+  }) as never);
+}) as never);
+
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+sampler.unref();
+
+function seqReport() {
+  const out: Record<
+    string,
+    {
+      sent: number;
+      received: number;
+      lost: number;
+      dup: number;
+      reordered: number;
+      upgraded: boolean;
+      transport: string;
+      closeReason?: string;
+    }
+  > = {};
+  for (const [sid, st] of seqStates) {
+    const seen = new Set<number>();
+    let dup = 0;
+    let reordered = 0;
+    let max = -1;
+    let prev = -1;
+    for (const n of st.received) {
+      if (seen.has(n)) dup++;
+      seen.add(n);
+      if (n < prev) reordered++;
+      prev = n;
+      if (n > max) max = n;
+    }
+    out[sid] = {
+      sent: st.sent,
+      received: st.received.length,
+      lost: max + 1 - seen.size,
+      dup,
+      reordered,
+      upgraded: st.upgraded,
+      transport: st.transport,
+      closeReason: st.closeReason,
+    };
+  }
+  return out;
+}
+
+serveRpc({
+  stats: () => ({
+    ...counters,
+    clientsCount: engine.clientsCount,
+    resources: process.getActiveResourcesInfo(),
+    memory: process.memoryUsage(),
+    peakRss,
+    loopDelay: { p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+  }),
+  resetLoopDelay: () => {
+    eld.reset();
+    return { ok: true };
+  },
+  mem: () => gcAndMeasure(),
+  resetPeak: () => {
+    peakRss = process.memoryUsage().rss;
+    return { peakRss };
+  },
+  seq: () => seqReport(),
+  /** A synchronous stall of the event loop (simulating a blocking handler). */
+  stall: (args) => {
+    const until = Date.now() + Number(args.ms ?? 2000);
+    while (Date.now() < until) {
+      // busy
+    }
+    return { stalled: args.ms };
+  },
+  /**
+   * Writes `bytes` to the socket `sid` in `chunk`-byte messages, as an application that ignores back-pressure
+   * would (a macrotask between chunks), until done or the socket closes.
+   */
+  blast: async (args) => {
+    const socket = engine.clients[String(args.sid)];
+    if (!socket) throw new Error(`no socket ${String(args.sid)}`);
+    const total = Number(args.bytes);
+    const chunk = Buffer.alloc(Number(args.chunk ?? 65536), 0x61);
+    let sent = 0;
+    let peakBuffered = 0;
+    let closeReason: string | undefined;
+    let closeCode: string | undefined;
+    socket.once("close", ((reason: string, desc?: { code?: string }) => {
+      closeReason = reason;
+      closeCode = desc?.code;
+    }) as never);
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const deadline = Date.now() + Number(args.timeoutMs ?? 60000);
+    while (sent < total && closeReason === undefined && Date.now() < deadline) {
+      socket.send(chunk);
+      sent += chunk.length;
+      peakBuffered = Math.max(peakBuffered, socket.bufferedAmount ?? 0);
+      if ((sent / chunk.length) % 16 === 0) {
+        peak = Math.max(peak, process.memoryUsage().rss);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    // Give the close a moment to be reported.
+    for (let i = 0; i < 50 && closeReason === undefined && sent >= total; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return {
+      sent,
+      peakBuffered,
+      closeReason,
+      closeCode,
+      rssBefore: rss0,
+      rssPeak: peak,
+      bufferedAmount: socket.bufferedAmount,
+    };
+  },
+  /** Sends `count` numbered messages `m:<i>` to every open socket, then closes the server at once. */
+  sendAndClose: (args) => {
+    const count = Number(args.count ?? 100);
+    const perSocket: Record<string, number> = {};
+    for (const socket of Object.values(engine.clients)) {
+      for (let i = 0; i < count; i++) socket.send(`m:${i}`);
+      perSocket[socket.id] = count;
+    }
+    engine.close();
+    return { perSocket };
+  },
+  close: () => {
+    engine.close();
+    return { ok: true };
+  },
+  exit: () => {
+    setTimeout(() => {
+      try {
+        engine.close();
+      } catch {}
+      http.close();
+      process.exit(0);
+    }, 10);
+    return { ok: true };
+  },
+});
+
+http.listen(0, "127.0.0.1", () => {
+  const addr = http.address();
+  process.send!({ ready: true, port: typeof addr === "object" && addr ? addr.port : 0 });
+});
