@@ -126,7 +126,7 @@ function ratio(runs: RunRecord[], server: string, base: string, key: keyof RunRe
   return median(out);
 }
 
-const ORDER = ["engineio", "ours", "ours-js", "raw", "sio-engineio", "sio-ours"];
+const ORDER = ["engineio", "ours", "ours-js", "ours-exp", "raw", "sio-engineio", "sio-ours", "sio-ours-exp"];
 
 export function summarize(rep: Report): Report["summary"] {
   const cases: CaseSummary[] = [];
@@ -322,7 +322,7 @@ ${m.notes.length ? `\n## Notes\n${m.notes.map((n) => `- ${n}`).join("\n")}\n` : 
 
 // ---- SVG ---------------------------------------------------------------------------------------------------
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const COLORS: Record<string, string> = { ours: "#2563eb", "ours-js": "#93c5fd", raw: "#9ca3af", "sio-ours": "#2563eb", engineio: "#f59e0b" };
+const COLORS: Record<string, string> = { ours: "#2563eb", "ours-js": "#93c5fd", "ours-exp": "#16a34a", raw: "#9ca3af", "sio-ours": "#2563eb", "sio-ours-exp": "#16a34a", engineio: "#f59e0b" };
 const TARGETS: Record<string, number> = {
   "ws-text": 0.78,
   "ws-bin": 0.9,
@@ -339,7 +339,7 @@ function targetFor(id: string): number | undefined {
 
 /** A horizontal bar chart of CPU-per-message ratios (engine.io = 1) and a second panel for idle memory. */
 export function renderSvg(rep: Report): string {
-  const series = ["ours", "ours-js", "raw", "sio-ours"];
+  const series = ["ours", "ours-js", "ours-exp", "raw", "sio-ours", "sio-ours-exp"];
   const labelW = 150;
   const plotW = 470;
   const barH = 9;

@@ -38,6 +38,8 @@ const only = opt("only")?.split(",");
 const onlyServers = opt("servers")?.split(",");
 const profile = opt("profile");
 const write = !flag("no-write");
+/** `--exp <dir>`: adds "ours-exp" (and "sio-ours-exp"), this project imported from <dir>/index.js (a patched dist/esm copy). */
+const expDir = opt("exp");
 
 // ---- servers -----------------------------------------------------------------------------------------------
 interface ServerSpec {
@@ -57,6 +59,11 @@ const SIO_SERVERS: ServerSpec[] = [
   { name: "sio-engineio", label: "socket.io on engine.io", file: "sio.mjs", argv: ["engineio"] },
   { name: "sio-ours", label: "socket.io on engineio-wasm", file: "sio.mjs", argv: ["ours"] },
 ];
+if (expDir) {
+  const dir = path.resolve(expDir);
+  ENGINE_SERVERS.push({ name: "ours-exp", label: "engineio-wasm (experiment)", file: "ours.mjs", env: { EIO_BENCH_DIST: dir } });
+  SIO_SERVERS.push({ name: "sio-ours-exp", label: "socket.io on engineio-wasm (experiment)", file: "sio.mjs", argv: ["ours"], env: { EIO_BENCH_DIST: dir } });
+}
 const wanted = (s: ServerSpec) => !onlyServers || onlyServers.includes(s.name) || s.name === "engineio" || s.name === "sio-engineio";
 
 function startServer(spec: ServerSpec): Promise<Child> {

@@ -3,7 +3,14 @@
 // `EIO_BENCH_SRC=1` imports ../../../src/index.ts instead (needs `node --import tsx`; for development only).
 import { echo, engineOptions, runServer } from "./harness.mjs";
 
-const entry = process.env.EIO_BENCH_SRC === "1" ? "../../../src/index.ts" : "../../../dist/esm/index.js";
+// `EIO_BENCH_DIST=<dir>` imports <dir>/index.js instead (A/B experiments on a patched copy of dist/esm; keep the
+// copy under the repository so `ws`, `debug` … resolve from its node_modules).
+const entry =
+  process.env.EIO_BENCH_SRC === "1"
+    ? "../../../src/index.ts"
+    : process.env.EIO_BENCH_DIST
+      ? new URL(`file://${process.env.EIO_BENCH_DIST}/index.js`).href
+      : "../../../dist/esm/index.js";
 const mod = await import(entry);
 if (typeof mod.Server !== "function") {
   console.error(`[ours] ${entry} does not export Server yet`);

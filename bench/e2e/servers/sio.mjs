@@ -10,7 +10,8 @@ const PAYLOAD = "x".repeat(20);
 await runServer(`sio-${which}`, async (http) => {
   let io;
   if (which === "ours") {
-    const mod = await import("../../../dist/esm/index.js");
+    const dist = process.env.EIO_BENCH_DIST;
+    const mod = await import(dist ? new URL(`file://${dist}/index.js`).href : "../../../dist/esm/index.js");
     if (typeof mod.Server !== "function") {
       console.error("[sio-ours] dist/esm/index.js does not export Server yet");
       process.exit(3);
