@@ -17,8 +17,7 @@ export type {
   SendData,
 } from "./client.js";
 export { AsyncClient, Client } from "./client.js";
-export type { Cookie } from "./cookies.js";
-export { CookieJar, parseSetCookie } from "./cookies.js";
+export type { Cookie, CookieJar } from "./cookies.js";
 export type { EventMap, Listener } from "./emitter.js";
 export { Emitter } from "./emitter.js";
 export type { TransportErrorDetails } from "./errors.js";

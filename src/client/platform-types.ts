@@ -3,6 +3,7 @@
  * implements it for Node (ws, node:http/https, Buffer, a cookie jar), `platform.browser.ts` for browsers; the
  * browser bundle and the package's `browser` field swap one for the other.
  */
+import type { CookieJar } from "./cookies.js";
 import type { BinaryType, MessageData, ResolvedOptions } from "./options.js";
 
 /** One HTTP request of the polling transport. */
@@ -51,8 +52,8 @@ export interface Platform {
   readonly name: "node" | "browser";
   /** Default {@link BinaryType}: `nodebuffer` in Node, `arraybuffer` in browsers. */
   readonly defaultBinaryType: BinaryType;
-  /** Whether this platform needs a client-side cookie jar for `withCredentials`. */
-  readonly cookieJar: boolean;
+  /** A cookie jar for `withCredentials` (Node); browsers keep cookies themselves and return `undefined`. */
+  createCookieJar(): CookieJar | undefined;
   /** Performs one HTTP request; rejects on network failure or abort. */
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse>;
   /** Opens a WebSocket. May throw synchronously (bad URL). */

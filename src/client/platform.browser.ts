@@ -30,7 +30,7 @@ export function toBinaryCommon(bytes: Uint8Array, type: BinaryType): MessageData
 export const platform: Platform = {
   name: "browser",
   defaultBinaryType: "arraybuffer",
-  cookieJar: false,
+  createCookieJar: () => undefined,
   request: fetchRequest,
   createWebSocket(url, protocols) {
     const Ctor = (globalThis as { WebSocket?: new (url: string, protocols?: string[]) => WebSocketLike })

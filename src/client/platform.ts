@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import WebSocket from "ws";
+import { CookieJar } from "./cookies.js";
 import { fetchRequest } from "./http.js";
 import type { BinaryType, ResolvedOptions } from "./options.js";
 import { toBinaryCommon } from "./platform.browser.js";
@@ -79,7 +80,7 @@ function nodeRequest(req: HttpRequest, signal: AbortSignal): Promise<HttpRespons
 export const platform: Platform = {
   name: "node",
   defaultBinaryType: "nodebuffer",
-  cookieJar: true,
+  createCookieJar: () => new CookieJar(),
   request(req, signal) {
     return needsNodeHttp(req.options) ? nodeRequest(req, signal) : fetchRequest(req, signal);
   },

@@ -7,7 +7,7 @@ import createDebug from "debug";
 import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
 import { EioError } from "../protocol/errors.js";
 import type { Packet } from "../protocol/packet.js";
-import { CookieJar } from "./cookies.js";
+import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
 import { TransportError } from "./errors.js";
 import {
@@ -230,7 +230,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.opts = resolveOptions(uri, opts);
     this.transports = this.opts.transports;
     this.binaryType = this.platform.defaultBinaryType;
-    this.cookieJar = this.opts.withCredentials && this.platform.cookieJar ? new CookieJar() : undefined;
+    this.cookieJar = this.opts.withCredentials ? this.platform.createCookieJar() : undefined;
     if (withEventListeners) {
       if (this.opts.closeOnBeforeunload) {
         // close silently: no `disconnect` at the application level when the page is closed or reloaded

@@ -1,0 +1,64 @@
+// Builds the browser bundles of the client with esbuild:
+//   dist/browser/engineio.esm.js  (ES module, named exports + callable default)
+//   dist/browser/engineio.min.js  (minified IIFE, global `eio`)
+// The WASM kernels are inlined (the codec embeds them as base64). Node-only code is kept out: the client's
+// `platform.js` is swapped for `platform.browser.js` (as the package's `browser` field does for user bundlers),
+// and `debug` is replaced by a no-op (as engine.io-client's own bundles strip it). Prints raw and gzip sizes.
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "browser");
+mkdirSync(out, { recursive: true });
+
+/** @type {import("esbuild").Plugin} */
+const browserOnly = {
+  name: "engineio-browser",
+  setup(b) {
+    b.onResolve({ filter: /\/platform\.js$/ }, (args) =>
+      args.importer.includes(`${join("src", "client")}`)
+        ? { path: join(dirname(args.importer), "platform.browser.ts") }
+        : undefined,
+    );
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: "debug", namespace: "engineio-stub" }));
+    b.onLoad({ filter: /.*/, namespace: "engineio-stub" }, () => ({
+      contents: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
+      loader: "js",
+    }));
+    // anything Node-only that still slips in is a build error, not a silently broken bundle
+    b.onResolve({ filter: /^(node:|ws$|http$|https$|net$|tls$|zlib$|stream$|buffer$)/ }, (args) => ({
+      errors: [{ text: `Node-only module "${args.path}" imported by ${args.importer} in the browser bundle` }],
+    }));
+  },
+};
+
+const common = {
+  entryPoints: [join(root, "src", "client", "browser.ts")],
+  bundle: true,
+  platform: "browser",
+  // ES2022 keeps private class members native (lowering them adds WeakMap helpers): Chrome 94, Firefox 93, Safari 15.4
+  target: ["es2022"],
+  plugins: [browserOnly],
+  legalComments: "none",
+  logLevel: "warning",
+  define: { "process.env.NODE_ENV": '"production"' },
+};
+
+await build({ ...common, format: "esm", outfile: join(out, "engineio.esm.js"), minify: true });
+await build({
+  ...common,
+  format: "iife",
+  globalName: "eio",
+  footer: { js: "eio=eio.default;" },
+  minify: true,
+  outfile: join(out, "engineio.min.js"),
+});
+
+for (const f of ["engineio.esm.js", "engineio.min.js"]) {
+  const bytes = readFileSync(join(out, f));
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  console.log(`dist/browser/${f}: ${(bytes.length / 1024).toFixed(1)} KiB, ${(gz / 1024).toFixed(1)} KiB gzipped`);
+}
