@@ -1,7 +1,7 @@
 // Shared helpers of the client tests (test/client-*.test.ts): real peers on 127.0.0.1, port 0, bounded waits.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type Server as HttpServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { Socket, type SocketOptions } from "../src/client/index.js";
@@ -27,6 +27,8 @@ export interface PeerOptions {
   echo?: boolean;
   transports?: string[];
   allowUpgrades?: boolean;
+  /** Handles the HTTP requests the engine does not (static files for the browser test). */
+  onRequest?: RequestListener;
 }
 
 function listen(http: HttpServer): Promise<number> {
@@ -67,8 +69,8 @@ function wire(engine: EngineServer, peer: Peer, echo: boolean): void {
 /** The official engine.io 6.6 server, echoing every message. */
 export async function startEngineIo(opts: PeerOptions = {}): Promise<Peer> {
   const { Server } = require("engine.io") as { Server: new (o: object) => EngineServer };
-  const http = createServer();
-  const { echo = true, ...rest } = opts;
+  const { echo = true, onRequest, ...rest } = opts;
+  const http = onRequest ? createServer(onRequest) : createServer();
   const engine = new Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
   engine.attach(http);
   const port = await listen(http);
@@ -95,8 +97,8 @@ export async function startOurs(opts: PeerOptions = {}): Promise<Peer | undefine
     return undefined;
   }
   if (typeof mod.Server !== "function") return undefined;
-  const http = createServer();
-  const { echo = true, ...rest } = opts;
+  const { echo = true, onRequest, ...rest } = opts;
+  const http = onRequest ? createServer(onRequest) : createServer();
   const engine = new mod.Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
   engine.attach(http);
   const port = await listen(http);
