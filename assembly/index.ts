@@ -303,19 +303,39 @@ export function scanMore(rec: usize, cap: i32, out: usize): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Payload assembly: the host has written separators, type characters and UTF-8 text at their final places
-// and copied each binary packet's bytes to a staging area; one call base64-encodes every binary packet into
-// the hole reserved for it.
+// Payload assembly: the host has written every text packet's UTF-8 (in one batch where it can) and copied
+// every binary packet's bytes into scratch; one call lays out the whole body: separators, type characters,
+// text bytes and base64.
+
+/** Descriptor head bits: low byte = type character (0 = none), then these flags. */
+const HEAD_BASE64: u32 = 0x100;
+const HEAD_SEPARATOR: u32 = 0x200;
 
 /**
- * For each of `count` descriptors of three i32 `(src, len, dst)` at `desc`, writes base64 of
- * `[src, src + len)` at `dst`. Returns the total number of bytes written.
+ * Writes a long-polling body at `out` from `count` descriptors of three i32 `(head, src, len)` at `desc`:
+ * for each, a separator if `head & 0x200`, the type character `head & 0xff` if non-zero, then
+ * `[src, src + len)` copied, or base64-encoded if `head & 0x100`. Returns the body length.
+ * `out` may not overlap any source.
  */
-export function assemble(desc: usize, count: i32): usize {
-  let total: usize = 0;
+export function assemble(desc: usize, count: i32, out: usize): usize {
+  let o = out;
   for (let k: i32 = 0; k < count; k++) {
     const d = desc + <usize>k * 12;
-    total += b64encode(<usize>load<i32>(d), <usize>load<i32>(d, 4), <usize>load<i32>(d, 8));
+    const head = load<u32>(d);
+    const src = <usize>load<i32>(d, 4);
+    const len = <usize>load<i32>(d, 8);
+    if (head & HEAD_SEPARATOR) store<u8>(o++, <u8>SEP);
+    const t = head & 0xff;
+    if (t != 0) store<u8>(o++, <u8>t);
+    if (head & HEAD_BASE64) {
+      o += b64encode(src, len, o);
+    } else if (len <= 16) {
+      for (let i: usize = 0; i < len; i++) store<u8>(o + i, load<u8>(src + i));
+      o += len;
+    } else {
+      memory.copy(o, src, len);
+      o += len;
+    }
   }
-  return total;
+  return o - out;
 }
