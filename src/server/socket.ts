@@ -119,6 +119,11 @@ function sizeOf(data: string | Uint8Array): number {
   return typeof data === "string" ? data.length : data.byteLength;
 }
 
+function flushSocket(socket: Socket): void {
+  socket.flushScheduled = false;
+  socket.flush();
+}
+
 /** A server-side Engine.IO session (engine.io's `Socket`). */
 export class Socket extends EventEmitter<SocketEvents> implements TransportOwner, DeadlineNode {
   /** Session id. */
@@ -137,6 +142,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   upgrading = false;
   /** Whether the session was upgraded from polling. */
   upgraded = false;
+  /** @internal A flush of a polling session is scheduled for the end of this tick. */
+  flushScheduled = false;
   /** python-engineio style session data ({@link Server.getSession}). @internal */
   session: Record<string, unknown> | null = null;
 
@@ -390,7 +397,17 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       if (this.pendingCallbacks === null) this.pendingCallbacks = [callback];
       else this.pendingCallbacks.push(callback);
     }
-    this.flush();
+    if (t.name === "polling" && t.writable) {
+      // Answer the pending GET once per tick, with everything sent in this tick: echoing the packets of one POST
+      // then costs one response instead of one for the first packet and another poll round trip for the rest.
+      // (bench/e2e poll-text-50: server CPU per message 0.56x engine.io's instead of ~1.0x.)
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(flushSocket, this);
+      }
+    } else {
+      this.flush();
+    }
   }
 
   /** Hands the write buffer to the transport if it is writable. @internal */
@@ -509,6 +526,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       this.flush();
       return;
     }
+    // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
+    // do not wait for its next poll (engine.io discards the transport the same way).
+    if (reason === "server shutting down" && !this.transport.writable && this.probe === null) this.transport.discard();
     this.closeTransport();
   }
 
@@ -535,6 +555,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const t = this.transport;
     if (t !== null) {
       t.owner = null;
+      // The sid is unregistered below, so no later poll can reach this transport: close it now instead of
+      // holding it (and a 30 s timer) for an orderly close that can never be delivered.
+      t.discard();
       t.close();
     }
     this.inflight = null;
