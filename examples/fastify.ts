@@ -24,8 +24,8 @@ export async function start(port = 3000, host = "127.0.0.1"): Promise<Running> {
   const fastify = Fastify();
   fastify.get("/api/hello", async () => ({ hello: "fastify" }));
   engine.attach(fastify.server);
-  // Close the engine's sessions when Fastify shuts down.
-  fastify.addHook("onClose", async () => {
+  // Close the engine's sessions before Fastify stops its server (which waits for open connections).
+  fastify.addHook("preClose", async () => {
     await engine.close();
   });
 

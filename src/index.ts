@@ -19,3 +19,16 @@ export type {
   SocketEvents as ClientSocketEvents,
   SocketOptions as ClientSocketOptions,
 } from "./client/index.js";
+// NodeApp: python-engineio's WSGIApp/ASGIApp for Node (engine path + static files + a fallback app).
+export { NodeApp, resolveStaticFile, guessContentType } from "./adapters/node-app.js";
+export type {
+  AttachableServer,
+  CloseOptions,
+  EngineHandler,
+  NodeAppOptions,
+  RequestListener,
+  StaticFileMatch,
+  StaticFileRule,
+  StaticFiles,
+  UpgradeListener,
+} from "./adapters/node-app.js";

@@ -211,6 +211,11 @@ export async function serveCommand(argv: readonly string[], installSignals = tru
 /** Subcommands by name. */
 export const COMMANDS: Record<string, Command> = {
   serve: (argv) => serveCommand(argv),
+  // `demo` (npm start) lives in demo.ts; imported late so `--no-wasm` applies before the codec loads.
+  demo: async (argv) => {
+    if (argv.includes("--no-wasm")) process.env.EIO_NO_WASM = "1";
+    return (await import("./demo.js")).demoCommand(argv);
+  },
 };
 
 const USAGE = `Usage: engineio-wasm <command> [options]

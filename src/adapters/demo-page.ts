@@ -14,6 +14,7 @@ export const DEMO_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>engineio-wasm demo</title>
+<link rel="icon" href="data:,">
 <style>
   :root { color-scheme: light dark; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --line: #8884; }
   body { font: 15px/1.45 system-ui, sans-serif; max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; }
@@ -92,7 +93,7 @@ try {
   throw err;
 }
 const Socket = mod.Socket || mod.ClientSocket || (mod.default && mod.default.Socket);
-const browserCodec = mod.backend || (mod.codec && mod.codec.backend) || (mod.getCodec && mod.getCodec().name);
+const browserCodec = typeof mod.codecBackend === "function" ? mod.codecBackend() : mod.backend;
 $("browser-codec").textContent = browserCodec || "?";
 
 const socket = new Socket(location.origin, { transports });

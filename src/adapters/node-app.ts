@@ -33,6 +33,11 @@ export interface EngineHandler {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every session (reason `server shutting down` in this package) and stops accepting new ones. */
   close(): unknown;
+  /**
+   * Graceful {@link EngineHandler.close}: resolves once every session has closed, or after `timeoutMs`. Used by
+   * {@link NodeApp.close} when present (this package's `Server` has it; engine.io's does not).
+   */
+  shutdown?(timeoutMs?: number): Promise<void>;
   /** engine.io keeps its options here; `NodeApp` reads `path` from it when `engineioPath` is not given. */
   readonly opts?: { readonly path?: string };
 }
@@ -106,7 +111,8 @@ export interface NodeAppOptions {
 /** Options of {@link NodeApp.close}. */
 export interface CloseOptions {
   /**
-   * After this many milliseconds, connections still open (keep-alive sockets, slow responses) are destroyed.
+   * Longest wait of each phase, in milliseconds: for polling clients to fetch their last messages (the engine's
+   * `shutdown`), then for open HTTP connections (keep-alive sockets, slow responses), which are destroyed after it.
    * @default 5000
    */
   timeout?: number;
@@ -513,7 +519,8 @@ export class NodeApp {
     const timeout = options.timeout ?? 5000;
     this.closing = (async () => {
       debug("closing: %d http server(s)", this.servers.size);
-      await this.engine.close();
+      if (typeof this.engine.shutdown === "function") await this.engine.shutdown(timeout);
+      else await this.engine.close();
       await Promise.all(
         [...this.servers].map(
           (server) =>
