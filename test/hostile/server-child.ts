@@ -204,6 +204,12 @@ serveRpc({
     return { ok: true };
   },
   mem: () => gcAndMeasure(),
+  /** Writes a heap snapshot (for leak hunting) and returns its path. */
+  snapshot: async (args) => {
+    gcAndMeasure();
+    const v8 = await import("node:v8");
+    return { file: v8.writeHeapSnapshot(String(args.file ?? "")) };
+  },
   resetPeak: () => {
     peakRss = process.memoryUsage().rss;
     return { peakRss };
