@@ -10,7 +10,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import * as parser from "engine.io-parser";
 import { Bench } from "tinybench";
-import { availableCodecs, backend, type Codec, createWasmBackend, type Packet } from "../src/codec/index.js";
+import {
+  availableCodecs,
+  backend,
+  type Codec,
+  createWasmBackend,
+  type Packet,
+  RAW_KERNELS,
+} from "../src/codec/index.js";
 import { instantiateKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
 
@@ -56,9 +63,8 @@ const reference: Contender = {
 const contenders: Contender[] = [reference];
 for (const c of availableCodecs())
   contenders.push(fromCodec(c.name === backend ? `${c.name} (default)` : c.name, c));
-const RAW = { minBytes: 0, nativeBase64Min: Number.POSITIVE_INFINITY };
 for (const n of ["wasm-simd", "wasm"] as const) {
-  const raw = createWasmBackend(n, RAW);
+  const raw = createWasmBackend(n, RAW_KERNELS);
   if (raw) contenders.push(fromCodec(`${n} raw`, raw));
 }
 const DEFAULT = contenders.find((c) => c.name.endsWith("(default)"))!.name;

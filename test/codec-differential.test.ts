@@ -6,16 +6,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
 import fc from "fast-check";
-import { availableCodecs, type Codec, createWasmBackend } from "../src/codec/index.js";
+import { availableCodecs, type Codec, createWasmBackend, RAW_KERNELS } from "../src/codec/index.js";
 import type { Packet, PacketType } from "../src/protocol/packet.js";
 
 function backends(): [string, Codec][] {
   const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
   for (const name of ["wasm-simd", "wasm"] as const) {
-    const raw = createWasmBackend(name, { minBytes: 0, nativeBase64Min: Number.POSITIVE_INFINITY });
+    const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
-  const native = createWasmBackend("wasm-simd", { minBytes: 0, nativeBase64Min: 0 });
+  const native = createWasmBackend("wasm-simd", {
+    minBytes: 0,
+    nativeSegmentMin: 0,
+    nativeDecodeMin: 0,
+    nativeStringBase64: true,
+  });
   if (native) list.push(["wasm-simd (native base64 everywhere)", native]);
   return list;
 }

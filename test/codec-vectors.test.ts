@@ -12,6 +12,7 @@ import {
   encodePacket,
   encodePayload,
   getCodec,
+  RAW_KERNELS,
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
 import type { Packet } from "../src/protocol/packet.js";
@@ -19,7 +20,7 @@ import type { Packet } from "../src/protocol/packet.js";
 function backends(): [string, Codec][] {
   const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
   for (const name of ["wasm-simd", "wasm"] as const) {
-    const raw = createWasmBackend(name, { minBytes: 0, nativeBase64Min: Number.POSITIVE_INFINITY });
+    const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
   return list;

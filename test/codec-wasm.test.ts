@@ -4,12 +4,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
-import { createWasmBackend } from "../src/codec/index.js";
+import { createWasmBackend, RAW_KERNELS } from "../src/codec/index.js";
 import { instantiateKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
 import type { Packet } from "../src/protocol/packet.js";
-
-const RAW = { minBytes: 0, nativeBase64Min: Number.POSITIVE_INFINITY };
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -41,7 +39,7 @@ for (const name of ["wasm-simd", "wasm"] as const) {
     it("grows memory for a body larger than the scratch region and round-trips it exactly", () => {
       const k = instantiateKernels(name === "wasm-simd" ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64)!;
       const scratch = k.memory.buffer.byteLength - k.scratchBase();
-      const codec = createWasmBackend(name, RAW)!;
+      const codec = createWasmBackend(name, RAW_KERNELS)!;
       // Three binary packets, together ~6× the initial scratch region, plus text around them.
       const blobs = [pattern(scratch * 2, 1), pattern(scratch + 7, 2), pattern(scratch * 3 + 1, 3)];
       const packets: Packet[] = [
@@ -71,7 +69,7 @@ for (const name of ["wasm-simd", "wasm"] as const) {
     });
 
     it("decodes bodies with more packets than one scan call records", () => {
-      const codec = createWasmBackend(name, RAW)!;
+      const codec = createWasmBackend(name, RAW_KERNELS)!;
       const packets: Packet[] = [];
       for (let i = 0; i < 3000; i++) {
         packets.push(
@@ -90,7 +88,7 @@ for (const name of ["wasm-simd", "wasm"] as const) {
     });
 
     it("keeps memory bounded over many calls (nothing allocated per call)", () => {
-      const codec = createWasmBackend(name, RAW)!;
+      const codec = createWasmBackend(name, RAW_KERNELS)!;
       const packets: Packet[] = Array.from({ length: 10 }, (_, i) => ({
         type: "message",
         data: pattern(1024, i),

@@ -16,27 +16,46 @@ import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.j
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
 export type { BackendName, Codec } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
+export { RAW_KERNELS } from "./wasm.js";
+
+// Thresholds, from `bench/codec-thresholds.bench.ts` (raw WASM SIMD kernels vs the `node` backend, one
+// binary packet, Node 20 on this project's 2-core CI box, 7 interleaved rounds; ratios = node time ÷ WASM
+// time, > 1 means WASM is faster) and `npm run bench:codec` (bench/results/codec.md):
+//   payload encode   512 B 0.87 · 1 KiB 1.20 · 4 KiB 0.78 · 16 KiB 0.83 · 64 KiB 0.53 · 1 MiB 0.87
+//   payload decode   512 B 0.80 · 1 KiB 1.03 · 4 KiB 0.73 · 16 KiB 0.65 · 64 KiB 0.46 · 1 MiB 1.05
+//   base64Encode     512 B 0.71 · 1 KiB 0.76 · 4 KiB 0.58 · 16 KiB 0.35 · 64 KiB 0.32 · 1 MiB 0.62
+//   base64Decode     512 B 0.54 · 1 KiB 0.55 · 4 KiB 0.45 · 16 KiB 0.49 · 64 KiB 0.48 · 1 MiB 0.32
+// Node's simdutf base64 (AVX2) outruns 128-bit WASM SIMD plus the copies into and out of WASM memory for
+// any single segment; WASM wins where it saves native calls: many packets per payload (10×1 KiB binary,
+// 100×20 B text), where one `assemble`/`scan` call replaces one or two native calls per packet.
+// In browsers there is no native base64: everything from WASM_MIN_BYTES up goes to WASM.
 
 /**
- * Below this many binary bytes in a payload (or bytes of a body / base64 input), the WASM backends stay on
- * the host path (`node` on Node, `js` elsewhere): copying into WASM memory and back costs more than it
- * saves. Measured by `npm run bench:codec` (bench/results/codec.md): see the README's "Codec" section.
+ * Below this many payload bytes (text + binary; or body / base64 input bytes), the WASM backends stay on the
+ * host path (`node` on Node, `js` elsewhere): the copies into WASM memory and back cost more than they save.
  */
 export const WASM_MIN_BYTES = 512;
 
-/**
- * On Node, a payload whose largest binary segment (or a base64 input) reaches this size is handed to
- * Node's native simdutf base64 (`Buffer`), which beats copy-in + WASM SIMD + copy-out at large sizes.
- * Measured by `npm run bench:codec`: see the README's "Codec" section.
- */
-export const NODE_NATIVE_BASE64_MIN = 16384;
+/** On Node, a payload with a binary packet of this many bytes is encoded by the `node` backend (simdutf). */
+export const NODE_NATIVE_SEGMENT_MIN = 4096;
+
+/** On Node, a body of this many bytes is decoded by the `node` backend (simdutf base64 and UTF-8). */
+export const NODE_NATIVE_DECODE_MIN = 32768;
+
+/** On Node, the base64 string functions always use Node's native base64 (0.32–0.76× for WASM, above). */
+export const NODE_NATIVE_STRING_BASE64 = true;
 
 function env(name: string): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env?.[name];
 }
 
-const defaultOptions = { minBytes: WASM_MIN_BYTES, nativeBase64Min: NODE_NATIVE_BASE64_MIN };
+const defaultOptions: WasmCodecOptions = {
+  minBytes: WASM_MIN_BYTES,
+  nativeSegmentMin: NODE_NATIVE_SEGMENT_MIN,
+  nativeDecodeMin: NODE_NATIVE_DECODE_MIN,
+  nativeStringBase64: NODE_NATIVE_STRING_BASE64,
+};
 
 /** Compiled kernels, once per process (null where the engine cannot run that build). */
 const kernels: { simd: WasmKernels | null; scalar: WasmKernels | null } = {

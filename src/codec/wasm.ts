@@ -53,9 +53,21 @@ export function instantiateKernels(base64: string): WasmKernels | null {
 export interface WasmCodecOptions {
   /** Payloads/frames with fewer binary (or body) bytes than this stay on the host path. */
   minBytes: number;
-  /** On Node, a payload whose largest binary segment reaches this goes to native `Buffer` base64. */
-  nativeBase64Min: number;
+  /** On Node: a payload whose largest binary packet has this many bytes is encoded by the `node` backend. */
+  nativeSegmentMin: number;
+  /** On Node: a body of this many bytes is decoded by the `node` backend. */
+  nativeDecodeMin: number;
+  /** On Node: `base64Encode`/`base64Decode` and `b`-frames use Node's native base64 at any size. */
+  nativeStringBase64: boolean;
 }
+
+/** Options that switch every threshold off, so the kernels handle every input (tests, benchmarks). */
+export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
+  minBytes: 0,
+  nativeSegmentMin: Number.POSITIVE_INFINITY,
+  nativeDecodeMin: Number.POSITIVE_INFINITY,
+  nativeStringBase64: false,
+});
 
 /** Records per scan() call (16 bytes each). Bodies with more packets are scanned in several calls. */
 const SCAN_CAP = 1024;
@@ -97,8 +109,11 @@ export function createWasmCodec(
   let u8 = new Uint8Array(buffer);
   let i32 = new Int32Array(buffer);
   let nodeMem: NodeBytes | null = nb ? nb.view(u8) : null;
-  const { minBytes, nativeBase64Min } = options;
   const native = nb !== null && host.name === "node";
+  const minBytes = options.minBytes;
+  const nativeSegmentMin = native ? options.nativeSegmentMin : Number.POSITIVE_INFINITY;
+  const nativeDecodeMin = native ? options.nativeDecodeMin : Number.POSITIVE_INFINITY;
+  const nativeString = native && options.nativeStringBase64;
 
   /** Makes `[base, base + bytes)` addressable, growing memory (never truncating) and refreshing views. */
   function ensure(bytes: number): void {
@@ -138,7 +153,7 @@ export function createWasmCodec(
 
   const b64String: StringBase64Decoder = (s, start, end) => {
     const n = end - start;
-    if (n < minBytes || (native && n >= nativeBase64Min)) return hostB64String(s, start, end);
+    if (n < minBytes || nativeString) return hostB64String(s, start, end);
     ensure(n * 4 + 16);
     // Non-ASCII chars become multi-byte UTF-8, which the kernel rejects: the same verdict as the JS path.
     const w = utf8Encoder.encodeInto(
@@ -154,7 +169,7 @@ export function createWasmCodec(
 
   function base64Encode(bytes: Uint8Array): string {
     const n = bytes.length;
-    if (n < minBytes || (native && n >= nativeBase64Min)) return host.base64Encode(bytes);
+    if (n < minBytes || nativeString) return host.base64Encode(bytes);
     const outLen = base64Length(n);
     ensure(n + 16 + outLen);
     u8.set(bytes, base);
@@ -166,7 +181,7 @@ export function createWasmCodec(
   function base64Decode(input: string | Uint8Array): Uint8Array | null {
     if (typeof input === "string") return b64String(input, 0, input.length);
     const n = input.length;
-    if (n < minBytes || (native && n >= nativeBase64Min)) return host.base64Decode(input);
+    if (n < minBytes || nativeString) return host.base64Decode(input);
     ensure(n * 2 + 32);
     u8.set(input, base);
     return decodeInScratch(n);
@@ -190,8 +205,7 @@ export function createWasmCodec(
         if (n > largest) largest = n;
       }
     }
-    if (binBytes + chars < minBytes || (native && largest >= nativeBase64Min))
-      return host.encodePayload(packets);
+    if (binBytes + chars < minBytes || largest >= nativeSegmentMin) return host.encodePayload(packets);
 
     // Layout: [descriptors: 3 × i32 per packet][text: ≤ 3 bytes per UTF-16 unit][binary staging][body]
     const descPtr = base;
@@ -250,8 +264,7 @@ export function createWasmCodec(
   function decodePayload(body: Uint8Array | string): Packet[] {
     if (typeof body === "string") return decodePayloadString(body, b64String);
     const len = body.length;
-    if (len < minBytes) return host.decodePayload(body);
-    if (native && len >= nativeBase64Min && body[0] === BINARY_PREFIX_BYTE) return host.decodePayload(body);
+    if (len < minBytes || len >= nativeDecodeMin) return host.decodePayload(body);
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
