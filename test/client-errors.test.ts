@@ -299,7 +299,7 @@ describe("garbage from the server", () => {
 
   for (const status of [500, 400]) {
     it(`polling: status ${status} mid-session → EIO_ERR_TRANSPORT with the status, close \`transport error\``, async () => {
-      const s = await scripted((req, res, n) => {
+      const s = await scripted((_req, res, n) => {
         if (n === 0) return void res.end(HANDSHAKE());
         res
           .writeHead(status, { "content-type": "application/json" })
