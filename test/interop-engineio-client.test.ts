@@ -82,7 +82,11 @@ describe("engine.io-client 6.6 → this server", () => {
           assert.deepEqual([...bytesOf(await nextMessage(c))], [...bin]);
 
           // server → client binary from every kind of binary input
-          for (const data of [Buffer.from([9, 8, 7]), new Uint8Array([9, 8, 7]).buffer, new Uint16Array([0x0809, 0x0007])]) {
+          for (const data of [
+            Buffer.from([9, 8, 7]),
+            new Uint8Array([9, 8, 7]).buffer,
+            new Uint16Array([0x0809, 0x0007]),
+          ]) {
             const p = nextMessage(c);
             s.send(data);
             const got = bytesOf(await p);
@@ -91,7 +95,10 @@ describe("engine.io-client 6.6 → this server", () => {
           // message with no data
           const p = nextMessage(c);
           s.send("");
-          assert.ok((await p) === undefined || (await p) === "", "empty message arrives (engine.io-client gives undefined)");
+          assert.ok(
+            (await p) === undefined || (await p) === "",
+            "empty message arrives (engine.io-client gives undefined)",
+          );
         } finally {
           c.close();
         }
@@ -163,7 +170,9 @@ describe("engine.io-client 6.6 → this server", () => {
     try {
       const clients = await Promise.all([connect(h2, ["polling"]), connect(h2, ["websocket"])]);
       const received = clients.map(() => [] as string[]);
-      clients.forEach((c, i) => c.on("message", (m) => received[i]!.push(String(m))));
+      clients.forEach((c, i) => {
+        c.on("message", (m) => received[i]!.push(String(m)));
+      });
       const reasons: string[] = [];
       for (const sid of Object.keys(h2.engine.clients)) {
         const s = h2.engine.clients[sid]!;
@@ -174,7 +183,11 @@ describe("engine.io-client 6.6 → this server", () => {
       await h2.engine.shutdown(3000);
       await Promise.all(closed);
       assert.deepEqual(reasons, ["server shutting down", "server shutting down"]);
-      for (const r of received) assert.deepEqual(r, Array.from({ length: 100 }, (_, i) => `m${i}`));
+      for (const r of received)
+        assert.deepEqual(
+          r,
+          Array.from({ length: 100 }, (_, i) => `m${i}`),
+        );
       assert.equal(h2.engine.clientsCount, 0);
     } finally {
       await h2.close();

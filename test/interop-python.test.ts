@@ -2,13 +2,16 @@
 // websocket, and polling with upgrade. Skipped loudly when /usr/bin/python3 cannot import engineio.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type Harness, startServer, waitFor } from "./server-helpers.js";
 
 const PY = "/usr/bin/python3";
 const probe = spawnSync(PY, ["-c", "import engineio, websocket, requests"], { encoding: "utf8" });
-const skip = probe.status !== 0 ? `python3-engineio not importable by ${PY}: ${(probe.stderr || probe.error?.message || "").trim().split("\n").pop()}` : false;
+const skip =
+  probe.status !== 0
+    ? `python3-engineio not importable by ${PY}: ${(probe.stderr || probe.error?.message || "").trim().split("\n").pop()}`
+    : false;
 if (skip) console.warn(`\n!!! SKIPPING interop-python: ${skip}\n`);
 
 const SCRIPT = fileURLToPath(new URL("./fixtures/python-eio-client.py", import.meta.url));

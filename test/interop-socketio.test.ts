@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Server as IoServer, type Socket as IoSocket } from "socket.io";
-import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { Server } from "../src/index.js";
 import { type Harness, once, startServer, waitFor } from "./server-helpers.js";
 
@@ -93,7 +93,9 @@ describe("socket.io 4.8 on this engine", () => {
       for (const m of members) await m.timeout(3000).emitWithAck("join", "r1");
       const got: string[][] = members.map(() => []);
       const outsiderGot: string[] = [];
-      members.forEach((m, i) => m.on("shouted", (msg: string) => got[i]!.push(msg)));
+      members.forEach((m, i) => {
+        m.on("shouted", (msg: string) => got[i]!.push(msg));
+      });
       outsider.on("shouted", (msg: string) => outsiderGot.push(msg));
       // observe that socket.io hands pre-encoded frames to the engine (written as is on WebSocket)
       let preEncoded = 0;

@@ -50,7 +50,9 @@ describe("outgoing buffer bound", () => {
       // the healthy client still works
       const hs = h.engine.clients[healthy.sid]!;
       hs.on("message", (m) => hs.send(m));
-      const echo = new Promise<string>((resolve) => healthy.ws.once("message", (d: Buffer) => resolve(d.toString())));
+      const echo = new Promise<string>((resolve) =>
+        healthy.ws.once("message", (d: Buffer) => resolve(d.toString())),
+      );
       healthy.ws.send("4still here");
       assert.equal(await echo, "4still here");
       slow.ws.terminate();

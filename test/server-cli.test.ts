@@ -2,8 +2,8 @@
 // SIGTERM/SIGINT (clients see the session close; the process exits 0).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Socket as EioClient } from "engine.io-client";
 import { raw } from "./server-helpers.js";
 
@@ -98,9 +98,13 @@ describe("engineio-wasm serve", () => {
     const { child, url } = await start(["--cors-origin", "http://a.example,http://b.example"]);
     try {
       const port = Number(new URL(url).port);
-      const ok = await raw(port, "GET", "/engine.io/?EIO=4&transport=polling", undefined, { origin: "http://b.example" });
+      const ok = await raw(port, "GET", "/engine.io/?EIO=4&transport=polling", undefined, {
+        origin: "http://b.example",
+      });
       assert.equal(ok.headers["access-control-allow-origin"], "http://b.example");
-      const no = await raw(port, "GET", "/engine.io/?EIO=4&transport=polling", undefined, { origin: "http://c.example" });
+      const no = await raw(port, "GET", "/engine.io/?EIO=4&transport=polling", undefined, {
+        origin: "http://c.example",
+      });
       assert.equal(no.headers["access-control-allow-origin"], undefined);
     } finally {
       child.kill("SIGTERM");
@@ -109,13 +113,17 @@ describe("engineio-wasm serve", () => {
   });
 
   test("bad arguments and unknown commands exit 1 with usage; --help exits 0", () => {
-    const bad = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "abc"], { encoding: "utf8" });
+    const bad = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "abc"], {
+      encoding: "utf8",
+    });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /--port must be/);
     const unknown = spawnSync(process.execPath, ["--import", "tsx", CLI, "frobnicate"], { encoding: "utf8" });
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /unknown command/);
-    const help = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--help"], { encoding: "utf8" });
+    const help = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--help"], {
+      encoding: "utf8",
+    });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--max-http-buffer-size/);
   });

@@ -1,16 +1,19 @@
 // Heartbeat: server pings on schedule, a silent client is closed with `ping timeout`, and a synchronous stall of the
 // server's event loop does not kill sessions whose pong only looked late because of the stall.
 import assert from "node:assert/strict";
-import { Worker } from "node:worker_threads";
 import { describe, test } from "node:test";
+import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
 import type { Socket } from "../src/index.js";
-import { DeadlineQueue, type DeadlineNode } from "../src/server/deadline-queue.js";
+import { type DeadlineNode, DeadlineQueue } from "../src/server/deadline-queue.js";
 import { once, sleep, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
 
-function rawClient(url: string, answerPings: boolean): Promise<{ ws: WebSocket; pings: number[]; sid: string }> {
+function rawClient(
+  url: string,
+  answerPings: boolean,
+): Promise<{ ws: WebSocket; pings: number[]; sid: string }> {
   const ws = new WebSocket(url);
   const pings: number[] = [];
   return new Promise((resolve, reject) => {

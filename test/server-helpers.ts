@@ -1,5 +1,10 @@
 // Shared helpers for the server tests: a server on 127.0.0.1:0, bounded waits, raw HTTP requests.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
+import {
+  createServer,
+  type Server as HttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { attach, type Server, type ServerOptions } from "../src/index.js";
 
@@ -35,6 +40,7 @@ export async function startServer(opts: ServerOptions & { path?: string } = {}):
 
 /** Resolves when `emitter` emits `event` (first args), rejects after `ms`. */
 export function once<T = unknown>(
+  // biome-ignore lint/suspicious/noExplicitAny: accepts any emitter's listener signature
   emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
   event: string,
   ms = 5000,
@@ -103,7 +109,11 @@ export function raw(
 }
 
 /** Handshakes over polling; returns the sid and the open packet. */
-export async function handshake(port: number, path = "/engine.io/", extra = ""): Promise<{ sid: string; open: any; text: string }> {
+export async function handshake(
+  port: number,
+  path = "/engine.io/",
+  extra = "",
+): Promise<{ sid: string; open: Record<string, unknown> & { sid: string }; text: string }> {
   const r = await raw(port, "GET", `${path}?EIO=4&transport=polling${extra}`);
   if (r.status !== 200) throw new Error(`handshake failed: ${r.status} ${r.text}`);
   const first = r.text.split("\x1e")[0]!;

@@ -2,8 +2,8 @@
 // octet-stream rejection, close/noop interplay, error codes and bodies, compression, b64, cookie, CORS.
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { gunzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
+import { gunzipSync } from "node:zlib";
 import type { Socket } from "../src/index.js";
 import { type Harness, handshake, once, raw, sleep, startServer, waitFor } from "./server-helpers.js";
 
@@ -130,7 +130,13 @@ describe("long-polling (raw HTTP)", () => {
     const { sid } = await handshake(h.port);
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        { host: "127.0.0.1", port: h.port, method: "POST", path: `${P}?EIO=4&transport=polling&sid=${sid}`, agent: false },
+        {
+          host: "127.0.0.1",
+          port: h.port,
+          method: "POST",
+          path: `${P}?EIO=4&transport=polling&sid=${sid}`,
+          agent: false,
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -215,7 +221,11 @@ describe("long-polling (raw HTTP)", () => {
   });
 
   test("query parsing ignores __proto__/constructor keys and bad escapes", async () => {
-    const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&__proto__=x&constructor=y&a=%E0%A4%A&__proto__[polluted]=1`);
+    const r = await raw(
+      h.port,
+      "GET",
+      `${P}?EIO=4&transport=polling&__proto__=x&constructor=y&a=%E0%A4%A&__proto__[polluted]=1`,
+    );
     assert.equal(r.status, 200);
     const { sid } = JSON.parse(r.text.slice(1));
     const q = h.engine.clients[sid]!.request._query;
@@ -248,7 +258,9 @@ describe("long-polling (raw HTTP)", () => {
     const { connect } = await import("node:net");
     const text = await new Promise<string>((resolve, reject) => {
       const sock = connect(h.port, "127.0.0.1", () => {
-        sock.write(`GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n`);
+        sock.write(
+          `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n`,
+        );
       });
       let out = "";
       sock.on("data", (d) => (out += d));
@@ -307,10 +319,14 @@ describe("polling options", () => {
   test("cors: allowed origin gets the header, others do not; preflight answered", async () => {
     const h = await startServer({ cors: { origin: ["http://good.example"], credentials: true } });
     try {
-      const good = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`, undefined, { origin: "http://good.example" });
+      const good = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`, undefined, {
+        origin: "http://good.example",
+      });
       assert.equal(good.headers["access-control-allow-origin"], "http://good.example");
       assert.equal(good.headers["access-control-allow-credentials"], "true");
-      const bad = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`, undefined, { origin: "http://evil.example" });
+      const bad = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`, undefined, {
+        origin: "http://evil.example",
+      });
       assert.equal(bad.headers["access-control-allow-origin"], undefined);
       const pre = await raw(h.port, "OPTIONS", `${P}?EIO=4&transport=polling`, undefined, {
         origin: "http://good.example",

@@ -24,14 +24,18 @@ describe("python-engineio style API", () => {
       h.engine.on("disconnect", (sid, reason) => log.push(`disconnect ${reason} ${h.engine.transport(sid)}`));
       const { sid, text } = await handshake(h.port);
       // the open packet first, then what the connect handler sent
-      assert.match(text, /^0\{.*\}\x1e4hi from connect$/);
+      assert.ok(text.startsWith("0{") && text.endsWith("}\x1e4hi from connect"), text);
       assert.equal(h.engine.transport(sid), "polling");
       await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4ping");
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
       assert.equal(r.text, "4reply: ping");
       await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "1");
       await waitFor(() => log.length === 3, 2000, "disconnect");
-      assert.deepEqual(log, ["connect string object", "message ping", "disconnect transport close undefined"]);
+      assert.deepEqual(log, [
+        "connect string object",
+        "message ping",
+        "disconnect transport close undefined",
+      ]);
       assert.equal(h.engine.send("unknown", "x"), false);
     } finally {
       await h.close();
@@ -174,14 +178,15 @@ describe("python-engineio style API", () => {
       h.engine.disconnect(a.sid);
       // polling sessions close once their next GET carries the close packet
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${a.sid}`);
-      assert.match(r.text, /^(6\x1e)?1$/);
+      assert.ok(["1", "6\x1e1"].includes(r.text), r.text);
       assert.equal(h.engine.clientsCount, 2);
       for (const sid of Object.keys(h.engine.clients)) {
         const get = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
         await sleep(10);
         h.engine.disconnect();
         // engine.io's behaviour: a close packet, after a noop when the close was pending before the GET
-        assert.match((await get).text, /^(6\x1e)?1$/);
+        const text = (await get).text;
+        assert.ok(["1", "6\x1e1"].includes(text), text);
       }
       await waitFor(() => h.engine.clientsCount === 0, 2000, "all closed");
       assert.deepEqual(reasons, ["forced close", "forced close", "forced close"]);

@@ -26,7 +26,8 @@ function check(label: string, t: Tally): { lost: number; duplicated: number; reo
     last = Math.max(last, n);
   }
   for (let i = 0; i < t.endAt; i++) if (!seen.has(i)) lost++;
-  if (lost || duplicated || reordered) console.warn(label, { lost, duplicated, reordered, n: t.got.length, endAt: t.endAt });
+  if (lost || duplicated || reordered)
+    console.warn(label, { lost, duplicated, reordered, n: t.got.length, endAt: t.endAt });
   return { lost, duplicated, reordered };
 }
 
@@ -78,7 +79,9 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
       }
     }, 3);
     await waitFor(
-      () => clients.every((c) => c.transport?.name === "websocket") && [...sockets.values()].filter((s) => s.upgraded).length === SESSIONS,
+      () =>
+        clients.every((c) => c.transport?.name === "websocket") &&
+        [...sockets.values()].filter((s) => s.upgraded).length === SESSIONS,
       20000,
       "all sessions upgraded",
     );
@@ -88,7 +91,8 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
     clients.forEach((c, i) => c.send(`end:${clientSent[i]}`));
     for (const [sid, s] of sockets) s.send(`end:${serverSent.get(sid)}`);
     await waitFor(
-      () => clientTallies.every((t) => t.endAt >= 0) && [...serverTallies.values()].every((t) => t.endAt >= 0),
+      () =>
+        clientTallies.every((t) => t.endAt >= 0) && [...serverTallies.values()].every((t) => t.endAt >= 0),
       10000,
       "end markers",
     );
@@ -110,10 +114,15 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
     // every sequence is exact
     clientTallies.forEach((t) => assert.equal(t.got.length, t.endAt));
     for (const t of serverTallies.values()) assert.equal(t.got.length, t.endAt);
-    assert.deepEqual({ lost: totals.lost, duplicated: totals.duplicated, reordered: totals.reordered }, { lost: 0, duplicated: 0, reordered: 0 });
+    assert.deepEqual(
+      { lost: totals.lost, duplicated: totals.duplicated, reordered: totals.reordered },
+      { lost: 0, duplicated: 0, reordered: 0 },
+    );
     assert.ok(totals.messages > SESSIONS * 20, `messages exchanged: ${totals.messages}`);
     // report the counts in the test output
-    console.log(`upgrade: ${SESSIONS} sessions, ${totals.messages} messages, lost 0, duplicated 0, reordered 0`);
+    console.log(
+      `upgrade: ${SESSIONS} sessions, ${totals.messages} messages, lost 0, duplicated 0, reordered 0`,
+    );
   } finally {
     sending = false;
     for (const c of clients) c.close();

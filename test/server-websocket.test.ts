@@ -9,7 +9,9 @@ import { type Harness, handshake, once, raw, sleep, startServer, waitFor } from 
 
 const P = "/engine.io/";
 
-function open(url: string): Promise<{ ws: WebSocket; frames: (string | Buffer)[]; next(ms?: number): Promise<string | Buffer> }> {
+function open(
+  url: string,
+): Promise<{ ws: WebSocket; frames: (string | Buffer)[]; next(ms?: number): Promise<string | Buffer> }> {
   const ws = new WebSocket(url);
   const frames: (string | Buffer)[] = [];
   const waiters: ((f: string | Buffer) => void)[] = [];
@@ -144,7 +146,9 @@ describe("websocket (raw ws client)", () => {
     const before = h.engine.clientsCount;
     await new Promise<void>((resolve) => {
       const s = netConnect(h.port, "127.0.0.1", () => {
-        s.write(`GET ${P}?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+        s.write(
+          `GET ${P}?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+        );
       });
       s.on("data", () => {});
       s.on("close", () => resolve());

@@ -112,7 +112,11 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     echo: values.echo === true,
     pingInterval: intOption(values["ping-interval"] as string | undefined, "ping-interval", 25000),
     pingTimeout: intOption(values["ping-timeout"] as string | undefined, "ping-timeout", 20000),
-    maxHttpBufferSize: intOption(values["max-http-buffer-size"] as string | undefined, "max-http-buffer-size", 1e6),
+    maxHttpBufferSize: intOption(
+      values["max-http-buffer-size"] as string | undefined,
+      "max-http-buffer-size",
+      1e6,
+    ),
     corsOrigin:
       cors === undefined
         ? undefined
@@ -140,7 +144,10 @@ export interface RunningServe {
  * `engineio-wasm serve`: starts an engine on its own HTTP server, prints one line with its URL, and stops
  * gracefully on SIGINT/SIGTERM.
  */
-export async function serveCommand(argv: readonly string[], installSignals = true): Promise<RunningServe | null> {
+export async function serveCommand(
+  argv: readonly string[],
+  installSignals = true,
+): Promise<RunningServe | null> {
   const args = parseServeArgs(argv);
   if (args.help) {
     process.stdout.write(SERVE_USAGE);

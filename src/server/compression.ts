@@ -2,7 +2,7 @@
  * gzip/deflate of long-polling responses (`httpCompression`), negotiated with `accepts`.
  */
 import type { IncomingMessage } from "node:http";
-import { type ZlibOptions, gzip, deflate } from "node:zlib";
+import { deflate, gzip, type ZlibOptions } from "node:zlib";
 import accepts from "accepts";
 import type { HttpCompressionOptions } from "./options.js";
 

@@ -23,7 +23,13 @@ export function abortRequest(res: ServerResponse, code: ErrorCode, message?: str
 function ignore(): void {}
 
 /** Writes a raw HTTP error response on an upgrade socket and destroys it. */
-export function abortUpgrade(socket: Duplex, status: number, statusText: string, message: string, json = false): void {
+export function abortUpgrade(
+  socket: Duplex,
+  status: number,
+  statusText: string,
+  message: string,
+  json = false,
+): void {
   socket.on("error", ignore);
   if (socket.writable) {
     socket.write(

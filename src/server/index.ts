@@ -7,19 +7,6 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
-export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
-export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
-export { Socket } from "./socket.js";
-export type {
-  CloseReason,
-  SendCallback,
-  SendData,
-  SendOptions,
-  SocketEvents,
-  SocketReadyState,
-} from "./socket.js";
-export type { ServerTransport } from "./transports/types.js";
-export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
 export type {
   AllowRequestFunction,
   AttachOptions,
@@ -31,6 +18,19 @@ export type {
   TransportName,
   WsEngine,
 } from "./options.js";
+export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
+export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
+export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
+export type {
+  CloseReason,
+  SendCallback,
+  SendData,
+  SendOptions,
+  SocketEvents,
+  SocketReadyState,
+} from "./socket.js";
+export { Socket } from "./socket.js";
+export type { ServerTransport } from "./transports/types.js";
 
 /** Creates a {@link Server} and attaches it to `server` (engine.io's top-level `attach`). */
 export function attach(server: HttpServer, options: ServerOptions & AttachOptions = {}): Server {

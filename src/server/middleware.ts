@@ -16,7 +16,10 @@ export function runMiddlewares(
 ): void {
   let i = 0;
   const step = (): void => {
-    if (i === middlewares.length) return done();
+    if (i === middlewares.length) {
+      done();
+      return;
+    }
     const mw = middlewares[i++]!;
     let settled = false;
     const next = (err?: unknown): void => {
@@ -27,7 +30,8 @@ export function runMiddlewares(
     };
     try {
       const r = mw(req, res, next);
-      if (r && typeof (r as Promise<void>).then === "function") (r as Promise<void>).then(undefined, (e) => next(e ?? new Error("middleware rejected")));
+      if (r && typeof (r as Promise<void>).then === "function")
+        (r as Promise<void>).then(undefined, (e) => next(e ?? new Error("middleware rejected")));
     } catch (e) {
       next(e ?? new Error("middleware threw"));
     }

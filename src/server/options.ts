@@ -3,8 +3,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { SerializeOptions } from "cookie";
+import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { PerMessageDeflateOptions } from "ws";
 
 /** Transport names understood by the server. */
@@ -226,7 +226,9 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 10 * 1024 * 1024;
 function num(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    const err = new RangeError(`option ${name} must be a non-negative number`) as RangeError & { code: string };
+    const err = new RangeError(`option ${name} must be a non-negative number`) as RangeError & {
+      code: string;
+    };
     err.code = "EIO_ERR_INVALID_ARG";
     throw err;
   }
@@ -238,11 +240,15 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
   const maxBuffered = num(opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes");
   let perMessageDeflate: false | PerMessageDeflateOptions = false;
   if (opts.perMessageDeflate) {
-    perMessageDeflate = { threshold: 1024, ...(opts.perMessageDeflate === true ? {} : opts.perMessageDeflate) };
+    perMessageDeflate = {
+      threshold: 1024,
+      ...(opts.perMessageDeflate === true ? {} : opts.perMessageDeflate),
+    };
   }
   let httpCompression: false | HttpCompressionOptions = { threshold: 1024 };
   if (opts.httpCompression === false) httpCompression = false;
-  else if (typeof opts.httpCompression === "object") httpCompression = { threshold: 1024, ...opts.httpCompression };
+  else if (typeof opts.httpCompression === "object")
+    httpCompression = { threshold: 1024, ...opts.httpCompression };
   let cookie: ResolvedOptions["cookie"] = false;
   if (opts.cookie) {
     cookie = {

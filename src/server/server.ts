@@ -3,13 +3,13 @@
  * and the python-engineio style API on the same class.
  */
 import { EventEmitter } from "node:events";
-import type { IncomingMessage, OutgoingHttpHeaders, Server as HttpServer, ServerResponse } from "node:http";
+import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
 import createDebug from "debug";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-import { ERROR_MESSAGES, ERRORS, type EioError, type ErrorCode } from "../protocol/errors.js";
+import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import type { Packet } from "../protocol/packet.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { hasInvalidHeaderChar } from "./headers.js";
@@ -28,10 +28,10 @@ import {
 } from "./options.js";
 import { parseQuery } from "./query.js";
 import { type CloseReason, type SendData, Socket, type SocketHost } from "./socket.js";
-import { PollingTransport, type PollingHost } from "./transports/polling.js";
+import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
 import { WebSocketTransport } from "./transports/websocket.js";
-import { UpgradeResponse, takeUpgradeHeaders } from "./upgrade-response.js";
+import { takeUpgradeHeaders, UpgradeResponse } from "./upgrade-response.js";
 
 const debug = createDebug("engine");
 
@@ -129,7 +129,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   private readonly middlewares: Middleware[] = [];
   private ws: InstanceType<NonNullable<ResolvedOptions["wsEngine"]>> | null = null;
-  private closing = false;
 
   /** @param opts - see {@link ServerOptions} */
   constructor(opts: ServerOptions = {}) {
@@ -197,9 +196,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    */
   close(): this {
     debug("closing all open clients");
-    this.closing = true;
     for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down");
-    this.closing = false;
     return this;
   }
 
@@ -329,7 +326,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     }
     this.upgradeWs(req, socket, head, (ws) => {
       const client = this.clients[sid];
-      if (!client || client.readyState !== "open") {
+      if (client?.readyState !== "open") {
         debug("upgrade attempt for closed client");
         ws.close();
       } else if (client.upgrading) {
@@ -359,7 +356,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   private wsServer(): NonNullable<Server["ws"]> {
     if (this.ws !== null) return this.ws;
-    const Engine = this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
+    const Engine =
+      this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
     const ws = new Engine({
       noServer: true,
       clientTracking: false,
@@ -399,36 +397,16 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     upgrade: boolean,
     fn: (code?: ErrorCode, context?: Record<string, unknown>) => void,
   ): void {
-    const transport = req._query.transport;
-    if (transport !== "polling" && transport !== "websocket") {
-      return fn(ERRORS.UNKNOWN_TRANSPORT, { transport });
+    const rejection = this.check(req, upgrade);
+    if (rejection !== null) {
+      fn(rejection.code, rejection.context);
+      return;
     }
-    if (!this.opts.transports.includes(transport)) return fn(ERRORS.UNKNOWN_TRANSPORT, { transport });
-    const origin = req.headers.origin;
-    if (hasInvalidHeaderChar(origin)) {
-      req.headers.origin = undefined;
-      return fn(ERRORS.BAD_REQUEST, { name: "INVALID_ORIGIN", origin });
-    }
-    if (upgrade && transport !== "websocket") {
-      return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: undefined });
-    }
-    const sid = req._query.sid;
-    if (sid) {
-      const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
-      if (client === undefined) return fn(ERRORS.UNKNOWN_SID, { sid });
-      const previousTransport = client.transport ? client.transport.name : undefined;
-      if (!upgrade && previousTransport !== transport) {
-        return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport });
-      }
-      if (req._query.EIO !== "4") {
-        return fn(ERRORS.BAD_REQUEST, { name: "PROTOCOL_MISMATCH", protocol: req._query.EIO, previousProtocol: 4 });
-      }
-      return fn();
-    }
-    if (req.method !== "GET") return fn(ERRORS.BAD_HANDSHAKE_METHOD, { method: req.method });
-    if (transport === "websocket" && !upgrade) return fn(ERRORS.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR" });
     const allow = this.opts.allowRequest;
-    if (!allow) return fn();
+    if (req._query.sid || !allow) {
+      fn();
+      return;
+    }
     let answered = false;
     allow(req, (message, success) => {
       if (answered) return;
@@ -436,6 +414,51 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (!success) fn(ERRORS.FORBIDDEN, { message: message ?? undefined });
       else fn();
     });
+  }
+
+  /** The synchronous checks of {@link Server.verify}; `null` when the request may proceed. */
+  private check(
+    req: EngineRequest,
+    upgrade: boolean,
+  ): { code: ErrorCode; context: Record<string, unknown> } | null {
+    const transport = req._query.transport;
+    if (transport !== "polling" && transport !== "websocket") {
+      return { code: ERRORS.UNKNOWN_TRANSPORT, context: { transport } };
+    }
+    if (!this.opts.transports.includes(transport))
+      return { code: ERRORS.UNKNOWN_TRANSPORT, context: { transport } };
+    const origin = req.headers.origin;
+    if (hasInvalidHeaderChar(origin)) {
+      req.headers.origin = undefined;
+      return { code: ERRORS.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
+    }
+    if (upgrade && transport !== "websocket") {
+      return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH", transport } };
+    }
+    const sid = req._query.sid;
+    if (sid) {
+      const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
+      if (client === undefined) return { code: ERRORS.UNKNOWN_SID, context: { sid } };
+      const previousTransport = client.transport ? client.transport.name : undefined;
+      if (!upgrade && previousTransport !== transport) {
+        return {
+          code: ERRORS.BAD_REQUEST,
+          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport },
+        };
+      }
+      if (req._query.EIO !== "4") {
+        return {
+          code: ERRORS.BAD_REQUEST,
+          context: { name: "PROTOCOL_MISMATCH", protocol: req._query.EIO, previousProtocol: 4 },
+        };
+      }
+      return null;
+    }
+    if (req.method !== "GET") return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    if (transport === "websocket" && !upgrade) {
+      return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
+    }
+    return null;
   }
 
   private emitConnectionError(req: IncomingMessage, code: ErrorCode, context: Record<string, unknown>): void {
@@ -497,7 +520,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "CONNECT_REFUSED", body: refusal });
         if (res !== null) {
           if (!res.headersSent) {
-            res.writeHead(401, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+            res.writeHead(401, {
+              "Content-Type": "application/json",
+              "Content-Length": Buffer.byteLength(body),
+            });
             res.end(body);
           }
         } else if (rawSocket !== null) abortUpgrade(rawSocket, 401, "Unauthorized", body, true);
@@ -543,7 +569,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         if (isThenable(r)) r = await r;
         if (r === false) return { message: "Unauthorized" };
       } catch (e) {
-        if (e !== null && typeof e === "object" && "data" in e && (e as { data: unknown }).data !== undefined) {
+        if (
+          e !== null &&
+          typeof e === "object" &&
+          "data" in e &&
+          (e as { data: unknown }).data !== undefined
+        ) {
           return (e as { data: unknown }).data;
         }
         return { message: e instanceof Error && e.message ? e.message : "Unauthorized" };
@@ -556,7 +587,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
   attach(server: HttpServer, options: AttachOptions = {}): void {
-    const path = computePath(options.path ?? this.opts.path, options.addTrailingSlash ?? this.opts.addTrailingSlash);
+    const path = computePath(
+      options.path ?? this.opts.path,
+      options.addTrailingSlash ?? this.opts.addTrailingSlash,
+    );
     const destroyUpgrade = options.destroyUpgrade ?? this.opts.destroyUpgrade;
     const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? this.opts.destroyUpgradeTimeout;
     const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
@@ -633,7 +667,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       for (const h of handlers) {
         try {
           const r = h.call(this, socket.id, arg);
-          if (isThenable(r)) (pending ??= []).push(Promise.resolve(r).catch(this.onHandlerError));
+          if (isThenable(r)) {
+            if (pending === null) pending = [];
+            pending.push(Promise.resolve(r).catch(this.onHandlerError));
+          }
         } catch (e) {
           this.onHandlerError(e);
         }

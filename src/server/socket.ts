@@ -11,9 +11,9 @@ import { EioError } from "../protocol/errors.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
+import type { PollingTransport } from "./transports/polling.js";
 import type { ServerTransport, TransportOwner } from "./transports/types.js";
 import type { WebSocketTransport } from "./transports/websocket.js";
-import type { PollingTransport } from "./transports/polling.js";
 
 const debug = createDebug("engine:socket");
 
@@ -379,7 +379,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       this.listenerCount("packetCreate") === 0 &&
       this.listenerCount("flush") === 0
     ) {
-      const wantDrain = callback !== undefined || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
+      const wantDrain =
+        callback !== undefined || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
       if (wantDrain) {
         if (this.inflight === null) this.inflight = [];
         this.inflight.push(callback ? [callback] : null);
@@ -397,7 +398,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       if (this.pendingCallbacks === null) this.pendingCallbacks = [callback];
       else this.pendingCallbacks.push(callback);
     }
-    if (t.name === "polling" && t.writable) {
+    // (t is null while a session is opening, e.g. a `connect` handler sending before the handshake completes)
+    if (t !== null && t.name === "polling" && t.writable) {
       // Answer the pending GET once per tick, with everything sent in this tick: echoing the packets of one POST
       // then costs one response instead of one for the first packet and another poll round trip for the rest.
       // (bench/e2e poll-text-50: server CPU per message 0.56x engine.io's instead of ~1.0x.)
@@ -422,7 +424,10 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const cbs = this.pendingCallbacks;
     this.pendingCallbacks = null;
     const wantDrain =
-      t.name === "polling" || cbs !== null || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
+      t.name === "polling" ||
+      cbs !== null ||
+      this.listenerCount("drain") > 0 ||
+      this.server.hasDrainListeners;
     if (wantDrain) {
       if (this.inflight === null) this.inflight = [];
       this.inflight.push(cbs);
@@ -528,7 +533,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     }
     // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
     // do not wait for its next poll (engine.io discards the transport the same way).
-    if (reason === "server shutting down" && !this.transport.writable && this.probe === null) this.transport.discard();
+    if (reason === "server shutting down" && !this.transport.writable && this.probe === null)
+      this.transport.discard();
     this.closeTransport();
   }
 

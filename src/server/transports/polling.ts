@@ -153,7 +153,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     }
     const declared = Number(req.headers["content-length"]);
     if (declared > this.host.maxHttpBufferSize) {
-      this.rejectTooLarge(req, res, declared);
+      this.rejectTooLarge(res, declared);
       return;
     }
     this.dataReq = req;
@@ -167,7 +167,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     this.host.bodyTimeouts.push(this);
   }
 
-  private rejectTooLarge(req: IncomingMessage, res: ServerResponse, size: number): void {
+  private rejectTooLarge(res: ServerResponse, size: number): void {
     debug("payload too large (%d bytes)", size);
     res.writeHead(413, { Connection: "close" });
     res.end();
@@ -187,7 +187,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (this.bodyLength > this.host.maxHttpBufferSize) {
       const res = this.dataRes!;
       this.cleanupData();
-      this.rejectTooLarge(req, res, this.bodyLength);
+      this.rejectTooLarge(res, this.bodyLength);
       return;
     }
     if (this.chunks === null) this.chunks = chunk;

@@ -2,8 +2,9 @@
  * What a transport reports to its owner (the session's {@link Socket}); transports do I/O only and call these
  * methods directly instead of emitting events, so no closures are allocated per socket or per message.
  */
-import type { Packet } from "../../protocol/packet.js";
+
 import type { EioError } from "../../protocol/errors.js";
+import type { Packet } from "../../protocol/packet.js";
 
 /** The common face of the polling and WebSocket transports. */
 export interface ServerTransport {

@@ -44,7 +44,8 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 }
 
 type RawSocket = { cork(): void; uncork(): void };
-const rawSocket = (ws: WsSocket): RawSocket | undefined => (ws as unknown as { _socket?: RawSocket | null })._socket ?? undefined;
+const rawSocket = (ws: WsSocket): RawSocket | undefined =>
+  (ws as unknown as { _socket?: RawSocket | null })._socket ?? undefined;
 
 function uncorkTransport(t: WebSocketTransport): void {
   t.corked = false;
