@@ -150,9 +150,19 @@ export function collect(socket: Socket, n: number, ms = 5000): Promise<unknown[]
 /** Opens a client socket and waits for `open`. */
 export async function open(url: string, opts: SocketOptions = {}): Promise<Socket> {
   const socket = new Socket(url, opts);
-  const err = next(socket, "error");
-  await Promise.race([next(socket, "open"), err.then(([e]) => Promise.reject(e))]);
-  err.catch(() => {});
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("timeout waiting for open")), 5000);
+    const onError = (e: Error) => {
+      clearTimeout(t);
+      reject(e);
+    };
+    socket.once("error", onError);
+    socket.once("open", () => {
+      clearTimeout(t);
+      socket.off("error", onError);
+      resolve();
+    });
+  });
   return socket;
 }
 
