@@ -21,8 +21,8 @@ import {
 import { instantiateKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
 
-const TIME = Number(process.env.BENCH_TIME ?? 150);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TIME = Number(process.env.BENCH_TIME ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 // ---- contenders --------------------------------------------------------------------------------------------
 type Fn = () => unknown;
@@ -114,7 +114,7 @@ function measure(tasks: [string, Fn][]): Record<string, number> {
   for (let r = 0; r < ROUNDS; r++) {
     // Rotate the order each round so no contender always runs first (JIT/GC state).
     const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]!);
-    const bench = new Bench({ time: TIME, warmupTime: Math.min(50, TIME), throws: true });
+    const bench = new Bench({ time: TIME, warmupTime: r === 0 ? 50 : 5, throws: true });
     for (const [name, fn] of order) bench.add(name, fn);
     for (const task of bench.runSync()) {
       const res = task.result;

@@ -14,7 +14,7 @@ import {
   encodeTextFrame,
   toBytes,
 } from "./common.js";
-import { base64DecodeBytes, base64EncodeInto, jsBase64DecodeString, utf8Text } from "./js.js";
+import { base64DecodeBytes, base64EncodeInto, utf8Text } from "./js.js";
 import { type NodeBufferApi, type NodeBytes, nodeBuffer } from "./node-buffer.js";
 import type { Codec } from "./types.js";
 
@@ -41,7 +41,6 @@ export function nodeBase64DecodeString(
   const len = e - start;
   const rest = len & 3;
   if (rest === 1) return null;
-  if (len < NODE_BASE64_MIN) return jsBase64DecodeString(s, start, end);
   const text = start === 0 && end === s.length ? s : s.slice(start, end);
   if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
   const out = nb.fromBase64(text);

@@ -139,9 +139,16 @@ export function createWasmCodec(
     }
   }
 
-  /** Copies `n` scratch bytes at `ptr` into a fresh array owned by the caller. */
+  /**
+   * Copies `n` scratch bytes at `ptr` into a fresh array owned by the caller. On Node a pooled `Buffer`
+   * (what `Buffer.from(text, "base64")` returns in engine.io-parser, too): a new `ArrayBuffer` per packet
+   * (`slice`) made 10×1 KiB decoding ~1.5× slower.
+   */
   function copyOut(ptr: number, n: number): Uint8Array {
-    return u8.slice(ptr, ptr + n);
+    if (!nb || !nodeMem) return u8.slice(ptr, ptr + n);
+    const out = nb.allocUnsafe(n);
+    out.set(u8.subarray(ptr, ptr + n));
+    return out;
   }
 
   /** Base64-decodes ASCII already in scratch at `[base, base + n)`. */
