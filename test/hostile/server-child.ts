@@ -40,7 +40,16 @@ interface EngineServer {
   on(event: string, fn: (...args: never[]) => void): unknown;
 }
 
-const http = createServer({ connectionsCheckingInterval: config.http?.connectionsCheckingInterval ?? 30000 });
+// Prototype-pollution canary: what Object.prototype looks like before any request.
+const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort().join(",");
+// Requests outside the engine's path get a 404, as from an application.
+const http = createServer(
+  { connectionsCheckingInterval: config.http?.connectionsCheckingInterval ?? 30000 },
+  (_req, res) => {
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    res.end("not found");
+  },
+);
 if (config.http?.headersTimeout !== undefined) http.headersTimeout = config.http.headersTimeout;
 if (config.http?.requestTimeout !== undefined) http.requestTimeout = config.http.requestTimeout;
 if (config.http?.keepAliveTimeout !== undefined) http.keepAliveTimeout = config.http.keepAliveTimeout;
@@ -204,6 +213,11 @@ serveRpc({
     return { ok: true };
   },
   mem: () => gcAndMeasure(),
+  /** Whether any request managed to add properties to Object.prototype. */
+  pollution: () => ({
+    polluted: Object.getOwnPropertyNames(Object.prototype).sort().join(",") !== protoKeys,
+    probe: ({} as Record<string, unknown>).polluted,
+  }),
   /** Writes a heap snapshot (for leak hunting) and returns its path. */
   snapshot: async (args) => {
     gcAndMeasure();

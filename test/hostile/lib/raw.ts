@@ -86,7 +86,10 @@ export interface HttpResponse {
  * Parses every HTTP/1.1 response in `data` strictly. Returns the responses and the number of bytes they used, or
  * an error describing the first malformation. An incomplete final response is reported as `incomplete`.
  */
-export function parseResponses(data: Buffer): {
+export function parseResponses(
+  data: Buffer,
+  opts: { head?: boolean } = {},
+): {
   responses: HttpResponse[];
   used: number;
   error?: string;
@@ -114,7 +117,7 @@ export function parseResponses(data: Buffer): {
     const status = Number(m[1]);
     let bodyStart = headEnd + 4;
     let body: Buffer;
-    if (status === 101 || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    if (opts.head || status === 101 || status === 204 || status === 304 || (status >= 100 && status < 200)) {
       body = Buffer.alloc(0);
     } else if (headers["transfer-encoding"]?.toLowerCase().includes("chunked")) {
       const parts: Buffer[] = [];
@@ -157,8 +160,8 @@ export function parseResponses(data: Buffer): {
 }
 
 /** True once `data` holds at least one complete response (for {@link raw}'s `untilComplete`). */
-export function hasCompleteResponse(data: Buffer): boolean {
-  const r = parseResponses(data);
+export function hasCompleteResponse(data: Buffer, opts: { head?: boolean } = {}): boolean {
+  const r = parseResponses(data, opts);
   return r.responses.length > 0 && (r.responses[0]!.status === 101 || !r.incomplete);
 }
 
