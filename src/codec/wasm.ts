@@ -145,8 +145,8 @@ export function createWasmCodec(
    * (`slice`) made 10×1 KiB decoding ~1.5× slower.
    */
   function copyOut(ptr: number, n: number): Uint8Array {
-    if (!nb || !nodeMem) return u8.slice(ptr, ptr + n);
-    const out = nb.allocUnsafe(n);
+    // Not `u8.slice`: slicing WASM memory took 66–112 µs per 64 KiB in Chromium 156, `new` + `set` 3 µs.
+    const out = nb ? nb.allocUnsafe(n) : new Uint8Array(n);
     out.set(u8.subarray(ptr, ptr + n));
     return out;
   }
