@@ -245,7 +245,7 @@ serveRpc({
     const socket = engine.clients[String(args.sid)];
     if (!socket) throw new Error(`no socket ${String(args.sid)}`);
     const total = Number(args.bytes);
-    const chunk = Buffer.alloc(Number(args.chunk ?? 65536), 0x61);
+    const chunkSize = Number(args.chunk ?? 65536);
     let sent = 0;
     let peakBuffered = 0;
     let closeReason: string | undefined;
@@ -258,10 +258,11 @@ serveRpc({
     let peak = rss0;
     const deadline = Date.now() + Number(args.timeoutMs ?? 60000);
     while (sent < total && closeReason === undefined && Date.now() < deadline) {
-      socket.send(chunk);
-      sent += chunk.length;
+      // a fresh buffer each time, as an application producing data would (the same buffer would cost nothing)
+      socket.send(Buffer.alloc(chunkSize, 0x61 + (sent % 26)));
+      sent += chunkSize;
       peakBuffered = Math.max(peakBuffered, socket.bufferedAmount ?? 0);
-      if ((sent / chunk.length) % 16 === 0) {
+      if ((sent / chunkSize) % 16 === 0) {
         peak = Math.max(peak, process.memoryUsage().rss);
         await new Promise((r) => setImmediate(r));
       }
