@@ -77,16 +77,15 @@ export function availableCodecs(): Codec[] {
 }
 
 /**
- * Builds a WASM backend with custom thresholds (the benchmark uses this to measure the raw kernels), or
- * returns `null` if that build does not load here.
+ * Builds a WASM backend with custom thresholds (tests and benchmarks use {@link RAW_KERNELS} to run the
+ * kernels on every input), or returns `null` if that build does not load here.
  */
 export function createWasmBackend(
   name: "wasm-simd" | "wasm",
   options: Partial<WasmCodecOptions> = {},
 ): Codec | null {
-  const k = name === "wasm-simd" ? kernels.simd : kernels.scalar;
-  if (!k) return null;
-  // Separate instances: a custom backend must not share (and grow) the default backends' scratch memory.
+  // Not subject to EIO_NO_WASM (this is an explicit request). A separate instance: a custom backend must not
+  // share (and grow) the default backends' scratch memory.
   const own = instantiateKernels(name === "wasm-simd" ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
   return own && createWasmCodec(name, own, host, nodeBuffer, { ...defaultOptions, ...options });
 }
