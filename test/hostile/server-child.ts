@@ -11,6 +11,7 @@
 import { createServer } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { gcAndMeasure, serveRpc } from "./lib/child.js";
+import { analyzeSeq, type SeqVerdict } from "./lib/seq.js";
 
 interface Config {
   impl?: "ours" | "engine.io";
@@ -81,6 +82,10 @@ interface SeqState {
   sent: number;
   target: number;
   received: number[];
+  /** Client messages received before the upgrade completed. */
+  receivedBeforeUpgrade: number;
+  /** Server messages sent before the upgrade completed. */
+  sentBeforeUpgrade: number;
   upgraded: boolean;
   transport: string;
   closeReason?: string;
@@ -116,11 +121,15 @@ engine.on("connection", ((socket: EngineSocket) => {
       sent: 0,
       target: seq,
       received: [],
+      receivedBeforeUpgrade: 0,
+      sentBeforeUpgrade: 0,
       upgraded: false,
       transport: socket.transport.name,
     };
     seqStates.set(socket.id, st);
     socket.on("upgrade", (() => {
+      st.receivedBeforeUpgrade = st.received.length;
+      st.sentBeforeUpgrade = st.sent;
       st.upgraded = true;
       st.transport = socket.transport.name;
     }) as never);
@@ -128,11 +137,16 @@ engine.on("connection", ((socket: EngineSocket) => {
       counters.messages++;
       if (typeof data === "string" && data.startsWith("c:")) st.received.push(Number(data.slice(2)));
     }) as never);
-    // Full speed, but yielding to the event loop so the upgrade can happen in the middle of the stream.
+    // `seqBatch` messages every `seqPace` ms (0: every event-loop turn), so the upgrade happens mid-stream.
+    const batch = Number(q.seqBatch ?? 20);
+    const pace = Number(q.seqPace ?? 0);
     const pump = () => {
       if (socket.readyState !== "open" && socket.readyState !== "opening") return;
-      for (let i = 0; i < 20 && st.sent < st.target; i++) socket.send(`s:${st.sent++}`);
-      if (st.sent < st.target) setImmediate(pump);
+      for (let i = 0; i < batch && st.sent < st.target; i++) socket.send(`s:${st.sent++}`);
+      if (st.sent < st.target) {
+        if (pace > 0) setTimeout(pump, pace);
+        else setImmediate(pump);
+      }
     };
     setImmediate(pump);
     return;
@@ -161,36 +175,23 @@ sampler.unref();
 function seqReport() {
   const out: Record<
     string,
-    {
+    SeqVerdict & {
       sent: number;
-      received: number;
-      lost: number;
-      dup: number;
-      reordered: number;
+      target: number;
+      receivedBeforeUpgrade: number;
+      sentBeforeUpgrade: number;
       upgraded: boolean;
       transport: string;
       closeReason?: string;
     }
   > = {};
   for (const [sid, st] of seqStates) {
-    const seen = new Set<number>();
-    let dup = 0;
-    let reordered = 0;
-    let max = -1;
-    let prev = -1;
-    for (const n of st.received) {
-      if (seen.has(n)) dup++;
-      seen.add(n);
-      if (n < prev) reordered++;
-      prev = n;
-      if (n > max) max = n;
-    }
     out[sid] = {
+      ...analyzeSeq(st.received, st.target),
       sent: st.sent,
-      received: st.received.length,
-      lost: max + 1 - seen.size,
-      dup,
-      reordered,
+      target: st.target,
+      receivedBeforeUpgrade: st.receivedBeforeUpgrade,
+      sentBeforeUpgrade: st.sentBeforeUpgrade,
       upgraded: st.upgraded,
       transport: st.transport,
       closeReason: st.closeReason,
@@ -229,6 +230,10 @@ serveRpc({
     return { peakRss };
   },
   seq: () => seqReport(),
+  resetSeq: () => {
+    seqStates.clear();
+    return { ok: true };
+  },
   /** A synchronous stall of the event loop (simulating a blocking handler). */
   stall: (args) => {
     const until = Date.now() + Number(args.ms ?? 2000);

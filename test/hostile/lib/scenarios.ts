@@ -2,9 +2,12 @@
  * Scenarios shared by the short tests (`npm test`) and the long soak (`npm run soak`): the same code, scaled.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Socket as EioClientSocket } from "engine.io-client";
+import { Socket as OurSocket } from "../../../src/client/index.js";
 import type { AttackEnv, AttackName, AttackReport } from "./attacks.js";
 import { type ChildHandle, startChild } from "./child.js";
 import { HealthyPool, type HealthyStats } from "./healthy.js";
+import { analyzeSeq, type SeqVerdict } from "./seq.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -174,4 +177,167 @@ export function mergeReports(reports: AttackReport[]): AttackReport[] {
     byName.set(r.name, m);
   }
   return [...byName.values()];
+}
+
+// ------------------------------------------------------------------------------------ upgrade under load
+
+export interface UpgradeSeqResult {
+  sessions: number;
+  messagesPerDirection: number;
+  upgraded: number;
+  /** Sessions where messages flowed in both directions before and after the switch. */
+  midStream: number;
+  toServer: SeqVerdict;
+  toClient: SeqVerdict;
+  complete: boolean;
+  errors: string[];
+  elapsedMs: number;
+}
+
+/**
+ * `sessions` clients (half this project's, half engine.io-client) open over polling and upgrade to WebSocket while
+ * both sides send `messages` sequence-numbered messages (`batch` every `paceMs`); every sequence is checked.
+ */
+export async function runUpgradeSeq(opts: {
+  sessions: number;
+  messages: number;
+  batch?: number;
+  paceMs?: number;
+  timeoutMs?: number;
+}): Promise<UpgradeSeqResult> {
+  const batch = opts.batch ?? 10;
+  const pace = opts.paceMs ?? 2;
+  const t0 = Date.now();
+  const server = await startChild("server-child.ts", {
+    impl: "ours",
+    options: { pingInterval: 5000, pingTimeout: 10000 },
+  });
+  const errors: string[] = [];
+  const clients: {
+    socket: {
+      on(e: string, f: (...a: never[]) => void): unknown;
+      send(d: string): unknown;
+      close(): unknown;
+    };
+    received: number[];
+    sent: number;
+    sentBeforeUpgrade: number;
+    receivedBeforeUpgrade: number;
+    upgraded: boolean;
+    timer: NodeJS.Timeout | null;
+  }[] = [];
+  try {
+    const url = `http://127.0.0.1:${server.port}`;
+    const query = { seq: String(opts.messages), seqBatch: String(batch), seqPace: String(pace) };
+    await Promise.all(
+      Array.from({ length: opts.sessions }, (_, i) => {
+        const o = { transports: ["polling", "websocket"], upgrade: true, query } as Record<string, unknown>;
+        const socket = (i % 2 === 0
+          ? new OurSocket(url, o as never)
+          : new EioClientSocket(url, o as never)) as unknown as (typeof clients)[number]["socket"];
+        const c: (typeof clients)[number] = {
+          socket,
+          received: [],
+          sent: 0,
+          sentBeforeUpgrade: 0,
+          receivedBeforeUpgrade: 0,
+          upgraded: false,
+          timer: null,
+        };
+        clients.push(c);
+        const pump = () => {
+          for (let k = 0; k < batch && c.sent < opts.messages; k++) socket.send(`c:${c.sent++}`);
+          c.timer = c.sent < opts.messages ? setTimeout(pump, pace) : null;
+        };
+        socket.on("message", ((d: unknown) => {
+          if (typeof d === "string" && d.startsWith("s:")) c.received.push(Number(d.slice(2)));
+        }) as never);
+        socket.on("upgrade", (() => {
+          c.upgraded = true;
+          c.sentBeforeUpgrade = c.sent;
+          c.receivedBeforeUpgrade = c.received.length;
+        }) as never);
+        socket.on("error", ((e: unknown) =>
+          errors.push(`client ${i} error ${String((e as Error)?.message ?? e)}`)) as never);
+        socket.on("close", ((r: unknown) => errors.push(`client ${i} closed: ${String(r)}`)) as never);
+        return new Promise<void>((resolve) =>
+          socket.on("open", () => {
+            pump();
+            resolve();
+          }),
+        );
+      }),
+    );
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    let report: Record<
+      string,
+      SeqVerdict & {
+        upgraded: boolean;
+        receivedBeforeUpgrade: number;
+        sentBeforeUpgrade: number;
+        target: number;
+      }
+    > = {};
+    let complete = false;
+    while (Date.now() < deadline) {
+      report = await server.rpc("seq");
+      const serverDone =
+        Object.values(report).length === opts.sessions &&
+        Object.values(report).every((r) => r.received >= opts.messages);
+      const clientsDone = clients.every((c) => c.received.length >= opts.messages && c.upgraded);
+      if (serverDone && clientsDone) {
+        complete = true;
+        break;
+      }
+      await sleep(100);
+    }
+    await sleep(200); // anything duplicated late would show up now
+    report = await server.rpc("seq");
+    const sum = (vs: SeqVerdict[]): SeqVerdict =>
+      vs.reduce(
+        (a, v) => ({
+          received: a.received + v.received,
+          lost: a.lost + v.lost,
+          dup: a.dup + v.dup,
+          reordered: a.reordered + v.reordered,
+        }),
+        {
+          received: 0,
+          lost: 0,
+          dup: 0,
+          reordered: 0,
+        },
+      );
+    const serverSide = Object.values(report);
+    const toServer = sum(serverSide);
+    const toClient = sum(clients.map((c) => analyzeSeq(c.received, opts.messages)));
+    let midStream = 0;
+    for (const c of clients) {
+      if (
+        c.receivedBeforeUpgrade > 0 &&
+        c.receivedBeforeUpgrade < opts.messages &&
+        c.sentBeforeUpgrade > 0 &&
+        c.sentBeforeUpgrade < opts.messages
+      )
+        midStream++;
+    }
+    return {
+      sessions: opts.sessions,
+      messagesPerDirection: opts.messages,
+      upgraded: serverSide.filter((r) => r.upgraded).length,
+      midStream,
+      toServer,
+      toClient,
+      complete,
+      errors: errors.slice(0, 20),
+      elapsedMs: Date.now() - t0,
+    };
+  } finally {
+    for (const c of clients) {
+      if (c.timer) clearTimeout(c.timer);
+      c.socket.on("close", () => {});
+    }
+    for (const c of clients) c.socket.close();
+    await server.stop();
+  }
 }
