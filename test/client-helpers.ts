@@ -12,6 +12,10 @@ const require = createRequire(import.meta.url);
 export interface Peer {
   url: string;
   name: string;
+  /** The HTTP(S) server the engine is attached to. */
+  http?: HttpServer;
+  /** The engine (engine.io or ours). */
+  engine?: { on(ev: string, fn: (...a: never[]) => void): void };
   close(): Promise<void>;
   /** Server-side sockets, by sid (for pushing from the server). */
   sockets: Map<string, { send(data: unknown): void; close(): void }>;
@@ -29,6 +33,9 @@ export interface PeerOptions {
   allowUpgrades?: boolean;
   /** Handles the HTTP requests the engine does not (static files for the browser test). */
   onRequest?: RequestListener;
+  /** Use this (e.g. HTTPS) server instead of a new HTTP one; the URL scheme follows it. */
+  server?: HttpServer;
+  cors?: unknown;
 }
 
 function listen(http: HttpServer): Promise<number> {
@@ -69,14 +76,16 @@ function wire(engine: EngineServer, peer: Peer, echo: boolean): void {
 /** The official engine.io 6.6 server, echoing every message. */
 export async function startEngineIo(opts: PeerOptions = {}): Promise<Peer> {
   const { Server } = require("engine.io") as { Server: new (o: object) => EngineServer };
-  const { echo = true, onRequest, ...rest } = opts;
-  const http = onRequest ? createServer(onRequest) : createServer();
+  const { echo = true, onRequest, server, ...rest } = opts;
+  const http = server ?? (onRequest ? createServer(onRequest) : createServer());
   const engine = new Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
   engine.attach(http);
   const port = await listen(http);
   const peer: Peer = {
     name: "engine.io",
-    url: `http://127.0.0.1:${port}`,
+    url: `${server && "cert" in server ? "https" : "http"}://127.0.0.1:${port}`,
+    http,
+    engine: engine as unknown as Peer["engine"],
     sockets: new Map(),
     close: async () => {
       engine.close();
@@ -97,14 +106,16 @@ export async function startOurs(opts: PeerOptions = {}): Promise<Peer | undefine
     return undefined;
   }
   if (typeof mod.Server !== "function") return undefined;
-  const { echo = true, onRequest, ...rest } = opts;
-  const http = onRequest ? createServer(onRequest) : createServer();
+  const { echo = true, onRequest, server, ...rest } = opts;
+  const http = server ?? (onRequest ? createServer(onRequest) : createServer());
   const engine = new mod.Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
   engine.attach(http);
   const port = await listen(http);
   const peer: Peer = {
     name: "engineio-wasm",
-    url: `http://127.0.0.1:${port}`,
+    url: `${server && "cert" in server ? "https" : "http"}://127.0.0.1:${port}`,
+    http,
+    engine: engine as unknown as Peer["engine"],
     sockets: new Map(),
     close: async () => {
       engine.close();
@@ -116,17 +127,14 @@ export async function startOurs(opts: PeerOptions = {}): Promise<Peer | undefine
 }
 
 /** Resolves with the arguments of the next `event`, rejects after `ms`. */
-export function next<T extends unknown[] = unknown[]>(
-  emitter: { once(ev: string, fn: (...a: never[]) => void): unknown },
-  event: string,
-  ms = 5000,
-): Promise<T> {
+export function next<T extends unknown[] = unknown[]>(emitter: object, event: string, ms = 5000): Promise<T> {
+  const e = emitter as { once(ev: string, fn: (...a: unknown[]) => void): unknown };
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
-    emitter.once(event, ((...args: T) => {
+    e.once(event, (...args: unknown[]) => {
       clearTimeout(t);
-      resolve(args);
-    }) as (...a: never[]) => void);
+      resolve(args as T);
+    });
   });
 }
 

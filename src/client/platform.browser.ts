@@ -22,7 +22,10 @@ export function toBinaryCommon(bytes: Uint8Array, type: BinaryType): MessageData
     case "blob":
       return new Blob([bytes as Uint8Array<ArrayBuffer>]);
     default:
-      return bytes;
+      // a plain view, even when the platform handed us a subclass (Node's Buffer)
+      return bytes.constructor === Uint8Array
+        ? bytes
+        : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 }
 
