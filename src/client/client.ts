@@ -17,11 +17,11 @@ import type { CloseDetails } from "./transport.js";
 /** Handlers of the python-style clients. */
 export interface ClientHandlers {
   /** The connection is established (called before `connect()` resolves). */
-  connect: () => void | Promise<void>;
+  connect: () => unknown;
   /** A message arrived. */
-  message: (data: MessageData) => void | Promise<void>;
+  message: (data: MessageData) => unknown;
   /** The connection ended (any reason, including `disconnect()`). */
-  disconnect: (reason: CloseReason, description?: CloseDetails | Error) => void | Promise<void>;
+  disconnect: (reason: CloseReason, description?: CloseDetails | Error) => unknown;
 }
 
 /** Client event names. */
