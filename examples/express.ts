@@ -31,7 +31,7 @@ export async function start(port = 3000, host = "127.0.0.1"): Promise<Running> {
   const app = new NodeApp(engine, { otherApp: web });
   const server = await app.listen(port, host);
   const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://${host}:${bound}`, close: () => app.close() };
+  return { url: `http://${host}:${bound}`, close: () => app.close({ timeout: 1000 }) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -34,8 +34,11 @@ export async function start(port = 3000, host = "127.0.0.1"): Promise<Running> {
   return {
     url: `http://${host}:${bound}`,
     close: async () => {
-      await engine.close();
-      await new Promise<void>((done) => http.close(() => done()));
+      await engine.shutdown(); // sessions end with "server shutting down"
+      await new Promise<void>((done) => {
+        http.close(() => done());
+        setTimeout(() => http.closeAllConnections(), 1000).unref(); // drop stragglers after 1 s
+      });
     },
   };
 }

@@ -141,7 +141,7 @@ describe("engineio-wasm demo in two Chromium pages", { skip: skipReason ?? false
   }
   const seen = (page: Page, text: string) =>
     page.waitForFunction(
-      (t) => [...document.querySelectorAll("#messages li")].some((li) => li.textContent?.includes(t)),
+      (t) => Array.from(document.querySelectorAll("#messages li")).some((li) => li.textContent?.includes(t)),
       text,
       { timeout: 10000 },
     );

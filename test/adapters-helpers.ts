@@ -1,7 +1,11 @@
 // Shared helpers of the adapters-*.test.ts files: HTTP requests on loopback, and one echo round trip through an
 // Engine.IO client over a chosen transport.
+import assert from "node:assert/strict";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { Socket as ClientSocket } from "../src/client/index.js";
+import { Server, type ServerOptions } from "../src/index.js";
 
 export interface HttpReply {
   status: number;
@@ -35,33 +39,6 @@ export function portOf(server: { address(): AddressInfo | string | null }): numb
   return (server.address() as AddressInfo).port;
 }
 
-/** The shape of the Engine.IO client socket the tests use (this package's `ClientSocket`). */
-interface EchoClient {
-  on(event: "open" | "upgrade" | "close" | "error" | "message", fn: (arg?: unknown) => void): unknown;
-  send(data: string): unknown;
-  close(): unknown;
-  readonly transport: { readonly name: string };
-}
-type ClientCtor = new (uri: string, opts: Record<string, unknown>) => EchoClient;
-
-let ctor: ClientCtor | undefined;
-/** This package's client; engine.io-client (said loudly) only while ours is not in the tree yet. */
-async function clientCtor(): Promise<ClientCtor> {
-  if (ctor) return ctor;
-  try {
-    const mod = (await import("../src/client/index.js")) as unknown as { Socket?: ClientCtor };
-    if (!mod.Socket) throw new Error("src/client/index.ts exports no Socket");
-    ctor = mod.Socket;
-  } catch (err) {
-    process.stderr.write(
-      `\n!!! adapters tests: this package's client did not load (${String(err)}); using engine.io-client\n`,
-    );
-    const mod = (await import("engine.io-client")) as unknown as { Socket: ClientCtor };
-    ctor = mod.Socket;
-  }
-  return ctor;
-}
-
 /**
  * Opens a client on `url` with only `transport` (`polling` or `websocket`), sends `text`, waits for the echo and
  * closes. Returns the echoed text and the transport name seen when it arrived.
@@ -72,7 +49,6 @@ export async function echoOnce(
   text: string,
   path = "/engine.io",
 ): Promise<{ echoed: string; transport: string }> {
-  const ClientSocket = await clientCtor();
   const socket = new ClientSocket(url, { transports: [transport], path, upgrade: false });
   try {
     return await new Promise((done, fail) => {
@@ -92,42 +68,12 @@ export async function echoOnce(
   }
 }
 
-/** The engine.io-compatible surface the recipes use. */
-export interface EchoEngine {
-  on(
-    event: "connection",
-    fn: (socket: { on(e: "message", f: (d: unknown) => void): unknown; send(d: unknown): unknown }) => void,
-  ): unknown;
-  attach(server: unknown, opts?: Record<string, unknown>): unknown;
-  handleRequest(req: unknown, res: unknown): void;
-  handleUpgrade(req: unknown, socket: unknown, head: unknown): void;
-  close(): unknown;
-}
-type EngineCtor = new (opts?: Record<string, unknown>) => EchoEngine;
-
-let engineCtorCache: EngineCtor | undefined;
-/** This package's `Server`; engine.io's (said loudly) only while ours is not in the tree yet. */
-export async function engineCtor(): Promise<EngineCtor> {
-  if (engineCtorCache) return engineCtorCache;
-  try {
-    const mod = (await import("../src/index.js")) as unknown as { Server?: EngineCtor };
-    if (!mod.Server) throw new Error("src/index.ts exports no Server");
-    engineCtorCache = mod.Server;
-  } catch (err) {
-    process.stderr.write(
-      `\n!!! adapters tests: this package's Server did not load (${String(err)}); using engine.io\n`,
-    );
-    const mod = (await import("engine.io")) as unknown as { Server: EngineCtor };
-    engineCtorCache = mod.Server;
-  }
-  return engineCtorCache;
-}
-
-/** A new engine that echoes every message back to its sender. */
-export async function echoEngine(opts: Record<string, unknown> = {}): Promise<EchoEngine> {
-  const Engine = await engineCtor();
-  const engine = new Engine(opts);
-  engine.on("connection", (socket) => socket.on("message", (data) => socket.send(data)));
+/** A new engine (this package's `Server`) that echoes every message back to its sender. */
+export function echoEngine(opts: ServerOptions = {}): Server {
+  const engine = new Server(opts);
+  engine.on("connection", (socket) => {
+    socket.on("message", (data) => socket.send(data));
+  });
   return engine;
 }
 
@@ -140,9 +86,7 @@ export interface Recipe {
  * The suite each framework recipe runs: the framework still answers its own route, and this package's client
  * echoes through the engine over polling and over websocket.
  */
-export async function recipeSuite(name: string, load: () => Promise<Recipe>): Promise<void> {
-  const { describe, it, before, after } = await import("node:test");
-  const assert = (await import("node:assert/strict")).default;
+export function recipeSuite(name: string, load: () => Promise<Recipe>): void {
   describe(`examples/${name}.ts`, () => {
     let running: { url: string; close(): Promise<void> };
     before(async () => {

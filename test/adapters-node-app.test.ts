@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { type EngineHandler, NodeApp, resolveStaticFile } from "../src/adapters/node-app.js";
+import { Socket as ClientSocket } from "../src/client/index.js";
 import { echoEngine, echoOnce, get, portOf } from "./adapters-helpers.js";
 
 // A tree of files to serve, and a secret next to it that no URL may reach.
@@ -232,14 +233,15 @@ describe("NodeApp.attach keeps the server's own listener as the fallback", () =>
 describe("NodeApp with the real engine and client", () => {
   let app: NodeApp;
   let url: string;
+  let httpServer: Server;
+  const engine = echoEngine();
   before(async () => {
-    const engine = await echoEngine();
-    app = new NodeApp(engine as unknown as EngineHandler, {
+    app = new NodeApp(engine, {
       staticRoot: dir,
       staticFiles: { "/": "index.html" },
     });
-    const server = await app.listen(0, "127.0.0.1");
-    url = `http://127.0.0.1:${portOf(server)}`;
+    httpServer = await app.listen(0, "127.0.0.1");
+    url = `http://127.0.0.1:${portOf(httpServer)}`;
   });
   after(() => app.close({ timeout: 1000 }));
 
@@ -253,15 +255,15 @@ describe("NodeApp with the real engine and client", () => {
   it("still serves the static page next to the engine", async () => {
     assert.equal((await get(Number(new URL(url).port), "/")).body, "<h1>root</h1>");
   });
-  it("close() ends open sessions and then the HTTP server", async () => {
-    const { Socket } = (await import("engine.io-client")) as unknown as {
-      Socket: new (u: string, o: object) => { on(e: string, f: (...a: unknown[]) => void): void };
-    };
-    const s = new Socket(url, { transports: ["websocket"] });
+  it("close() ends open sessions (server shutting down) and then the HTTP server", async () => {
+    const s = new ClientSocket(url, { transports: ["websocket"] });
     await new Promise<void>((r) => s.on("open", () => r()));
-    const closed = new Promise<string>((r) => s.on("close", (reason) => r(String(reason))));
+    const serverSide = new Promise<string>((r) => engine.once("disconnect", (_sid, reason) => r(reason)));
+    const clientSide = new Promise<string>((r) => s.on("close", (reason) => r(reason)));
     await app.close({ timeout: 1000 });
-    assert.ok(await closed);
+    assert.equal(await serverSide, "server shutting down");
+    assert.ok(await clientSide);
+    assert.equal(httpServer.listening, false);
   });
 });
 
