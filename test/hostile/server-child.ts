@@ -55,7 +55,7 @@ if (config.http?.headersTimeout !== undefined) http.headersTimeout = config.http
 if (config.http?.requestTimeout !== undefined) http.requestTimeout = config.http.requestTimeout;
 if (config.http?.keepAliveTimeout !== undefined) http.keepAliveTimeout = config.http.keepAliveTimeout;
 let engine: EngineServer;
-if (config.impl === "engine.io") {
+if ((process.env.HOSTILE_IMPL ?? config.impl) === "engine.io") {
   const { Server } = await import("engine.io");
   engine = new Server(config.options as never) as unknown as EngineServer;
 } else {
@@ -243,6 +243,33 @@ serveRpc({
     return { stalled: args.ms };
   },
   /**
+   * Stalls the event loop for `ms` right after the next ping is written to any socket, so that client's pong
+   * arrives (and waits in the kernel) during the stall, past its pingTimeout deadline.
+   */
+  stallAfterNextPing: (args) => {
+    const ms = Number(args.ms ?? 2000);
+    const sockets = Object.values(engine.clients);
+    let fired = false;
+    const listeners = new Map<EngineSocket, (p: { type: string }) => void>();
+    for (const socket of sockets) {
+      const onPacket = (p: { type: string }) => {
+        if (p.type !== "ping" || fired) return;
+        fired = true;
+        for (const [s, l] of listeners) (s as unknown as NodeJS.EventEmitter).off("packetCreate", l);
+        // after the ping is flushed (synchronously, by the send that created it)
+        setImmediate(() => {
+          const until = Date.now() + ms;
+          while (Date.now() < until) {
+            // busy
+          }
+        });
+      };
+      listeners.set(socket, onPacket);
+      socket.on("packetCreate", onPacket as never);
+    }
+    return { armed: sockets.length };
+  },
+  /**
    * Writes `bytes` to the socket `sid` in `chunk`-byte messages, as an application that ignores back-pressure
    * would (a macrotask between chunks), until done or the socket closes.
    */
@@ -286,16 +313,22 @@ serveRpc({
       bufferedAmount: socket.bufferedAmount,
     };
   },
-  /** Sends `count` numbered messages `m:<i>` to every open socket, then closes the server at once. */
-  sendAndClose: (args) => {
+  /**
+   * Sends `count` numbered messages `m:<i>` to every open socket, then closes the server at once (`close()`), or
+   * with `shutdown: true` awaits `shutdown()` (what the CLI does on SIGTERM) and reports how long it took.
+   */
+  sendAndClose: async (args) => {
     const count = Number(args.count ?? 100);
     const perSocket: Record<string, number> = {};
     for (const socket of Object.values(engine.clients)) {
       for (let i = 0; i < count; i++) socket.send(`m:${i}`);
       perSocket[socket.id] = count;
     }
-    engine.close();
-    return { perSocket };
+    const t0 = Date.now();
+    const shutdown = (engine as unknown as { shutdown?: (ms: number) => Promise<void> }).shutdown;
+    if (args.shutdown && shutdown) await shutdown.call(engine, 5000);
+    else engine.close();
+    return { perSocket, ms: Date.now() - t0, clientsCount: engine.clientsCount };
   },
   close: () => {
     engine.close();
