@@ -31,6 +31,7 @@ export const DEMO_PAGE = `<!doctype html>
   #messages li { padding: .3rem .7rem; border-bottom: 1px solid var(--line); }
   #messages li.system { opacity: .65; font-style: italic; }
   #messages .from { font-weight: 600; margin-right: .4rem; }
+  #messages li.mine .from { color: var(--ok); }
   #messages .n { float: right; opacity: .5; font-size: .8rem; }
   form { display: flex; gap: .5rem; }
   #text { flex: 1; padding: .45rem .6rem; font: inherit; }
@@ -64,9 +65,11 @@ function pill(id, attr, value) {
   el.dataset[attr] = value;
   el.querySelector("b").textContent = value;
 }
+let myName;
 function line(text, from, n) {
   const li = document.createElement("li");
   if (from === undefined) li.className = "system";
+  else if (from === myName) li.className = "mine";
   else {
     const who = document.createElement("span");
     who.className = "from";
@@ -112,6 +115,7 @@ socket.on("message", (data) => {
   try { msg = JSON.parse(String(data)); } catch { return; }
   if (msg.t === "welcome") {
     $("server-codec").textContent = msg.backend;
+    myName = msg.name;
     line("connected as " + msg.name);
   } else if (msg.t === "presence") {
     $("online").textContent = String(msg.online);

@@ -158,7 +158,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   });
   const httpServer = await app.listen(port, host);
   const bound = (httpServer.address() as AddressInfo).port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
+  // A wildcard address is not something to click on: show the loopback name instead.
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
+  const shownHost = wildcard ? "localhost" : host.includes(":") ? `[${host}]` : host;
   return { url: `http://${shownHost}:${bound}/`, engine, app, httpServer, close: () => app.close() };
 }
 
