@@ -326,3 +326,41 @@ describe("TLS options (Node agents)", () => {
     await client.disconnect();
   });
 });
+
+describe("autoUnref (Node)", () => {
+  for (const transports of [["polling"], ["websocket"]] as const) {
+    it(`${transports[0]}: an open socket does not keep the process alive`, async () => {
+      const peer = await anyPeer();
+      const client = new URL("../src/client/index.ts", import.meta.url).href;
+      const code = `
+        const { Socket } = await import(${JSON.stringify(client)});
+        const s = new Socket(${JSON.stringify(peer.url)}, { transports: ${JSON.stringify(transports)}, autoUnref: true });
+        // autoUnref: the socket itself holds nothing, so keep the process up until the session is open
+        const keep = setTimeout(() => {}, 5000);
+        s.on("open", () => { console.log("open"); clearTimeout(keep); });
+        s.on("close", (r) => console.log("close", r));
+      `;
+      const { spawn } = await import("node:child_process");
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d;
+      });
+      const exited = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => {
+          child.kill();
+          resolve(null);
+        }, 8000);
+        child.once("exit", (c) => {
+          clearTimeout(t);
+          resolve(c);
+        });
+      });
+      await peer.close();
+      assert.equal(out.trim(), "open");
+      assert.equal(exited, 0, "the process exited by itself while the socket was open");
+    });
+  }
+});
