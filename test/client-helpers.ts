@@ -63,7 +63,26 @@ type EngineServer = {
   close(): void;
 };
 
-function wire(engine: EngineServer, peer: Peer, echo: boolean): void {
+type EngineCtor = new (o: object) => EngineServer;
+
+/** Starts `Ctor` on a loopback port, echoing every message unless `echo: false`. */
+async function startPeer(name: string, Ctor: EngineCtor, opts: PeerOptions): Promise<Peer> {
+  const { echo = true, onRequest, server, ...rest } = opts;
+  const http = server ?? (onRequest ? createServer(onRequest) : createServer());
+  const engine = new Ctor({ pingInterval: 25000, pingTimeout: 20000, ...rest });
+  engine.attach(http);
+  const port = await listen(http);
+  const peer: Peer = {
+    name,
+    url: `${server && "cert" in server ? "https" : "http"}://127.0.0.1:${port}`,
+    http,
+    engine: engine as unknown as Peer["engine"],
+    sockets: new Map(),
+    close: async () => {
+      engine.close();
+      await closeHttp(http);
+    },
+  };
   engine.on("connection", (socket) => {
     peer.sockets.set(socket.id, socket);
     socket.on("message", (data) => {
@@ -71,59 +90,26 @@ function wire(engine: EngineServer, peer: Peer, echo: boolean): void {
     });
     socket.on("close", () => peer.sockets.delete(socket.id));
   });
+  return peer;
 }
 
 /** The official engine.io 6.6 server, echoing every message. */
-export async function startEngineIo(opts: PeerOptions = {}): Promise<Peer> {
-  const { Server } = require("engine.io") as { Server: new (o: object) => EngineServer };
-  const { echo = true, onRequest, server, ...rest } = opts;
-  const http = server ?? (onRequest ? createServer(onRequest) : createServer());
-  const engine = new Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
-  engine.attach(http);
-  const port = await listen(http);
-  const peer: Peer = {
-    name: "engine.io",
-    url: `${server && "cert" in server ? "https" : "http"}://127.0.0.1:${port}`,
-    http,
-    engine: engine as unknown as Peer["engine"],
-    sockets: new Map(),
-    close: async () => {
-      engine.close();
-      await closeHttp(http);
-    },
-  };
-  wire(engine, peer, echo);
-  return peer;
+export function startEngineIo(opts: PeerOptions = {}): Promise<Peer> {
+  const { Server } = require("engine.io") as { Server: EngineCtor };
+  return startPeer("engine.io", Server, opts);
 }
 
 /** This project's server, when `src/server/index.ts` exports a `Server`; `undefined` otherwise. */
 export async function startOurs(opts: PeerOptions = {}): Promise<Peer | undefined> {
   if (!existsSync(new URL("../src/server/index.ts", import.meta.url))) return undefined;
-  let mod: { Server?: new (o: object) => EngineServer };
+  let mod: { Server?: EngineCtor };
   try {
     mod = (await import("../src/server/index.js" as string)) as typeof mod;
   } catch {
     return undefined;
   }
   if (typeof mod.Server !== "function") return undefined;
-  const { echo = true, onRequest, server, ...rest } = opts;
-  const http = server ?? (onRequest ? createServer(onRequest) : createServer());
-  const engine = new mod.Server({ pingInterval: 25000, pingTimeout: 20000, ...rest });
-  engine.attach(http);
-  const port = await listen(http);
-  const peer: Peer = {
-    name: "engineio-wasm",
-    url: `${server && "cert" in server ? "https" : "http"}://127.0.0.1:${port}`,
-    http,
-    engine: engine as unknown as Peer["engine"],
-    sockets: new Map(),
-    close: async () => {
-      engine.close();
-      await closeHttp(http);
-    },
-  };
-  wire(engine, peer, echo);
-  return peer;
+  return startPeer("engineio-wasm", mod.Server, opts);
 }
 
 /** Resolves with the arguments of the next `event`, rejects after `ms`. */

@@ -6,7 +6,7 @@ import createDebug from "debug";
 import { decodePacket, encodePacket } from "../../codec/index.js";
 import { utf8Length } from "../../codec/js.js";
 import type { Packet } from "../../protocol/packet.js";
-import { TransportError } from "../errors.js";
+import { parseServerError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { WebSocketLike } from "../platform-types.js";
 import { Transport } from "../transport.js";
@@ -66,22 +66,14 @@ export class WebSocketTransport extends Transport {
   #onRejected(status: number, body: string): void {
     const ws = this.#ws;
     if (ws) ws.onerror = () => {};
-    const text = body.trim();
-    let serverCode: number | undefined;
-    let serverMessage: string | undefined = text.length > 0 && text.length < 200 ? text : undefined;
-    try {
-      const v = JSON.parse(text) as { code?: unknown; message?: unknown };
-      if (typeof v.code === "number") serverCode = v.code;
-      if (typeof v.message === "string") serverMessage = v.message;
-    } catch {
-      // engine.io answers a refused WebSocket with plain text
-    }
+    // engine.io answers a refused WebSocket with a plain-text reason, python-engineio with JSON
+    const info = parseServerError(body);
     this.onError(
-      new TransportError("EIO_ERR_HANDSHAKE", serverMessage ?? `unexpected status code ${status}`, {
+      new TransportError("EIO_ERR_HANDSHAKE", info.message ?? `unexpected status code ${status}`, {
         status,
         transport: this.name,
-        ...(serverCode !== undefined ? { serverCode } : {}),
-        ...(serverMessage !== undefined ? { serverMessage } : {}),
+        ...(info.code !== undefined ? { serverCode: info.code } : {}),
+        ...(info.message !== undefined ? { serverMessage: info.message } : {}),
       }),
     );
   }
