@@ -16,6 +16,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the Koa app with an echo engine on `host:port` (`port` 0 picks a free one).
+ * @returns its base URL and a graceful `close()`.
+ */
 export async function start(port = 3000, host = "127.0.0.1"): Promise<Running> {
   const engine = new Server();
   engine.on("connection", (socket) => {
