@@ -159,6 +159,10 @@ engine.on("connection", ((socket: EngineSocket) => {
   }
   socket.on("message", ((data: unknown) => {
     counters.messages++;
+    if (data === "!close") {
+      socket.close(); // a server-side close, requested by the client
+      return;
+    }
     socket.send(data);
     sentCounts.set(socket.id, (sentCounts.get(socket.id) ?? 0) + 1);
   }) as never);
@@ -214,6 +218,12 @@ serveRpc({
     return { ok: true };
   },
   mem: () => gcAndMeasure(),
+  /** Listener counts on the engine and the http server (to catch listener leaks). */
+  listeners: () => {
+    const count = (e: NodeJS.EventEmitter) =>
+      Object.fromEntries(e.eventNames().map((n) => [String(n), e.listenerCount(n)]));
+    return { engine: count(engine as unknown as NodeJS.EventEmitter), http: count(http) };
+  },
   /** Whether any request managed to add properties to Object.prototype. */
   pollution: () => ({
     polluted: Object.getOwnPropertyNames(Object.prototype).sort().join(",") !== protoKeys,
