@@ -212,6 +212,14 @@ describe("NodeApp over HTTP", () => {
   });
 });
 
+describe("NodeApp is exported from the package root", () => {
+  it("is the same class", async () => {
+    const root = await import("../src/index.js");
+    assert.equal(root.NodeApp, NodeApp);
+    assert.equal(root.resolveStaticFile, resolveStaticFile);
+  });
+});
+
 describe("NodeApp.attach keeps the server's own listener as the fallback", () => {
   it("routes engine, static and the rest", async () => {
     const server = createServer((_req, res) => res.end("framework"));
