@@ -212,6 +212,22 @@ describe("NodeApp over HTTP", () => {
   });
 });
 
+describe("NodeApp.closeOnSignals", () => {
+  it("closes the engine and the server on the signal, once", async () => {
+    const engine = stubEngine();
+    const app = new NodeApp(engine);
+    const server = await app.listen(0, "127.0.0.1");
+    const before = process.listenerCount("SIGUSR2");
+    app.closeOnSignals(["SIGUSR2"]);
+    assert.equal(process.listenerCount("SIGUSR2"), before + 1);
+    const closed = new Promise<void>((r) => server.once("close", () => r()));
+    process.emit("SIGUSR2", "SIGUSR2");
+    await closed;
+    assert.equal(engine.closed, 1);
+    assert.equal(process.listenerCount("SIGUSR2"), before);
+  });
+});
+
 describe("NodeApp is exported from the package root", () => {
   it("is the same class", async () => {
     const root = await import("../src/index.js");

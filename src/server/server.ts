@@ -11,6 +11,7 @@ import createDebug from "debug";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
 import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import type { Packet } from "../protocol/packet.js";
+import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
@@ -139,7 +140,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     this.bodyTimeouts = new DeadlineQueue<PollingTransport>(this.opts.httpRequestBodyTimeout, (t) =>
       t.onBodyTimeout(),
     );
-    if (this.opts.cors) this.use(cors(this.opts.cors) as unknown as Middleware);
+    if (this.opts.cors) this.use(cors(safeCorsOptions(this.opts.cors)) as unknown as Middleware);
     const untyped = this as EventEmitter;
     untyped.on("newListener", this.trackListeners);
     untyped.on("removeListener", this.trackListenersRemoved);
