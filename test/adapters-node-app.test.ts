@@ -87,6 +87,8 @@ describe("resolveStaticFile: python-engineio's static_files rules", () => {
   it("returns null when no rule matches", () => {
     const { "/": _root, ...noRoot } = rules;
     assert.equal(resolveStaticFile("/api/x", noRoot, dir), null);
+    assert.equal(resolveStaticFile("*", rules, dir), null);
+    assert.equal(resolveStaticFile("http://example.com/", rules, dir), null);
     // With a "/" rule every URL is a candidate under it (python's rule); a missing file then falls through.
     const c = resolveStaticFile("/api/x", rules, dir);
     assert.ok(c && c !== "forbidden");

@@ -171,7 +171,6 @@ function pathOf(url: string | undefined): string {
  * and malformed escapes. Returns `null` when refused.
  */
 function decodeSafePath(rawPath: string): string | null {
-  if (!rawPath.startsWith("/")) return null;
   const out: string[] = [];
   const segments = rawPath.split("/");
   for (let i = 0; i < segments.length; i++) {
@@ -211,6 +210,8 @@ export function resolveStaticFile(
   staticFiles: StaticFiles,
   staticRoot: string = process.cwd(),
 ): StaticFileMatch | "forbidden" | null {
+  // `*` (OPTIONS) and absolute-form URLs (proxy requests) are not file paths: leave them to otherApp.
+  if (!rawPath.startsWith("/")) return null;
   const path = decodeSafePath(rawPath);
   if (path === null) return "forbidden";
   let rule: { filename: string; contentType?: string } | undefined;
