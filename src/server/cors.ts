@@ -9,7 +9,10 @@
  */
 import type { CorsOptions, CorsOptionsDelegate } from "cors";
 
-type OriginCallback = (err: Error | null, origin?: boolean | string | RegExp | (boolean | string | RegExp)[]) => void;
+type OriginCallback = (
+  err: Error | null,
+  origin?: boolean | string | RegExp | (boolean | string | RegExp)[],
+) => void;
 type OriginFunction = (requestOrigin: string | undefined, callback: OriginCallback) => void;
 
 function guard(o: CorsOptions): CorsOptions {
@@ -19,7 +22,8 @@ function guard(o: CorsOptions): CorsOptions {
   const inner = origin;
   const safe: OriginFunction = (requestOrigin, cb) => {
     if (requestOrigin === "*") return cb(null, false);
-    if (typeof inner !== "function") return cb(null, inner as boolean | string | RegExp | (string | RegExp)[]);
+    if (typeof inner !== "function")
+      return cb(null, inner as boolean | string | RegExp | (string | RegExp)[]);
     (inner as OriginFunction)(requestOrigin, (err, value) => cb(err, value === "*" ? false : value));
   };
   return { ...o, origin: safe as CorsOptions["origin"] };

@@ -4,7 +4,7 @@
  * with `*`, whatever the configuration (static `*`, the default origin, a delegate, an origin function).
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
+import { createServer, type Server as HttpServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { Server, type ServerOptions } from "../../src/index.js";
@@ -30,8 +30,18 @@ async function withServer(opts: ServerOptions, fn: (port: number) => Promise<voi
   }
 }
 
-async function req(port: number, method: string, query: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  const res = await fetch(`http://127.0.0.1:${port}/engine.io/?EIO=4&transport=polling${query}`, { method, headers, body });
+async function req(
+  port: number,
+  method: string,
+  query: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
+  const res = await fetch(`http://127.0.0.1:${port}/engine.io/?EIO=4&transport=polling${query}`, {
+    method,
+    headers,
+    body,
+  });
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
 }
 
@@ -70,7 +80,10 @@ describe("CORS with an allow-list", () => {
     ["array", [GOOD]],
     ["string", GOOD],
     ["regexp", /^http:\/\/good\.example$/],
-    ["function", (o: string | undefined, cb: (e: Error | null, allow?: boolean) => void) => cb(null, o === GOOD)],
+    [
+      "function",
+      (o: string | undefined, cb: (e: Error | null, allow?: boolean) => void) => cb(null, o === GOOD),
+    ],
   ] as const) {
     it(`(${label}) allows the listed origin and nothing else, on every kind of request`, async () => {
       await withServer({ cors: { origin: origin as never, credentials: true } }, async (port) => {
@@ -82,7 +95,13 @@ describe("CORS with an allow-list", () => {
         for (const bad of LOOKALIKES) {
           const answers = [
             await req(port, "GET", "", { Origin: bad }),
-            await req(port, "POST", `&sid=${sid}`, { Origin: bad, "Content-Type": "text/plain;charset=UTF-8" }, "4x"),
+            await req(
+              port,
+              "POST",
+              `&sid=${sid}`,
+              { Origin: bad, "Content-Type": "text/plain;charset=UTF-8" },
+              "4x",
+            ),
             await req(port, "OPTIONS", "", {
               Origin: bad,
               "Access-Control-Request-Method": "POST",
@@ -121,7 +140,10 @@ describe("credentials are never combined with *", () => {
             await req(port, "OPTIONS", "", { Origin: origin, "Access-Control-Request-Method": "POST" }),
           ];
           for (const a of answers) {
-            assert.ok(!(acao(a) === "*" && acac(a) === "true"), `${label}, Origin ${origin}: ACAO * with credentials`);
+            assert.ok(
+              !(acao(a) === "*" && acac(a) === "true"),
+              `${label}, Origin ${origin}: ACAO * with credentials`,
+            );
           }
         }
       });
@@ -132,9 +154,16 @@ describe("credentials are never combined with *", () => {
 describe("Origin header validation", () => {
   it("an Origin with invalid characters is refused (400) and never echoed", async () => {
     await withServer({ cors: { origin: true, credentials: true } }, async (port) => {
-      const r = await raw(port, Buffer.from(`GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01.example\r\nConnection: close\r\n\r\n`, "latin1"), {
-        untilComplete: hasCompleteResponse,
-      });
+      const r = await raw(
+        port,
+        Buffer.from(
+          `GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01.example\r\nConnection: close\r\n\r\n`,
+          "latin1",
+        ),
+        {
+          untilComplete: hasCompleteResponse,
+        },
+      );
       const res = parseResponses(r.data).responses[0]!;
       assert.equal(res.status, 400);
       assert.equal(res.headers["access-control-allow-origin"], undefined);
