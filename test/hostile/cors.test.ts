@@ -42,7 +42,11 @@ async function req(
     headers,
     body,
   });
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+  const h: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    h[k] = v;
+  });
+  return { status: res.status, headers: h, body: await res.text() };
 }
 
 async function upgrade(port: number, origin: string): Promise<Answer> {
