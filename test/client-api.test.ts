@@ -364,3 +364,39 @@ describe("autoUnref (Node)", () => {
     });
   }
 });
+
+describe("events, as engine.io-client", () => {
+  it("handshake → open; packetCreate → flush → drain; packet for each message; send callback", async () => {
+    const peer = await anyPeer();
+    const socket = new Socket(peer.url, { transports: ["polling"] });
+    const events: string[] = [];
+    for (const e of ["handshake", "open", "packetCreate", "flush", "drain", "message", "data"] as const) {
+      socket.on(e, () => events.push(e));
+    }
+    socket.on("packet", (p) => events.push(`packet:${p.type}`));
+    const opened = next(socket, "open");
+    const [hs] = await next<[{ sid: string; upgrades: string[]; pingInterval: number; maxPayload: number }]>(
+      socket,
+      "handshake",
+    );
+    assert.equal(typeof hs.sid, "string");
+    assert.deepEqual(hs.upgrades, ["websocket"]);
+    await opened;
+    const written = new Promise<void>((resolve) => socket.send("x", () => resolve()));
+    await written;
+    await next(socket, "message");
+    assert.deepEqual(events, [
+      "packet:open",
+      "handshake",
+      "open",
+      "packetCreate",
+      "flush",
+      "drain",
+      "packet:message",
+      "data",
+      "message",
+    ]);
+    await shut(socket);
+    await peer.close();
+  });
+});

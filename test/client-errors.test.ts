@@ -317,17 +317,25 @@ describe("garbage from the server", () => {
 });
 
 describe("heartbeat", () => {
-  it("answers pings: stays open over several short ping intervals (engine.io)", async () => {
-    const peer = await startEngineIo({ pingInterval: 100, pingTimeout: 200 });
-    const socket = await open(peer.url, { transports: ["websocket"] });
-    let pings = 0;
-    socket.on("ping", () => pings++);
-    await new Promise((r) => setTimeout(r, 550));
-    assert.ok(pings >= 3, `pings: ${pings}`);
-    assert.equal(socket.readyState, "open");
-    await shut(socket);
-    await peer.close();
-  });
+  for (const p of [
+    { name: "engine.io 6.6", start: startEngineIo },
+    { name: "engineio-wasm Server", start: startOurs },
+  ]) {
+    for (const transports of [["polling"], ["websocket"]] as const) {
+      it(`${transports[0]}: answers pings, stays open over several short intervals (${p.name})`, async (t) => {
+        const peer = await p.start({ pingInterval: 100, pingTimeout: 200 });
+        if (!peer) return t.skip("server not available");
+        const socket = await open(peer.url, { transports: [...transports] });
+        let pings = 0;
+        socket.on("ping", () => pings++);
+        await new Promise((r) => setTimeout(r, 550));
+        assert.ok(pings >= 3, `pings: ${pings}`);
+        assert.equal(socket.readyState, "open");
+        await shut(socket);
+        await peer.close();
+      });
+    }
+  }
 
   for (const transports of [["polling"], ["websocket"]] as const) {
     it(`${transports[0]}: no ping within pingInterval + pingTimeout → close \`ping timeout\``, async () => {
@@ -367,4 +375,83 @@ describe("heartbeat", () => {
     }
     await s.close();
   });
+});
+
+describe("upgrade failures and close during upgrade", () => {
+  it("a wrong probe answer → upgradeError; the socket stays on polling and works", async () => {
+    const got: string[] = [];
+    const s = await scripted(
+      (req, res, n) => {
+        if (n === 0) return void res.end(HANDSHAKE({ upgrades: ["websocket"] }));
+        if (req.method === "POST") {
+          let body = "";
+          req.on("data", (d) => {
+            body += d;
+          });
+          req.on("end", () => {
+            got.push(body);
+            res.end("ok");
+          });
+          return;
+        }
+        // GETs are held; the test ends by closing the server
+      },
+      (ws) => ws.on("message", () => ws.send("3nope")),
+    );
+    const socket = await open(s.url);
+    const [err] = await next<[Error & { transport: string }]>(socket, "upgradeError");
+    assert.equal(err.message, "probe error");
+    assert.equal(err.transport, "websocket");
+    assert.equal(socket.transport.name, "polling");
+    await new Promise<void>((resolve) => socket.send("still polling", () => resolve()));
+    assert.deepEqual(got, ["4still polling"]);
+    await shut(socket);
+    await s.close();
+  });
+
+  it("a refused probe WebSocket → upgradeError, session unaffected (engine.io)", async () => {
+    const peer = await startEngineIo();
+    // refuse every upgrade before engine.io sees it
+    peer.http!.prependListener("upgrade", (_req, sock) => sock.destroy());
+    const socket = await open(peer.url);
+    await next(socket, "upgradeError");
+    assert.equal(socket.transport.name, "polling");
+    const echo = collect(socket, 1);
+    socket.send("ok");
+    assert.deepEqual(await echo, ["ok"]);
+    await shut(socket);
+    await peer.close();
+  });
+
+  for (const p of [
+    { name: "engine.io 6.6", start: () => startEngineIo() },
+    { name: "engineio-wasm Server", start: () => startOurs() },
+  ]) {
+    it(`close() while upgrading waits for the upgrade, flushes, then closes (${p.name})`, async (t) => {
+      const peer = await p.start();
+      if (!peer) return t.skip("server not available");
+      const socket = new Socket(peer.url);
+      type ServerSocket = { on(e: string, f: (x: string) => void): void };
+      const received: string[] = [];
+      const serverClosed = new Promise<string>((resolve) =>
+        (peer.engine as { on(e: string, f: (s: ServerSocket) => void): void }).on("connection", (s) => {
+          s.on("message", (m) => received.push(m));
+          s.on("close", (r) => resolve(r));
+        }),
+      );
+      const events: string[] = [];
+      socket.on("upgrading", () => {
+        events.push("upgrading");
+        socket.send("last words");
+        socket.close();
+      });
+      socket.on("upgrade", () => events.push("upgrade"));
+      const [reason] = await next<[string]>(socket, "close");
+      events.push(`close:${reason}`);
+      assert.deepEqual(events, ["upgrading", "upgrade", "close:forced close"]);
+      assert.equal(await serverClosed, "transport close");
+      assert.deepEqual(received, ["last words"], "the buffered message was flushed before closing");
+      await peer.close();
+    });
+  }
 });
