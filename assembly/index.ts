@@ -116,6 +116,60 @@ export function b64encode(src: usize, n: usize, dst: usize): usize {
 }
 
 /**
+ * SIMD part of base64 decoding (Muła's lookup method): decodes whole 16-character blocks of `src[0, n)` while
+ * they are valid and returns how many characters it consumed (a multiple of 16; 0 in the scalar build). It
+ * stops before the first block holding anything outside the alphabet — `=`, a separator, a bad byte —
+ * and leaves that to the scalar code. Writes 16 bytes per 12 decoded, so `dst` needs 4 bytes of slack.
+ */
+// @ts-ignore: decorator
+@inline
+function decodeBulk(src: usize, n: usize, dst: usize): usize {
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    let o = dst;
+    const lutLo = load<v128>(DEC_LO);
+    const lutHi = load<v128>(DEC_HI);
+    const lutRoll = load<v128>(DEC_ROLL);
+    const pack = load<v128>(DEC_PACK);
+    const c0f = i8x16.splat(0x0f);
+    const c2f = i8x16.splat(0x2f);
+    const m3f = i16x8.splat(0x3f);
+    const madd = i32x4.splat(0x00011000);
+    // Two blocks per iteration: one branch for both validity checks, more independent work per loop.
+    while (i + 32 <= n) {
+      const v0 = v128.load(src + i);
+      const v1 = v128.load(src + i, 16);
+      const h0 = i8x16.shr_u(v0, 4);
+      const h1 = i8x16.shr_u(v1, 4);
+      const bad = v128.or(
+        v128.and(i8x16.swizzle(lutLo, v128.and(v0, c0f)), i8x16.swizzle(lutHi, h0)),
+        v128.and(i8x16.swizzle(lutLo, v128.and(v1, c0f)), i8x16.swizzle(lutHi, h1)),
+      );
+      if (v128.any_true(bad)) break;
+      const s0 = i8x16.add(v0, i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(v0, c2f), h0)));
+      const s1 = i8x16.add(v1, i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(v1, c2f), h1)));
+      const t0 = v128.or(i16x8.shl(v128.and(s0, m3f), 6), i16x8.shr_u(s0, 8));
+      const t1 = v128.or(i16x8.shl(v128.and(s1, m3f), 6), i16x8.shr_u(s1, 8));
+      v128.store(o, i8x16.swizzle(i32x4.dot_i16x8_s(t0, madd), pack));
+      v128.store(o + 12, i8x16.swizzle(i32x4.dot_i16x8_s(t1, madd), pack));
+      i += 32;
+      o += 24;
+    }
+    while (i + 16 <= n) {
+      const v = v128.load(src + i);
+      const h = i8x16.shr_u(v, 4);
+      if (v128.any_true(v128.and(i8x16.swizzle(lutLo, v128.and(v, c0f)), i8x16.swizzle(lutHi, h)))) break;
+      const s6 = i8x16.add(v, i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(v, c2f), h)));
+      const t = v128.or(i16x8.shl(v128.and(s6, m3f), 6), i16x8.shr_u(s6, 8));
+      v128.store(o, i8x16.swizzle(i32x4.dot_i16x8_s(t, madd), pack));
+      i += 16;
+      o += 12;
+    }
+  }
+  return i;
+}
+
+/**
  * Decodes standard base64 `src[0, n)` (padding optional) to `dst`; returns the byte count, or -1 when the
  * input is invalid (a character outside the alphabet, length 1 mod 4 once padding is removed, padding
  * anywhere but the last two places). Trailing bits of the last quantum are ignored, like Node's decoder.
@@ -127,32 +181,8 @@ export function b64decode(src: usize, n: usize, dst: usize): isize {
   if (n > 0 && <u32>load<u8>(src + n - 1) == PAD) n--;
   const rest = n & 3;
   if (rest == 1) return -1;
-  let i: usize = 0;
-  let o = dst;
-  if (ASC_FEATURE_SIMD) {
-    const lutLo = load<v128>(DEC_LO);
-    const lutHi = load<v128>(DEC_HI);
-    const lutRoll = load<v128>(DEC_ROLL);
-    const pack = load<v128>(DEC_PACK);
-    const c0f = i8x16.splat(0x0f);
-    const c2f = i8x16.splat(0x2f);
-    const m3f = i16x8.splat(0x3f);
-    const mfff = i32x4.splat(0xfff);
-    while (i + 16 <= n) {
-      const v = v128.load(src + i);
-      const hiN = i8x16.shr_u(v, 4);
-      const lo = i8x16.swizzle(lutLo, v128.and(v, c0f));
-      const hi = i8x16.swizzle(lutHi, hiN);
-      if (v128.any_true(v128.and(lo, hi))) return -1;
-      const roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(v, c2f), hiN));
-      const six = i8x16.add(v, roll);
-      const t = v128.or(i16x8.shl(v128.and(six, m3f), 6), i16x8.shr_u(six, 8));
-      const w = v128.or(i32x4.shl(v128.and(t, mfff), 12), i32x4.shr_u(t, 16));
-      v128.store(o, i8x16.swizzle(w, pack));
-      i += 16;
-      o += 12;
-    }
-  }
+  let i: usize = decodeBulk(src, n, dst);
+  let o = dst + (i >> 2) * 3;
   const dec = DEC;
   const whole = n - rest;
   while (i < whole) {
@@ -262,29 +292,36 @@ export function scanMore(rec: usize, cap: i32, out: usize): i32 {
   const body = scanBody;
   let o = scanOut;
   while (count < cap) {
-    const found = findSeparator(p, end);
-    const segEnd = <usize>(found >> 1);
     const r = rec + (<usize>count << 4);
     count++;
     let kind = KIND_ERROR;
     let a: i32 = 0;
     let b: i32 = 0;
     let flags: i32 = 0;
-    if (segEnd > p) {
-      const first = <u32>load<u8>(p);
-      if (first - 0x30 <= 6) {
+    let segEnd: usize;
+    const first = p < end ? <u32>load<u8>(p) : 0;
+    if (first == PREFIX_B) {
+      // Fused: decode valid blocks straight away (a block holding the separator is invalid, so the bulk
+      // loop stops before it), then find the separator in what is left and finish with the scalar code.
+      const bulk = decodeBulk(p + 1, end - p - 1, o);
+      const q = p + 1 + bulk;
+      segEnd = <usize>(findSeparator(q, end) >> 1);
+      const rest = b64decode(q, segEnd - q, o + (bulk >> 2) * 3);
+      if (rest >= 0) {
+        const written = <i32>((bulk >> 2) * 3) + <i32>rest;
+        kind = KIND_BINARY;
+        a = <i32>(o - out);
+        b = a + written;
+        o += <usize>written;
+      }
+    } else {
+      const found = findSeparator(p, end);
+      segEnd = <usize>(found >> 1);
+      if (segEnd > p && first - 0x30 <= 6) {
         kind = <i32>(first - 0x30);
         a = <i32>(p + 1 - body);
         b = <i32>(segEnd - body);
         flags = (found & 1) != 0 ? 0 : FLAG_ASCII;
-      } else if (first == PREFIX_B) {
-        const written = b64decode(p + 1, segEnd - p - 1, o);
-        if (written >= 0) {
-          kind = KIND_BINARY;
-          a = <i32>(o - out);
-          b = a + <i32>written;
-          o += <usize>written;
-        }
       }
     }
     store<i32>(r, kind);

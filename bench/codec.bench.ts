@@ -1,5 +1,7 @@
 // npm run bench:codec — the codec benchmark (tinybench), every contender in one process, interleaved:
-// ROUNDS rounds, each running every contender of a shape once for BENCH_TIME ms; the median round counts.
+// ROUNDS rounds, each running every contender of a shape once for BENCH_TIME ms (rotating the order). The
+// table shows each contender's median round; the ratios are medians of per-round ratios (robust on a
+// shared, loaded machine).
 //
 // Contenders: each backend as selected by default thresholds (wasm-simd = the default, wasm, node, js), the
 // WASM kernels with thresholds disabled ("raw", to show where the thresholds route), engine.io-parser 5.2.3
@@ -21,8 +23,8 @@ import {
 import { instantiateKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
 
-const TIME = Number(process.env.BENCH_TIME ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const TIME = Number(process.env.BENCH_TIME ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
 // ---- contenders --------------------------------------------------------------------------------------------
 type Fn = () => unknown;
@@ -107,14 +109,16 @@ interface Row {
   bytes: number;
   /** contender → median ns/op */
   ns: Record<string, number>;
+  /** contender → ns/op in each round (round order), for per-round ratios */
+  perRound: Record<string, number[]>;
 }
 
-function measure(tasks: [string, Fn][]): Record<string, number> {
+function measure(tasks: [string, Fn][]): Pick<Row, "ns" | "perRound"> {
   const rounds: Record<string, number[]> = {};
   for (let r = 0; r < ROUNDS; r++) {
     // Rotate the order each round so no contender always runs first (JIT/GC state).
     const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]!);
-    const bench = new Bench({ time: TIME, warmupTime: r === 0 ? 50 : 5, throws: true });
+    const bench = new Bench({ time: TIME, warmupTime: r === 0 ? 50 : 2, throws: true });
     for (const [name, fn] of order) bench.add(name, fn);
     for (const task of bench.runSync()) {
       const res = task.result;
@@ -124,10 +128,23 @@ function measure(tasks: [string, Fn][]): Record<string, number> {
       rounds[task.name] = list;
     }
   }
-  const out: Record<string, number> = {};
-  for (const [name, list] of Object.entries(rounds))
-    out[name] = list.sort((a, b) => a - b)[list.length >> 1]!;
-  return out;
+  const ns: Record<string, number> = {};
+  for (const [name, list] of Object.entries(rounds)) ns[name] = median(list);
+  return { ns, perRound: rounds };
+}
+
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+}
+
+/**
+ * How many times faster `a` is than `b`: the median over rounds of the per-round ratio. Both ran minutes
+ * apart at most within one round, so this cancels most of the drift of a shared, loaded machine.
+ */
+function speedup(r: Pick<Row, "perRound">, a: string, b: string): number {
+  const pa = r.perRound[a]!;
+  const pb = r.perRound[b]!;
+  return median(pa.map((x, i) => pb[i]! / x));
 }
 
 function check(label: string, a: Uint8Array, b: Uint8Array): void {
@@ -147,7 +164,7 @@ for (const shape of shapes) {
     shape: shape.name,
     op: "encode",
     bytes: body.length,
-    ns: measure(contenders.map((c) => [c.name, c.encode(shape.packets)])),
+    ...measure(contenders.map((c) => [c.name, c.encode(shape.packets)])),
   });
   process.stderr.write("decode…\n");
   rows.push({
@@ -155,7 +172,7 @@ for (const shape of shapes) {
     shape: shape.name,
     op: "decode",
     bytes: body.length,
-    ns: measure(contenders.map((c) => [c.name, c.decode(body)])),
+    ...measure(contenders.map((c) => [c.name, c.decode(body)])),
   });
 }
 for (const [label, n] of b64Sizes) {
@@ -171,14 +188,14 @@ for (const [label, n] of b64Sizes) {
     shape: label,
     op: "encode",
     bytes: n,
-    ns: measure(contenders.map((c) => [c.name, c.b64enc(data)])),
+    ...measure(contenders.map((c) => [c.name, c.b64enc(data)])),
   });
   rows.push({
     group: "base64",
     shape: label,
     op: "decode",
     bytes: n,
-    ns: measure(contenders.map((c) => [c.name, c.b64dec(text)])),
+    ...measure(contenders.map((c) => [c.name, c.b64dec(text)])),
   });
 }
 
@@ -207,14 +224,13 @@ interface Verdict {
   fastest: string;
 }
 const verdicts: Verdict[] = rows.map((r) => {
-  const def = r.ns[DEFAULT]!;
   let fastest = DEFAULT;
   for (const n of names) if (n !== REF && r.ns[n]! < r.ns[fastest]!) fastest = n;
   return {
     shape: `${r.group === "base64" ? "base64 " : ""}${r.shape}`,
     op: r.op,
-    vsRef: r.ns[REF]! / def,
-    vsFastest: r.ns[fastest]! / def,
+    vsRef: speedup(r, DEFAULT, REF),
+    vsFastest: fastest === DEFAULT ? 1 : speedup(r, DEFAULT, fastest),
     fastest,
   };
 });
@@ -237,11 +253,11 @@ function table(group: Row["group"]): string {
 const payloadVerdicts = verdicts.filter((_, i) => rows[i]!.group === "payload");
 const minRef = Math.min(...payloadVerdicts.map((v) => v.vsRef));
 const minFast = Math.min(...verdicts.map((v) => v.vsFastest));
-const env = `Node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} × ${os.cpus().length}, ${os.platform()} ${os.arch()}; tinybench ${ROUNDS} rounds × ${TIME} ms per contender, median round`;
+const env = `Node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} × ${os.cpus().length}, ${os.platform()} ${os.arch()}; tinybench ${ROUNDS} rounds × ${TIME} ms per contender per round (order rotated)`;
 const md = `<!-- generated by npm run bench:codec (bench/codec.bench.ts); do not edit -->
 ### Payloads (MB/s of body bytes; higher is better)
 
-${env}. Default backend: \`${DEFAULT}\`.
+${env}. Default backend: \`${DEFAULT}\`. Ratios are medians of per-round ratios (> 1 = the default is faster).
 
 ${table("payload")}
 

@@ -19,6 +19,7 @@ function backends(): [string, Codec][] {
     minBytes: 0,
     nativeSegmentMin: 0,
     nativeDecodeMin: 0,
+    nativeDecodeMax: Number.POSITIVE_INFINITY,
     nativeStringBase64: true,
   });
   if (native) list.push(["wasm-simd (native base64 everywhere)", native]);

@@ -39,8 +39,14 @@ export const WASM_MIN_BYTES = 512;
 /** On Node, a payload with a binary packet of this many bytes is encoded by the `node` backend (simdutf). */
 export const NODE_NATIVE_SEGMENT_MIN = 4096;
 
-/** On Node, a body of this many bytes is decoded by the `node` backend (simdutf base64 and UTF-8). */
+/** On Node, a body of this many bytes is decoded by the `node` backend (native base64 and UTF-8)… */
 export const NODE_NATIVE_DECODE_MIN = 32768;
+
+/**
+ * …up to this size: above it the `node` path's whole-body string (1.4 MB for a 1 MiB binary) costs more
+ * than copying into WASM (1 MiB binary decode: raw WASM 1.70–1.87× engine.io-parser, `node` 1.15–1.53×).
+ */
+export const NODE_NATIVE_DECODE_MAX = 524288;
 
 /** On Node, the base64 string functions always use Node's native base64 (0.32–0.76× for WASM, above). */
 export const NODE_NATIVE_STRING_BASE64 = true;
@@ -54,6 +60,7 @@ const defaultOptions: WasmCodecOptions = {
   minBytes: WASM_MIN_BYTES,
   nativeSegmentMin: NODE_NATIVE_SEGMENT_MIN,
   nativeDecodeMin: NODE_NATIVE_DECODE_MIN,
+  nativeDecodeMax: NODE_NATIVE_DECODE_MAX,
   nativeStringBase64: NODE_NATIVE_STRING_BASE64,
 };
 

@@ -55,8 +55,10 @@ export interface WasmCodecOptions {
   minBytes: number;
   /** On Node: a payload whose largest binary packet has this many bytes is encoded by the `node` backend. */
   nativeSegmentMin: number;
-  /** On Node: a body of this many bytes is decoded by the `node` backend. */
+  /** On Node: a body of at least this many bytes (and below {@link WasmCodecOptions.nativeDecodeMax}) is decoded by the `node` backend. */
   nativeDecodeMin: number;
+  /** On Node: from this body size on, WASM decodes again (the `node` path must build a whole-body string). */
+  nativeDecodeMax: number;
   /** On Node: `base64Encode`/`base64Decode` and `b`-frames use Node's native base64 at any size. */
   nativeStringBase64: boolean;
 }
@@ -66,6 +68,7 @@ export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
   minBytes: 0,
   nativeSegmentMin: Number.POSITIVE_INFINITY,
   nativeDecodeMin: Number.POSITIVE_INFINITY,
+  nativeDecodeMax: Number.POSITIVE_INFINITY,
   nativeStringBase64: false,
 });
 
@@ -113,6 +116,7 @@ export function createWasmCodec(
   const minBytes = options.minBytes;
   const nativeSegmentMin = native ? options.nativeSegmentMin : Number.POSITIVE_INFINITY;
   const nativeDecodeMin = native ? options.nativeDecodeMin : Number.POSITIVE_INFINITY;
+  const nativeDecodeMax = options.nativeDecodeMax;
   const nativeString = native && options.nativeStringBase64;
 
   /** Makes `[base, base + bytes)` addressable, growing memory (never truncating) and refreshing views. */
@@ -271,7 +275,7 @@ export function createWasmCodec(
   function decodePayload(body: Uint8Array | string): Packet[] {
     if (typeof body === "string") return decodePayloadString(body, b64String);
     const len = body.length;
-    if (len < minBytes || len >= nativeDecodeMin) return host.decodePayload(body);
+    if (len < minBytes || (len >= nativeDecodeMin && len < nativeDecodeMax)) return host.decodePayload(body);
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
