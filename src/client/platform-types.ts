@@ -34,12 +34,19 @@ export interface HttpResponse {
 
 /** The subset of the WHATWG `WebSocket` (which `ws` also implements) the transport uses. */
 export interface WebSocketLike {
+  /** How binary frames are delivered (`arraybuffer` in browsers, `nodebuffer` with ws). */
   binaryType: string;
+  /** WHATWG ready state (0 connecting, 1 open, 2 closing, 3 closed). */
   readonly readyState: number;
+  /** The connection opened. */
   onopen: ((ev: unknown) => void) | null;
+  /** The connection closed. */
   onclose: ((ev: { code: number; reason: string; wasClean?: boolean }) => void) | null;
+  /** The connection failed (ws adds `error` and `message`). */
   onerror: ((ev: { message?: string; error?: unknown }) => void) | null;
+  /** A frame arrived: `data` is a string for text frames. */
   onmessage: ((ev: { data: unknown }) => void) | null;
+  /** Closes the connection. */
   close(code?: number, reason?: string): void;
 }
 

@@ -102,27 +102,34 @@ export abstract class Transport extends Emitter<TransportEvents> {
     return headers;
   }
 
+  /** Marks the transport open and writable; emits `open`. */
   protected onOpen(): void {
     this.readyState = "open";
     this.writable = true;
     this.emit("open");
   }
 
+  /** Hands one decoded packet to the socket. */
   protected onPacket(packet: Packet): void {
     this.emit("packet", packet);
   }
 
+  /** Reports a failure (the socket decides what it means). */
   protected onError(err: TransportError): void {
     this.emit("error", err);
   }
 
+  /** Marks the transport closed; emits `close`. */
   protected onClose(details?: CloseDetails): void {
     this.readyState = "closed";
     this.writable = false;
     this.emit("close", details);
   }
 
+  /** Starts the transport's I/O. */
   protected abstract doOpen(): void;
+  /** Stops the transport's I/O (saying goodbye where it can). */
   protected abstract doClose(): void;
+  /** Writes packets; emits `drain` once they are written. */
   protected abstract write(packets: Packet[]): void;
 }
