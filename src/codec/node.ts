@@ -47,6 +47,15 @@ export function nodeBase64DecodeString(
   return out.length === (len >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? out : null;
 }
 
+/** Bodies up to this size are checked for ASCII by a JS loop (a `buffer.isAscii` call costs ~50 ns). */
+const SMALL_BODY = 64;
+
+function isAsciiSmall(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  return acc < 0x80;
+}
+
 /** Builds the Node backend over the given `node:buffer` API. */
 export function createNodeCodec(nb: NodeBufferApi): Codec {
   const b64s = (s: string, start: number, end: number) => nodeBase64DecodeString(nb, s, start, end);
@@ -117,7 +126,9 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       const buf = nb.view(body);
       // One native validation and one transcoding for the whole body; byte 0x1e never occurs inside a
       // multi-byte UTF-8 sequence, so splitting the string equals splitting the bytes.
-      if (nb.isAscii(buf)) return decodePayloadString(buf.latin1Slice(0, buf.length), b64s);
+      if (buf.length <= SMALL_BODY ? isAsciiSmall(buf) : nb.isAscii(buf)) {
+        return decodePayloadString(buf.latin1Slice(0, buf.length), b64s);
+      }
       if (nb.isUtf8(buf)) return decodePayloadString(buf.utf8Slice(0, buf.length), b64s);
       return decodeSegments(body);
     },
