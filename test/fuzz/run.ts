@@ -3,7 +3,7 @@
  * loaded (`availableCodecs()`) and is compared with the other backends and with engine.io-parser.
  *
  *   node --import tsx test/fuzz/run.ts [--cases 1000000] [--seed N] [--backends js,wasm] [--no-oracle]
- *                                      [--minutes M] [--save] [--only i,j,k]
+ *                                      [--minutes M] [--save] [--only i,j,k] [--max-failures 200]
  *
  * `--save` writes failing cases to test/fixtures/codec-fuzz/found-<seed>.json so they become regression
  * fixtures replayed by test/codec-fuzz.test.ts. Exit status 1 when anything failed.
@@ -46,7 +46,7 @@ const stats = runFuzz({
   codecs,
   oracle: !has("no-oracle"),
   deadline: Date.now() + minutes * 60_000,
-  maxFailures: 200,
+  maxFailures: Number(arg("max-failures") ?? 200),
   only,
   every: 100_000,
   progress: (done, s) => console.log(`  ${done.toLocaleString("en")} cases, ${s.failures.length} failing`),
@@ -85,6 +85,23 @@ console.log(
 );
 if (stats.failures.length) {
   console.log("failures by kind/backend:", JSON.stringify(failuresByKind));
+  const byGen: Record<string, number> = {};
+  for (const f of stats.failures)
+    byGen[`${f.case.fn} ${f.case.gen}`] = (byGen[`${f.case.fn} ${f.case.gen}`] ?? 0) + 1;
+  const wide = stats.failures.filter(
+    (f) => typeof f.case.input === "string" && /[\u0100-\uffff]/.test(f.case.input),
+  ).length;
+  console.log(`failing cases whose string input has chars above U+00FF: ${wide} of ${stats.failures.length}`);
+  console.log(
+    "failing generators (top 15):",
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(byGen)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 15),
+      ),
+    ),
+  );
   for (const f of stats.failures.slice(0, 10)) {
     console.log(`\n#${f.index} ${f.case.fn} [${f.case.gen}]`);
     for (const x of f.failures)
