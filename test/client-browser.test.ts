@@ -92,6 +92,27 @@ const SCENARIO = async ({
 };
 
 describe("client browser bundle", { skip: skipReason }, () => {
+  // one Chromium for every peer; playwright-core is loaded lazily so a missing browser never breaks loading
+  let browser: Promise<import("playwright-core").Browser> | undefined;
+  const launch = () => {
+    browser ??= import("playwright-core").then(({ chromium }) =>
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--no-first-run",
+        ],
+      }),
+    );
+    return browser;
+  };
+  after(async () => {
+    if (browser) await (await browser).close();
+  });
   before(() => {
     execFileSync(process.execPath, [join(root, "scripts", "build-browser.mjs")], {
       cwd: root,
@@ -151,8 +172,6 @@ describe("client browser bundle", { skip: skipReason }, () => {
   for (const p of peers) {
     describe(`in Chromium ↔ ${p.name}`, () => {
       let peer: Peer | undefined;
-      // playwright-core is loaded lazily so a missing browser never breaks module loading
-      let browser: import("playwright-core").Browser | undefined;
       let page: import("playwright-core").Page | undefined;
       before(async () => {
         peer = await p.start({ onRequest: serveStatic });
@@ -162,26 +181,14 @@ describe("client browser bundle", { skip: skipReason }, () => {
           );
           return;
         }
-        const { chromium } = await import("playwright-core");
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-          ],
-        });
-        page = await browser.newPage();
+        page = await (await launch()).newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(`${peer.url}/`);
         assert.deepEqual(errors, []);
       });
       after(async () => {
-        await browser?.close();
+        await page?.close();
         await peer?.close();
       });
 
