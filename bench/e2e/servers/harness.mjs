@@ -2,6 +2,7 @@
 // Protocol with the orchestrator over the IPC channel:
 //   child -> parent  {type:"ready", port, pid}            once listening on 127.0.0.1:<ephemeral>
 //   parent -> child  {cmd:"mem", gc:true|false, id}       reply {type:"mem", id, rss, heapUsed, heapTotal, external, arrayBuffers}
+//   parent -> child  {cmd:"snapshot", path, id}          writes a heap snapshot after GC, reply {type:"snapshot", id, path}
 //   parent -> child  {cmd:"exit"}                         closes and exits (lets --cpu-prof write its profile)
 // The process exits by itself when the IPC channel goes away (orchestrator died).
 import http from "node:http";
@@ -29,6 +30,10 @@ export async function runServer(name, setup) {
       }
       const m = process.memoryUsage();
       process.send?.({ type: "mem", id: msg.id, ...m });
+    } else if (msg.cmd === "snapshot") {
+      // For bench/e2e/heap-diff.ts: which objects a session costs.
+      for (let i = 0; i < 4; i++) globalThis.gc?.();
+      import("node:v8").then((v8) => process.send?.({ type: "snapshot", id: msg.id, path: v8.writeHeapSnapshot(msg.path) }));
     } else if (msg.cmd === "exit") {
       exitSoon();
     }
