@@ -172,6 +172,14 @@ describe("options", () => {
     assert.ok(seen.every((r) => !new URL(r.url, "http://x").searchParams.has("t")));
   });
 
+  it("protocols: WebSocket sub-protocols are offered in the upgrade request", async () => {
+    const seen = recordHeaders(peer);
+    const s = await open(peer.url, { transports: ["websocket"], protocols: ["eio-test", "other"] });
+    await shut(s);
+    seen.stop();
+    assert.equal(seen.find((r) => r.upgrade)?.headers["sec-websocket-protocol"], "eio-test,other");
+  });
+
   it("URL forms: ws:// scheme, host option, default path with and without trailing slash", async () => {
     const port = new URL(peer.url).port;
     for (const s of [
