@@ -440,7 +440,10 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.emit("handshake", data);
     this.id = data.sid;
     this.transport.query.sid = data.sid;
-    this.#upgrades = data.upgrades.filter((u) => this.transports.includes(u as TransportName));
+    // only upgrades this socket may use, and never to the transport it is already on
+    this.#upgrades = data.upgrades.filter(
+      (u) => u !== this.transport.name && this.transports.includes(u as TransportName),
+    );
     this.#pingInterval = data.pingInterval;
     this.#pingTimeout = data.pingTimeout;
     this.#maxPayload = data.maxPayload ?? 0;
