@@ -413,3 +413,65 @@ ${mem.join("\n")}
 </svg>
 `;
 }
+
+// ---- README ------------------------------------------------------------------------------------------------
+const TARGET_TEXT: [string, string][] = [
+  ["ws-text", "≤ 0.78×"],
+  ["ws-bin", "≤ 0.90×"],
+  ["poll-text-50", "≤ 0.70×"],
+  ["poll-bin-50", "≤ 0.65×"],
+  ["hs-ws", "≤ 0.75×"],
+  ["hs-upgrade", "≤ 0.70×"],
+  ["sio-broadcast", "≤ 0.80×"],
+];
+
+/** The README's "Benchmarks: end to end" block: ratio table, memory table, chart. */
+export function renderReadme(rep: Report): string {
+  const m = rep.meta;
+  const foreign = median(rep.runs.map((r) => r.foreignCpuPct));
+  const rows = rep.summary.cases.map((c) => {
+    const get = (s: string) => c.rows.find((r) => r.server === s);
+    const base = get(c.baseline);
+    const ours = get(c.baseline === "sio-engineio" ? "sio-ours" : "ours");
+    const goal = TARGET_TEXT.find(([k]) => c.id.startsWith(k))?.[1] ?? "";
+    const limit = goal ? Number(goal.replace(/[^0-9.]/g, "")) : Number.NaN;
+    const met = ours && Number.isFinite(limit) ? (ours.cpuRatio <= limit ? "✅" : "❌") : "";
+    const p99 = ours && c.baseline === "engineio" && /-(50|500)$/.test(c.id) ? fx(ours.p99Ratio) : "";
+    return [
+      `\`${c.id}\``,
+      `${f(base?.cpuUsPer ?? Number.NaN, 1)} µs`,
+      `**${fx(ours?.cpuRatio ?? Number.NaN)}**`,
+      c.baseline === "engineio" ? fx(get("ours-js")?.cpuRatio ?? Number.NaN) : "",
+      c.baseline === "engineio" ? fx(get("raw")?.cpuRatio ?? Number.NaN) : "",
+      fx(ours?.rateRatio ?? Number.NaN),
+      p99,
+      goal,
+      met,
+    ];
+  });
+  const last = m.memSteps[m.memSteps.length - 1];
+  const mem = (s: string) => rep.summary.memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === last);
+  const memRow = (s: string, label: string) => {
+    const x = mem(s);
+    return `| ${label} | ${f(x?.rssKB ?? Number.NaN)} KB | ${f(x?.heapKB ?? Number.NaN)} KB |`;
+  };
+  const o = mem("ours");
+  return `Measured ${m.date.slice(0, 16).replace("T", " ")} UTC (commit ${m.commit}, Node ${m.node}, ${m.cpus}) with \`${m.command}\`: ${m.reps} repetitions, servers interleaved with the order rotated, **medians of per-repetition ratios against engine.io 6.6** measured in the same run.${foreign > 10 ? ` The machine was shared with other work (a median ${f(foreign, 0)} % of one CPU used by other processes during the windows), so treat differences under ~15 % in rates as noise; server CPU per message is the stable figure.` : ""}
+
+Server CPU per message (per handshake / per delivered message), lower is better — engine.io = 1.00×:
+
+${table(["case", "engine.io CPU", "engineio-wasm", "EIO_NO_WASM=1", "raw ws ceiling", "msgs/s vs engine.io", "p99 RTT vs engine.io", "target", "met"], rows)}
+
+Idle WebSocket sessions, marginal memory per session after GC at ${last} sessions (targets ≤ 5 KB RSS, ≤ 3.5 KB heap):
+
+| server | RSS | heap |
+|---|---|---|
+${memRow("engineio", "engine.io 6.6")}
+${memRow("ours", `engineio-wasm ${o ? (o.rssKB <= 5 ? "✅" : "❌") + (o.heapKB <= 3.5 ? "✅" : "❌") : ""}`)}
+${memRow("ours-js", "engineio-wasm, EIO_NO_WASM=1")}
+${memRow("raw", "raw ws ceiling")}
+
+![End-to-end benchmark: server CPU per message vs engine.io, and idle memory per session](bench/results/e2e.svg)
+
+Full tables (msgs/s, p50/p99 RTT, RSS, heap, every repetition): [bench/results/e2e.md](bench/results/e2e.md), [e2e.json](bench/results/e2e.json).`;
+}

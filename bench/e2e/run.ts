@@ -5,6 +5,8 @@
  *   npm run bench:e2e                 full run (≈ 10 min): 3 repetitions, every case
  *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
  *   options: --reps N  --only id,id   --servers name,name  --profile name  --no-write  --mem-reps N
+ *            --readme (rewrite the README block between <!-- e2e-bench:start --> and <!-- e2e-bench:end -->)
+ *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
  *
  * Every server is its own process (`node --expose-gc`, plain JS entries in servers/, ours imported from dist/esm),
  * the load generator is another (loadgen.ts). Servers are interleaved within every repetition with the order
@@ -12,13 +14,13 @@
  * Results: bench/results/e2e.md, e2e.json, e2e.svg.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen.js";
 import { Child, killAll } from "./procs.js";
-import { type CaseDef, type MemRecord, type Report, type RunRecord, renderMarkdown, renderSvg, renderTables, summarize } from "./report.js";
+import { type CaseDef, type MemRecord, type Report, type RunRecord, renderMarkdown, renderReadme, renderSvg, renderTables, summarize } from "./report.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -355,6 +357,18 @@ async function main(): Promise<void> {
     writeFileSync(path.join(resultsDir, "e2e.md"), renderMarkdown(report));
     writeFileSync(path.join(resultsDir, "e2e.svg"), renderSvg(report));
     console.log("wrote bench/results/e2e.md, e2e.json, e2e.svg");
+    if (flag("readme")) {
+      const readme = path.join(root, "README.md");
+      const text = readFileSync(readme, "utf8");
+      const start = "<!-- e2e-bench:start -->";
+      const end = "<!-- e2e-bench:end -->";
+      const a = text.indexOf(start);
+      const b = text.indexOf(end);
+      if (a >= 0 && b > a) {
+        writeFileSync(readme, `${text.slice(0, a + start.length)}\n${renderReadme(report)}\n${text.slice(b)}`);
+        console.log("updated the README's e2e-bench block");
+      } else console.log("README has no e2e-bench markers; not updated");
+    }
   }
 }
 
