@@ -3,7 +3,8 @@
 //   dist/browser/engineio.min.js  (minified IIFE, global `eio`)
 // The WASM kernels are inlined (the codec embeds them as base64). Node-only code is kept out: the client's
 // `platform.js` is swapped for `platform.browser.js` (as the package's `browser` field does for user bundlers),
-// and `debug` is replaced by a no-op (as engine.io-client's own bundles strip it). Prints raw and gzip sizes.
+// `debug` is replaced by a no-op (as engine.io-client's own bundles strip it), and the codec's Node-only backends
+// (null in browsers) are left out. Prints raw and gzip sizes.
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,13 @@ import { build } from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "browser");
 mkdirSync(out, { recursive: true });
+
+/** Browser stand-ins: `debug` becomes a no-op; the codec's Node-only backends become `null`. */
+const STUBS = {
+  debug: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
+  "./node.js": "export const nodeCodec = null;",
+  "./node-buffer.js": "export const nodeBuffer = null;",
+};
 
 /** @type {import("esbuild").Plugin} */
 const browserOnly = {
@@ -24,8 +32,13 @@ const browserOnly = {
         : undefined,
     );
     b.onResolve({ filter: /^debug$/ }, () => ({ path: "debug", namespace: "engineio-stub" }));
-    b.onLoad({ filter: /.*/, namespace: "engineio-stub" }, () => ({
-      contents: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
+    // The codec's Node backends find `node:buffer` at run time and are null in browsers anyway: leave their code
+    // out. If the codec starts importing more names from these modules, esbuild fails loudly (no such export).
+    b.onResolve({ filter: /^\.\/node(-buffer)?\.js$/ }, (args) =>
+      args.importer.includes(join("src", "codec")) ? { path: args.path, namespace: "engineio-stub" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "engineio-stub" }, (args) => ({
+      contents: STUBS[args.path],
       loader: "js",
     }));
     // anything Node-only that still slips in is a build error, not a silently broken bundle

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
 import { type Peer, startEngineIo, startOurs } from "./client-helpers.js";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
@@ -130,6 +131,11 @@ describe("client browser bundle", { skip: skipReason }, () => {
       );
       assert.doesNotMatch(text, /\bBuffer\.from\(/, f);
       assert.ok(text.length < 60 * 1024, `${f} is ${text.length} bytes`);
+      // the goal is ≤ 15 KiB gzipped, WASM included: say so loudly when it is missed, fail only when far off
+      const gz = gzipSync(text, { level: 9 }).length;
+      if (gz > 15 * 1024)
+        console.warn(`!!! ${f} is ${(gz / 1024).toFixed(1)} KiB gzipped, over the 15 KiB goal`);
+      assert.ok(gz < 20 * 1024, `${f} is ${gz} bytes gzipped`);
     }
   });
 
