@@ -32,7 +32,7 @@ function check(label: string, t: Tally): { lost: number; duplicated: number; reo
 }
 
 test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 duplicated, 0 reordered`, async () => {
-  const h = await startServer({ pingInterval: 2000, pingTimeout: 2000 });
+  const h = await startServer({ pingInterval: 10000, pingTimeout: 10000 });
   const serverTallies = new Map<string, Tally>();
   const serverSent = new Map<string, number>();
   const sockets = new Map<string, Socket>();
@@ -41,6 +41,9 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
     serverTallies.set(s.id, tally);
     serverSent.set(s.id, 0);
     sockets.set(s.id, s);
+    s.on("close", (reason) => {
+      if (sending) errors.push(`server close ${reason}`);
+    });
     s.on("message", (m) => {
       const text = String(m);
       if (text.startsWith("end:")) tally.endAt = Number(text.slice(4));
@@ -51,6 +54,7 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
   const clientTallies: Tally[] = [];
   const clientSent: number[] = [];
   let sending = true;
+  const errors: string[] = [];
   try {
     for (let i = 0; i < SESSIONS; i++) {
       const c = new EioClient(h.url, { transports: ["polling", "websocket"] });
@@ -58,6 +62,13 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
       clients.push(c);
       clientTallies.push(tally);
       clientSent.push(0);
+      c.on("error", (e: unknown) => {
+        errors.push(
+          String((e as Error)?.message ?? e) +
+            " " +
+            String((e as { description?: unknown }).description ?? ""),
+        );
+      });
       c.on("message", (m) => {
         const text = String(m);
         if (text.startsWith("end:")) tally.endAt = Number(text.slice(4));
@@ -69,22 +80,35 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
       if (!sending) return;
       clients.forEach((c, i) => {
         if (c.readyState !== "open") return;
-        for (let k = 0; k < 3; k++) c.send(String(clientSent[i]!++));
+        for (let k = 0; k < 2; k++) c.send(String(clientSent[i]!++));
       });
       for (const [sid, s] of sockets) {
         if (s.readyState !== "open") continue;
         let n = serverSent.get(sid)!;
-        for (let k = 0; k < 3; k++) s.send(String(n++));
+        for (let k = 0; k < 2; k++) s.send(String(n++));
         serverSent.set(sid, n);
       }
-    }, 3);
-    await waitFor(
-      () =>
-        clients.every((c) => c.transport?.name === "websocket") &&
-        [...sockets.values()].filter((s) => s.upgraded).length === SESSIONS,
-      20000,
-      "all sessions upgraded",
-    );
+    }, 5);
+    try {
+      await waitFor(
+        () =>
+          clients.every((c) => c.transport?.name === "websocket") &&
+          [...sockets.values()].filter((s) => s.upgraded).length === SESSIONS,
+        20000,
+        "all sessions upgraded",
+      );
+    } catch (e) {
+      // say which sessions are stuck, and where
+      const stuck = clients
+        .map((c, i) => ({ i, client: c.transport?.name, readyState: c.readyState, id: c.id }))
+        .filter((x) => x.client !== "websocket")
+        .map((x) => {
+          const s = x.id ? sockets.get(x.id) : undefined;
+          return { ...x, server: s?.transport.name, upgrading: s?.upgrading, state: s?.readyState };
+        });
+      console.warn("not upgraded:", JSON.stringify(stuck), "client errors:", errors.slice(0, 5));
+      throw e;
+    }
     await sleep(200); // keep flowing on WebSocket for a while
     sending = false;
     clearInterval(pump);

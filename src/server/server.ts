@@ -219,7 +219,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       const check = (): void => {
         if (this.clientsCount > 0) return;
         clearTimeout(timer);
-        this.off("disconnect", checkLater as never);
         resolve();
       };
       const checkLater = (): void => {
