@@ -77,7 +77,7 @@ async function handshake(env: AttackEnv): Promise<string | null> {
     untilComplete: hasCompleteResponse,
   });
   const res = parseResponses(r.data).responses[0];
-  if (!res || res.status !== 200) return null;
+  if (res?.status !== 200) return null;
   const m = /"sid":"([^"]+)"/.exec(res.body.toString());
   return m ? m[1]! : null;
 }
