@@ -120,10 +120,14 @@ export function createWasmCodec(
   const nativeString = native && options.nativeStringBase64;
 
   /** Makes `[base, base + bytes)` addressable, growing memory (never truncating) and refreshing views. */
-  function ensure(bytes: number): void {
+  function ensure(bytes: number): boolean {
     const need = base + bytes + SLACK;
     if (need > k.memory.buffer.byteLength) {
-      k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / WASM_PAGE));
+      try {
+        k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / WASM_PAGE));
+      } catch {
+        return false; // the engine refused more memory: the caller falls back to the host path
+      }
     }
     if (k.memory.buffer !== buffer) {
       buffer = k.memory.buffer;
@@ -131,6 +135,14 @@ export function createWasmCodec(
       i32 = new Int32Array(buffer);
       nodeMem = nb ? nb.view(u8) : null;
     }
+    return true;
+  }
+
+  /** Total bytes of the ASCII text records in `i32[from, to)` (records of four i32). */
+  function asciiTextBytes(from: number, to: number): number {
+    let sum = 0;
+    for (let r = from; r < to; r += 4) if (i32[r]! < 7 && i32[r + 3] === 1) sum += i32[r + 2]! - i32[r + 1]!;
+    return sum;
   }
 
   /** Strict UTF-8 text of scratch bytes `[start, end)`; `null` when invalid. */
@@ -165,7 +177,7 @@ export function createWasmCodec(
   const b64String: StringBase64Decoder = (s, start, end) => {
     const n = end - start;
     if (n < minBytes || nativeString) return hostB64String(s, start, end);
-    ensure(n * 4 + 16);
+    if (!ensure(n * 4 + 16)) return hostB64String(s, start, end);
     // Non-ASCII chars become multi-byte UTF-8, which the kernel rejects: the same verdict as the JS path.
     const w = utf8Encoder.encodeInto(
       start === 0 && end === s.length ? s : s.slice(start, end),
@@ -182,7 +194,7 @@ export function createWasmCodec(
     const n = bytes.length;
     if (n < minBytes || nativeString) return host.base64Encode(bytes);
     const outLen = base64Length(n);
-    ensure(n + 16 + outLen);
+    if (!ensure(n + 16 + outLen)) return host.base64Encode(bytes);
     u8.set(bytes, base);
     const out = base + n + 16;
     k.b64encode(base, n, out);
@@ -193,7 +205,7 @@ export function createWasmCodec(
     if (typeof input === "string") return b64String(input, 0, input.length);
     const n = input.length;
     if (n < minBytes || nativeString) return host.base64Decode(input);
-    ensure(n * 2 + 32);
+    if (!ensure(n * 2 + 32)) return host.base64Decode(input);
     u8.set(input, base);
     return decodeInScratch(n);
   }
@@ -224,7 +236,7 @@ export function createWasmCodec(
     const stagePtr = align(textPtr + chars * 3 + 16);
     const outPtr = align(stagePtr + binBytes + binCount * 16 + 16);
     const outBound = count * 2 + chars * 3 + base64Length(binBytes) + binCount * 4;
-    ensure(outPtr - base + outBound);
+    if (!ensure(outPtr - base + outBound)) return host.encodePayload(packets);
 
     // All text in one native call (a string crossing costs ~100 ns; `join` builds one flat string). UTF-8
     // is longer than UTF-16 for any non-ASCII unit, so equal lengths mean ASCII and each string's bytes sit
@@ -279,11 +291,14 @@ export function createWasmCodec(
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
-    ensure(recPtr - base + SCAN_CAP * 16);
+    if (!ensure(recPtr - base + SCAN_CAP * 16)) return host.decodePayload(body);
     u8.set(body, base);
     const packets: Packet[] = [];
-    // ASCII text is sliced out of one string of the whole body: one native call instead of one per packet.
+    // When ASCII text makes up a good part of the body, it is sliced out of one string of the whole body
+    // (one native call instead of one per packet); otherwise each text gets its own string, so a small
+    // text next to a large binary does not copy the binary's base64 into a string.
     let whole: string | null = null;
+    let useWhole: boolean | null = null;
     let n = k.scan(base, len, outPtr, recPtr, SCAN_CAP);
     for (;;) {
       for (let r = recPtr >> 2, end = r + n * 4; r < end; r += 4) {
@@ -296,11 +311,20 @@ export function createWasmCodec(
             packets.push({ type });
           } else {
             let data: string | null;
-            if (i32[r + 3] === 1) {
-              whole ??= nodeMem ? nodeMem.latin1Slice(base, base + len) : latin1String(u8, base, base + len);
-              data = whole.slice(a, b);
-            } else {
+            if (i32[r + 3] !== 1) {
               data = text(base + a, base + b);
+            } else {
+              useWhole ??= asciiTextBytes(r, end) * 4 >= len;
+              if (useWhole) {
+                whole ??= nodeMem
+                  ? nodeMem.latin1Slice(base, base + len)
+                  : latin1String(u8, base, base + len);
+                data = whole.slice(a, b);
+              } else {
+                data = nodeMem
+                  ? nodeMem.latin1Slice(base + a, base + b)
+                  : latin1String(u8, base + a, base + b);
+              }
             }
             if (data === null) {
               packets.push(errorPacket());
