@@ -1,7 +1,14 @@
 // Bundled by esbuild (platform: browser) and run in headless Chromium by bench/browser-harness.ts.
 // Exposes `globalThis.__eioCodec` with the spec-vector check and the browser benchmark.
 import * as parser from "engine.io-parser";
-import { availableCodecs, backend, type Codec, type Packet } from "../src/codec/index.js";
+import {
+  availableCodecs,
+  backend,
+  type Codec,
+  createWasmBackend,
+  type Packet,
+  RAW_KERNELS,
+} from "../src/codec/index.js";
 
 const SPEC_PACKETS: Packet[] = [
   { type: "message", data: "hello" },
@@ -23,7 +30,13 @@ function plain(packets: Packet[]): string {
 function vectors(): { backend: string; hasBuffer: boolean; results: Record<string, string[]> } {
   const results: Record<string, string[]> = {};
   const expected = plain(SPEC_PACKETS);
-  for (const c of availableCodecs()) {
+  // Each backend as selected, plus the WASM kernels with thresholds off (tiny inputs then run in WASM too).
+  const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
+  for (const name of ["wasm-simd", "wasm"] as const) {
+    const raw = createWasmBackend(name, RAW_KERNELS);
+    if (raw) list.push([`${name} raw`, raw]);
+  }
+  for (const [label, c] of list) {
     const fails: string[] = [];
     const check = (name: string, ok: boolean) => {
       if (!ok) fails.push(name);
@@ -58,7 +71,7 @@ function vectors(): { backend: string; hasBuffer: boolean; results: Record<strin
       plain(c.decodePayload(new Uint8Array([0x34, 0xe2, 0x82]))) ===
         '[{"type":"error","data":"parser error"}]',
     );
-    results[c.name] = fails;
+    results[label] = fails;
   }
   return { backend, hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== "undefined", results };
 }

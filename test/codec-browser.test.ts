@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { CHROMIUM_PATH, hasChromium, withCodecPage } from "../bench/browser-harness.js";
 
-it("codec in headless Chromium: spec vectors on wasm-simd, wasm and js", async (t) => {
+it("codec in headless Chromium: spec vectors on wasm-simd, wasm (also with thresholds off) and js", async (t) => {
   if (!hasChromium()) {
     const reason = `chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium): browser codec test SKIPPED`;
     console.warn(`!!! ${reason}`);
@@ -18,7 +18,13 @@ it("codec in headless Chromium: spec vectors on wasm-simd, wasm and js", async (
   );
   assert.equal(vectors.hasBuffer, false, "no Buffer in the page");
   assert.equal(vectors.backend, "wasm-simd", "Chromium runs the SIMD build");
-  assert.deepEqual(Object.keys(vectors.results).sort(), ["js", "wasm", "wasm-simd"]);
+  assert.deepEqual(Object.keys(vectors.results).sort(), [
+    "js",
+    "wasm",
+    "wasm raw",
+    "wasm-simd",
+    "wasm-simd raw",
+  ]);
   for (const [name, fails] of Object.entries(vectors.results))
     assert.deepEqual(fails, [], `${name} failed checks`);
 });
