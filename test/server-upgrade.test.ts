@@ -112,7 +112,9 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
     await sleep(200); // keep flowing on WebSocket for a while
     sending = false;
     clearInterval(pump);
-    clients.forEach((c, i) => c.send(`end:${clientSent[i]}`));
+    clients.forEach((c, i) => {
+      c.send(`end:${clientSent[i]}`);
+    });
     for (const [sid, s] of sockets) s.send(`end:${serverSent.get(sid)}`);
     await waitFor(
       () =>
@@ -136,7 +138,7 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
       totals.messages += t.got.length;
     }
     // every sequence is exact
-    clientTallies.forEach((t) => assert.equal(t.got.length, t.endAt));
+    for (const t of clientTallies) assert.equal(t.got.length, t.endAt);
     for (const t of serverTallies.values()) assert.equal(t.got.length, t.endAt);
     assert.deepEqual(
       { lost: totals.lost, duplicated: totals.duplicated, reordered: totals.reordered },
