@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AsyncClient, Client, Socket, type TransportError } from "../src/client/index.js";
+import { AsyncClient, Client, Socket, type SocketOptions, type TransportError } from "../src/client/index.js";
 import { collect, next, open, type Peer, shut, startEngineIo, startOurs } from "./client-helpers.js";
 
 /** Our Server if it is available, else engine.io (the API tests are about the client). */
@@ -182,11 +182,14 @@ describe("options", () => {
 
   it("URL forms: ws:// scheme, host option, default path with and without trailing slash", async () => {
     const port = new URL(peer.url).port;
-    for (const s of [
-      new Socket(`ws://127.0.0.1:${port}`),
-      new Socket({ host: `127.0.0.1:${port}`, transports: ["websocket"] }),
-      new Socket({ hostname: "127.0.0.1", port, path: "/engine.io/", transports: ["polling"] }),
-    ]) {
+    const forms: Array<[string | undefined, SocketOptions]> = [
+      [`ws://127.0.0.1:${port}`, {}],
+      [undefined, { host: `127.0.0.1:${port}`, transports: ["websocket"] }],
+      [undefined, { hostname: "127.0.0.1", port, path: "/engine.io/", transports: ["polling"] }],
+    ];
+    for (const [url, opts] of forms) {
+      // one at a time: `open` must not fire before the wait is registered
+      const s = url === undefined ? new Socket(opts) : new Socket(url, opts);
       await next(s, "open");
       await shut(s);
     }
