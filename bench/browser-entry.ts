@@ -100,7 +100,7 @@ async function time(fn: () => unknown | Promise<unknown>, ms: number): Promise<n
 }
 
 /** WASM (and js) vs engine.io-parser's browser build on 10×1 KiB and 1×64 KiB binary payloads. */
-async function bench(ms: number): Promise<unknown[]> {
+async function bench(ms: number, rounds: number): Promise<unknown[]> {
   const shapes: [string, Packet[]][] = [
     [
       "10×1 KiB binary",
@@ -116,25 +116,47 @@ async function bench(ms: number): Promise<unknown[]> {
       parser.encodePayload(packets as parser.Packet[], (s) => resolve(s)),
     );
     const bodyBytes = te.encode(bodyString);
-    const ns: Record<string, Record<string, number>> = { encode: {}, decode: {} };
-    // engine.io-parser (browser): encode goes through FileReader (async); the client then sends the string.
-    ns.encode!["engine.io-parser"] = await time(
-      () =>
-        new Promise<void>((resolve) =>
-          parser.encodePayload(packets as parser.Packet[], (s) => {
-            te.encode(s);
-            resolve();
-          }),
-        ),
-      ms,
-    );
-    ns.decode!["engine.io-parser"] = await time(() => parser.decodePayload(bodyString, "arraybuffer"), ms);
+    const tasks: [op: "encode" | "decode", name: string, fn: () => unknown][] = [
+      // engine.io-parser (browser): encode goes through FileReader (async); the client then sends the string.
+      [
+        "encode",
+        "engine.io-parser",
+        () =>
+          new Promise<void>((resolve) =>
+            parser.encodePayload(packets as parser.Packet[], (s) => {
+              te.encode(s);
+              resolve();
+            }),
+          ),
+      ],
+      ["decode", "engine.io-parser", () => parser.decodePayload(bodyString, "arraybuffer")],
+    ];
     for (const c of codecs) {
-      ns.encode![c.name] = await time(() => c.encodePayload(packets), ms);
-      ns.decode![c.name] = await time(() => c.decodePayload(bodyBytes), ms);
-      ns.decode![`${c.name} (string body)`] = await time(() => c.decodePayload(bodyString), ms);
+      tasks.push(["encode", c.name, () => c.encodePayload(packets)]);
+      tasks.push(["decode", c.name, () => c.decodePayload(bodyBytes)]);
+      tasks.push(["decode", `${c.name} (string body)`, () => c.decodePayload(bodyString)]);
     }
-    rows.push({ shape, bytes: bodyBytes.length, ns });
+    // Interleaved rounds (order rotated); per contender the median round, and the median per-round ratio.
+    const perRound: Record<string, number[]> = {};
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < tasks.length; i++) {
+        const [op, name, fn] = tasks[(i + r) % tasks.length]!;
+        const key = `${op}|${name}`;
+        const list = perRound[key] ?? [];
+        list.push(await time(fn, ms));
+        perRound[key] = list;
+      }
+    }
+    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+    const ns: Record<string, Record<string, number>> = { encode: {}, decode: {} };
+    const ratio: Record<string, Record<string, number>> = { encode: {}, decode: {} };
+    for (const [key, list] of Object.entries(perRound)) {
+      const [op, name] = key.split("|") as ["encode" | "decode", string];
+      const ref = perRound[`${op}|engine.io-parser`]!;
+      ns[op]![name] = med(list);
+      ratio[op]![name] = med(list.map((x, i) => ref[i]! / x));
+    }
+    rows.push({ shape, bytes: bodyBytes.length, ns, ratio });
   }
   return rows;
 }

@@ -4,12 +4,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hasChromium, withCodecPage } from "./browser-harness.js";
 
-const TIME = Number(process.env.BENCH_TIME ?? 300);
+const TIME = Number(process.env.BENCH_TIME ?? 60);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 interface BenchRow {
   shape: string;
   bytes: number;
   ns: Record<"encode" | "decode", Record<string, number>>;
+  ratio: Record<"encode" | "decode", Record<string, number>>;
 }
 
 if (!hasChromium()) {
@@ -21,7 +23,7 @@ const { vectors, rows, ua } = await withCodecPage(async (evaluate) => ({
   vectors: await evaluate<{ backend: string; hasBuffer: boolean; results: Record<string, string[]> }>(
     "__eioCodec.vectors()",
   ),
-  rows: await evaluate<BenchRow[]>(`__eioCodec.bench(${TIME})`),
+  rows: await evaluate<BenchRow[]>(`__eioCodec.bench(${TIME}, ${ROUNDS})`),
   ua: await evaluate<string>("navigator.userAgent"),
 }));
 
@@ -35,14 +37,17 @@ const lines: string[] = [
       .map(([name, fails]) => `${name} ${fails.length === 0 ? "pass" : `FAIL (${fails.join(", ")})`}`)
       .join("; "),
   "",
+  `${ROUNDS} interleaved rounds × ${TIME} ms per contender; MB/s = median round, ratio = median per-round ratio.`,
+  "",
   "| shape | op | contender | MB/s | × engine.io-parser |",
   "| --- | --- | --- | --- | --- |",
 ];
 for (const r of rows) {
   for (const op of ["encode", "decode"] as const) {
-    const ref = r.ns[op]["engine.io-parser"]!;
     for (const [name, ns] of Object.entries(r.ns[op])) {
-      lines.push(`| ${r.shape} | ${op} | ${name} | ${mbs(r.bytes, ns)} | ${(ref / ns).toFixed(1)}× |`);
+      lines.push(
+        `| ${r.shape} | ${op} | ${name} | ${mbs(r.bytes, ns)} | ${r.ratio[op][name]!.toFixed(1)}× |`,
+      );
     }
   }
 }
