@@ -50,6 +50,8 @@ export interface RunningDemo {
   readonly app: NodeApp;
   /** The HTTP server. */
   readonly httpServer: HttpServer;
+  /** Where the page's `engineio.esm.js` comes from, and whether it exists (it is built by `npm run build`). */
+  readonly bundle: { readonly path: string; readonly exists: boolean };
   /** Graceful shutdown: sessions first, then the HTTP server. */
   close(): Promise<void>;
 }
@@ -123,9 +125,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const host = options.host ?? "127.0.0.1";
   const max = options.maxMessageLength ?? 500;
   const bundleDir = resolve(options.bundleDir ?? defaultBundleDir());
-  if (!existsSync(join(bundleDir, "engineio.esm.js"))) {
-    debug("browser bundle missing in %s (run `npm run build`)", bundleDir);
-  }
+  const bundle = {
+    path: join(bundleDir, "engineio.esm.js"),
+    exists: existsSync(join(bundleDir, "engineio.esm.js")),
+  };
+  if (!bundle.exists) debug("browser bundle missing: %s (run `npm run build`)", bundle.path);
 
   const engine = new Server();
   const sockets = new Map<string, { send(data: string): unknown }>();
@@ -151,7 +155,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 
   const app = new NodeApp(engine, {
     staticFiles: {
-      "/engineio.esm.js": join(bundleDir, "engineio.esm.js"),
+      "/engineio.esm.js": bundle.path,
       "/engineio.esm.js.map": join(bundleDir, "engineio.esm.js.map"),
     },
     otherApp: pageApp,
@@ -161,7 +165,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // A wildcard address is not something to click on: show the loopback name instead.
   const wildcard = host === "0.0.0.0" || host === "::" || host === "";
   const shownHost = wildcard ? "localhost" : host.includes(":") ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${bound}/`, engine, app, httpServer, close: () => app.close() };
+  return { url: `http://${shownHost}:${bound}/`, engine, app, httpServer, bundle, close: () => app.close() };
 }
 
 /** `engineio-wasm demo --help`. */
@@ -225,6 +229,9 @@ export async function demoCommand(argv: readonly string[]): Promise<RunningDemo 
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  process.stdout.write(`engineio-wasm demo on ${demo.url} (codec: ${backend}); Ctrl+C to stop\n`);
+  const missing = demo.bundle.exists
+    ? ""
+    : ` — browser bundle missing (${demo.bundle.path}): run npm run build`;
+  process.stdout.write(`engineio-wasm demo on ${demo.url} (codec: ${backend}); Ctrl+C to stop${missing}\n`);
   return demo;
 }
