@@ -126,23 +126,31 @@ function http(port: number, method: string, query: string, body?: string): Promi
   });
 }
 
+/** GETs until a payload contains `want` (answering pings on the way); false if the session is gone. */
+async function pollFor(port: number, sid: string, want: (packets: string[]) => boolean): Promise<boolean> {
+  for (let i = 0; i < 5; i++) {
+    const body = await http(port, "GET", `&sid=${sid}`);
+    if (body.includes("Session ID unknown")) return false;
+    const packets = body.split("\x1e");
+    if (want(packets)) return true;
+    if (packets.includes("2")) await http(port, "POST", `&sid=${sid}`, "3");
+  }
+  throw new Error("expected packet never came");
+}
+
 /** A raw polling session: handshake, POST a message, GET its echo, then end it the given way. */
 async function rawPolling(port: number, how: "client" | "server" | "silent"): Promise<void> {
   const open = await http(port, "GET", "");
   const sid = /"sid":"([^"]+)"/.exec(open)?.[1];
   if (!sid) throw new Error(`no handshake: ${open}`);
   await http(port, "POST", `&sid=${sid}`, "4hello");
-  const echo = await http(port, "GET", `&sid=${sid}`);
-  if (!echo.includes("4hello")) throw new Error(`no echo: ${JSON.stringify(echo)}`);
+  if (!(await pollFor(port, sid, (p) => p.includes("4hello"))))
+    throw new Error("session gone before its echo");
   if (how === "client") await http(port, "POST", `&sid=${sid}`, "1");
   else if (how === "server") {
     await http(port, "POST", `&sid=${sid}`, "4!close");
-    // the close packet comes on the next poll (possibly after a ping)
-    for (let i = 0; i < 4; i++) {
-      const last = await http(port, "GET", `&sid=${sid}`);
-      if (last.split("\x1e").includes("1") || last.includes("Session ID unknown")) return;
-    }
-    throw new Error("no close packet");
+    // the close packet comes on the next poll (possibly after a ping); a gone session also counts as closed
+    await pollFor(port, sid, (p) => p.includes("1"));
   }
   // silent: just go away; the server times the session out
 }
@@ -240,6 +248,8 @@ async function cycles(
 }
 
 export async function runChurn(opts: {
+  /** Write heap snapshots before and after (file name prefix), for leak hunting. */
+  snapshots?: string;
   cycles: number;
   concurrency?: number;
   pingInterval?: number;
@@ -250,7 +260,7 @@ export async function runChurn(opts: {
   try {
     server = await startChild("server-child.ts", {
       impl: "ours",
-      options: { pingInterval: opts.pingInterval ?? 500, pingTimeout: opts.pingTimeout ?? 500 },
+      options: { pingInterval: opts.pingInterval ?? 1000, pingTimeout: opts.pingTimeout ?? 1000 },
       http: { keepAliveTimeout: 500 },
     });
     const port = server.port;
@@ -271,6 +281,7 @@ export async function runChurn(opts: {
     await idle();
     const listenersBefore = await server.rpc("listeners");
     const heapBefore = (await server.rpc<NodeJS.MemoryUsage>("mem")).heapUsed;
+    if (opts.snapshots) await server.rpc("snapshot", { file: `${opts.snapshots}-before.heapsnapshot` });
     await cycles(port, opts.cycles, opts.concurrency ?? 32, perKind, failures);
     await idle();
     const stats = await server.rpc<{
@@ -279,6 +290,7 @@ export async function runChurn(opts: {
       closes: Record<string, number>;
     }>("stats");
     const heapAfter = (await server.rpc<NodeJS.MemoryUsage>("mem")).heapUsed;
+    if (opts.snapshots) await server.rpc("snapshot", { file: `${opts.snapshots}-after.heapsnapshot` });
     return {
       cycles: opts.cycles,
       perKind,
