@@ -14,41 +14,53 @@ const CHROMIUM = "/usr/bin/chromium";
 const BUNDLE = join(root, "dist", "browser", "engineio.esm.js");
 const ARTIFACTS = join(root, "test", "artifacts");
 
+/** Starts `cli.ts demo …` and resolves with its URL line once it prints one. */
+function startCli(
+  args: string[],
+): Promise<{ line: string; port: number; stop(): Promise<number | null | "hung"> }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "src", "adapters", "cli.ts"), "demo", ...args],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const stop = async (): Promise<number | null | "hung"> => {
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 8000))]);
+    if (code === "hung") child.kill("SIGKILL");
+    return code;
+  };
+  return new Promise((done, fail) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      void stop();
+      fail(new Error(`no URL line within 15 s; stderr: ${stderr}`));
+    }, 15000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^.*http:\/\/127\.0\.0\.1:(\d+)\/.*$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        done({ line: m[0], port: Number(m[1]), stop });
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`demo exited early (${code}); stderr: ${stderr}`)));
+  });
+}
+
 describe("engineio-wasm demo (CLI)", () => {
   it("prints its URL, serves the page and the bundle, and stops on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(root, "src", "adapters", "cli.ts"),
-        "demo",
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
+    const cli = await startCli(["--port", "0", "--host", "127.0.0.1"]);
     try {
-      const url = await new Promise<string>((done, fail) => {
-        let out = "";
-        const timer = setTimeout(() => fail(new Error(`no URL line within 15 s; stderr: ${stderr}`)), 15000);
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            done(m[0]);
-          }
-        });
-        child.on("exit", (code) => fail(new Error(`demo exited early (${code}); stderr: ${stderr}`)));
-      });
-      const port = Number(new URL(url).port);
+      const { port } = cli;
       assert.ok(port > 0);
       const page = await get(port, "/");
       assert.equal(page.status, 200);
@@ -63,15 +75,18 @@ describe("engineio-wasm demo (CLI)", () => {
         assert.equal(js.status, 200);
         assert.match(js.headers["content-type"] ?? "", /javascript/);
       }
+      assert.equal((await get(port, "/nope")).status, 404);
     } finally {
-      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-      child.kill("SIGTERM");
-      const code = await Promise.race([
-        exited,
-        new Promise<"hung">((r) => setTimeout(() => r("hung"), 8000)),
-      ]);
-      if (code === "hung") child.kill("SIGKILL");
-      assert.equal(code, 0, `demo did not exit cleanly on SIGTERM; stderr: ${stderr}`);
+      assert.equal(await cli.stop(), 0, "demo did not exit cleanly on SIGTERM");
+    }
+  });
+
+  it("--no-wasm runs the demo on a non-WASM codec", async () => {
+    const cli = await startCli(["--port", "0", "--no-wasm"]);
+    try {
+      assert.match(cli.line, /codec: (node|js)\)/);
+    } finally {
+      assert.equal(await cli.stop(), 0);
     }
   });
 
