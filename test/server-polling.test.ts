@@ -419,4 +419,34 @@ describe("polling options", () => {
       await h.close();
     }
   });
+  test("Origin with control characters is rejected by the engine itself (code 3, INVALID_ORIGIN)", async () => {
+    const { IncomingMessage, ServerResponse } = await import("node:http");
+    const { Socket: NetSocket } = await import("node:net");
+    const h = await startServer();
+    try {
+      const errors: unknown[] = [];
+      h.engine.on("connection_error", (e) => errors.push(e.context));
+      const req = new IncomingMessage(new NetSocket());
+      req.method = "GET";
+      req.url = `${P}?EIO=4&transport=polling`;
+      req.headers = { origin: "http://a\u0001b" };
+      const res = new ServerResponse(req);
+      let status = 0;
+      let body = "";
+      res.writeHead = ((code: number) => {
+        status = code;
+        return res;
+      }) as never;
+      res.end = ((chunk?: string) => {
+        body = String(chunk ?? "");
+        return res;
+      }) as never;
+      h.engine.handleRequest(req, res);
+      assert.equal(status, 400);
+      assert.deepEqual(JSON.parse(body), { code: 3, message: "Bad request" });
+      assert.deepEqual(errors, [{ name: "INVALID_ORIGIN", origin: "http://a\u0001b" }]);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { connect as netConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import type { Socket } from "../src/index.js";
 import { type Harness, handshake, once, raw, sleep, startServer, waitFor } from "./server-helpers.js";
 
@@ -161,15 +161,21 @@ describe("websocket (raw ws client)", () => {
 
   test("upgrade of a polling session; second WebSocket for the sid is closed; polling after upgrade → 400", async () => {
     const { sid } = await handshake(h.port);
+    const events: string[] = [];
+    const s = h.engine.clients[sid]!;
+    s.on("upgrading", (t) => events.push(`upgrading ${t.name}`));
+    s.on("upgrade", (t) => events.push(`upgrade ${t.name}`));
     const c = await open(wsUrl(`&sid=${sid}`));
     c.ws.send("2probe");
     assert.equal(await c.next(), "3probe");
+    assert.equal(s.upgrading, true);
     // a second websocket for the same sid while upgrading is closed
     const c2 = await open(wsUrl(`&sid=${sid}`));
     await once(c2.ws as never, "close");
     c.ws.send("5");
     await waitFor(() => h.engine.clients[sid]?.transport.name === "websocket", 3000, "upgrade");
     assert.equal(h.engine.clients[sid]!.upgraded, true);
+    assert.deepEqual(events, ["upgrading websocket", "upgrade websocket"]);
     c.ws.send("4after");
     assert.equal(await c.next(), "4after");
     const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
@@ -238,6 +244,49 @@ describe("websocket (raw ws client)", () => {
         ws.on("open", () => resolve(null));
       });
       assert.ok(err instanceof Error);
+    } finally {
+      await h2.close();
+    }
+  });
+  test("perMessageDeflate is passed to ws (compressed frames round-trip)", async () => {
+    const h2 = await startServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      h2.engine.on("connection", (s: Socket) => s.on("message", (m) => s.send(m)));
+      const ws = new WebSocket(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket`, {
+        perMessageDeflate: true,
+      });
+      const frames: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.on("message", (d: Buffer) => {
+          frames.push(d.toString());
+          if (frames.length === 1) ws.send(`4${"z".repeat(5000)}`);
+          else resolve();
+        });
+        ws.on("error", reject);
+      });
+      assert.match(ws.extensions, /permessage-deflate/);
+      assert.equal(frames[1], `4${"z".repeat(5000)}`);
+      ws.close();
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test("initialPacket is sent right after the open packet; wsEngine is used", async () => {
+    let constructed = 0;
+    class CountingWss extends WebSocketServer {
+      constructor(opts: ConstructorParameters<typeof WebSocketServer>[0]) {
+        super(opts);
+        constructed++;
+      }
+    }
+    const h2 = await startServer({ initialPacket: "hello", wsEngine: CountingWss as never });
+    try {
+      const c = await open(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket`);
+      assert.equal(((await c.next()) as string)[0], "0");
+      assert.equal(await c.next(), "4hello");
+      assert.equal(constructed, 1);
+      c.ws.close();
     } finally {
       await h2.close();
     }
