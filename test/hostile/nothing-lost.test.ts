@@ -4,7 +4,9 @@
  * delayed. (`npm run soak` runs the upgrade check with 200 sessions.)
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Socket as EioClientSocket } from "engine.io-client";
 import { WebSocket } from "ws";
 import { Socket as OurSocket } from "../../src/client/index.js";
@@ -180,6 +182,90 @@ describe("heartbeat under a 2-second synchronous stall of the server", () => {
       for (const a of answering) a.ws.close();
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe("SIGTERM on the CLI (engineio-wasm serve --echo)", () => {
+  it("echoes already accepted are flushed before the sessions close; what arrives is a gap-free prefix", async (t) => {
+    const cli = fileURLToPath(new URL("../../src/adapters/cli.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", cli, "serve", "--port", "0", "--echo", "--ping-interval", "5000"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(() => reject(new Error(`no URL: ${out}`)), 15_000);
+        child.stdout!.on("data", (d) => {
+          out += d;
+          const m = /listening on (http:\/\/\S+?)\/engine\.io\/\n/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const N = 2000;
+      const clients = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => {
+          const o = {
+            transports: i % 3 === 0 ? ["polling"] : i % 3 === 1 ? ["websocket"] : ["polling", "websocket"],
+          } as Record<string, unknown>;
+          const s = (i % 2 === 0
+            ? new OurSocket(url, o as never)
+            : new EioClientSocket(url, o as never)) as unknown as {
+            on(e: string, f: (...a: never[]) => void): unknown;
+            send(d: string): unknown;
+          };
+          const c = { i, got: [] as number[], atSignal: 0, closed: false };
+          s.on("message", ((d: unknown) => {
+            if (typeof d === "string" && d.startsWith("e:")) c.got.push(Number(d.slice(2)));
+          }) as never);
+          s.on("close", (() => {
+            c.closed = true;
+          }) as never);
+          return new Promise<typeof c>((resolve) =>
+            s.on("open", () => {
+              let k = 0;
+              const pump = () => {
+                for (let j = 0; j < 20 && k < N; j++) s.send(`e:${k++}`);
+                if (k < N && !c.closed) setTimeout(pump, 4);
+              };
+              pump();
+              resolve(c);
+            }),
+          );
+        }),
+      );
+      const until = Date.now() + 10_000;
+      while (clients.some((c) => c.got.length < 100) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 5));
+      for (const c of clients) c.atSignal = c.got.length;
+      child.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+      const end = Date.now() + 5000;
+      while (clients.some((c) => !c.closed) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      let after = 0;
+      for (const c of clients) {
+        const k = c.got.length;
+        after += k - c.atSignal;
+        assert.deepEqual(
+          analyzeSeq(c.got, k),
+          { received: k, lost: 0, dup: 0, reordered: 0 },
+          `client ${c.i}`,
+        );
+        assert.ok(c.closed, `client ${c.i} not closed`);
+      }
+      t.diagnostic(
+        `exit ${code}; echoes received ${clients.reduce((n, c) => n + c.got.length, 0)} of ${12 * N} sent, ${after} of them after SIGTERM`,
+      );
+      assert.equal(code, 0);
+    } finally {
+      child.kill("SIGKILL");
     }
   });
 });
