@@ -23,7 +23,7 @@ export interface DeadlineNode {
 /** Lateness (ms) beyond which a timer firing is treated as an event-loop stall. */
 export const STALL_THRESHOLD_MS = 50;
 
-/** Entries due within this fraction of the delay (capped at 25 ms) are handled in the same timer run. */
+/** Entries due within this fraction of the delay (capped at 25 ms) are handled in the same timer run (not for reply timeouts). */
 const COALESCE_FRACTION = 0.02;
 const COALESCE_MAX_MS = 25;
 
@@ -46,7 +46,8 @@ export class DeadlineQueue<T extends DeadlineNode> {
     private readonly onExpire: (node: T) => void,
     private readonly deferOnStall = false,
   ) {
-    this.coalesce = Math.min(COALESCE_MAX_MS, Math.floor(delay * COALESCE_FRACTION));
+    // Early expiry is harmless for "do something soon" queues (pings), not for reply timeouts.
+    this.coalesce = deferOnStall ? 0 : Math.min(COALESCE_MAX_MS, Math.floor(delay * COALESCE_FRACTION));
   }
 
   /** Number of queued entries. */
