@@ -2,6 +2,7 @@
 // their thresholds at zero so the kernels themselves run even on tiny inputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as parser from "engine.io-parser";
 import {
   availableCodecs,
   backend,
@@ -97,6 +98,24 @@ for (const [label, codec] of backends()) {
       assert.equal(codec.encodePayload([]).length, 0);
       assert.deepEqual(codec.decodePayload(new Uint8Array(0)), [{ type: "error", data: "parser error" }]);
       assert.deepEqual(codec.decodePayload(""), [{ type: "error", data: "parser error" }]);
+    });
+
+    it("encodes non-string, non-binary data as engine.io-parser does (String(data || ''))", () => {
+      const odd = [42, 0, true, false, { a: 1 }, null] as unknown as string[];
+      const packets: Packet[] = odd.map((data) => ({ type: "message", data }));
+      packets.push({ type: "message", data: new Uint8Array(700) }); // big enough for the WASM path
+      let ref = "";
+      parser.encodePayload(packets as parser.Packet[], (s) => {
+        ref = s;
+      });
+      assert.equal(Buffer.from(codec.encodePayload(packets)).toString(), ref);
+      for (const p of packets.slice(0, -1)) {
+        let frame: unknown;
+        parser.encodePacket(p as parser.Packet, true, (e) => {
+          frame = e;
+        });
+        assert.equal(codec.encodePacket(p, true), frame);
+      }
     });
 
     it("base64 matches RFC 4648 test vectors", () => {

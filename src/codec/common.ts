@@ -27,6 +27,11 @@ export function toBytes(data: BinaryData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** True for `ArrayBuffer` and every `ArrayBufferView` (typed arrays, DataView, Buffer). */
+export function isBinary(data: unknown): data is BinaryData {
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+}
+
 /** Length of base64 text for `n` bytes, with padding. */
 export function base64Length(n: number): number {
   return (((n + 2) / 3) | 0) * 4;
@@ -68,6 +73,33 @@ export function writeAscii(s: string, out: Uint8Array, pos: number): number {
   return pos;
 }
 
+/**
+ * Returns `packets`, or a copy where data that is neither a string nor binary (numbers, booleans, objects —
+ * outside the types, but engine.io users do send them) is turned into text exactly as engine.io-parser's
+ * `PACKET_TYPES[type] + (data || "")` does.
+ */
+export function normalizePackets(packets: readonly Packet[]): readonly Packet[] {
+  for (let i = 0; i < packets.length; i++) {
+    const d: unknown = packets[i]!.data;
+    if (d === undefined || d === null || typeof d === "string" || d instanceof Uint8Array) continue;
+    if (d instanceof ArrayBuffer || ArrayBuffer.isView(d)) continue;
+    return packets.map((p) => {
+      const x: unknown = p.data;
+      if (
+        x === undefined ||
+        x === null ||
+        typeof x === "string" ||
+        x instanceof ArrayBuffer ||
+        ArrayBuffer.isView(x)
+      ) {
+        return p;
+      }
+      return { ...p, data: x ? String(x) : "" };
+    });
+  }
+  return packets;
+}
+
 /** The steps a backend supplies to {@link encodePayloadWith}. */
 export interface EncodeSteps {
   /** A fresh output buffer of `n` bytes (contents may be uninitialised). */
@@ -99,7 +131,8 @@ export function packetSize(p: Packet, steps: Pick<EncodeSteps, "longTextLength">
  * Encodes a long-polling payload into one buffer: sizes first (exact), then every packet written in
  * place. Binary packets become `b` + base64, as engine.io-parser's `encodePayload` does.
  */
-export function encodePayloadWith(steps: EncodeSteps, packets: readonly Packet[]): Uint8Array {
+export function encodePayloadWith(steps: EncodeSteps, input: readonly Packet[]): Uint8Array {
+  const packets = normalizePackets(input);
   const count = packets.length;
   let size = count > 0 ? count - 1 : 0;
   for (let i = 0; i < count; i++) size += packetSize(packets[i]!, steps);

@@ -17,12 +17,13 @@ import {
   type EncodeSteps,
   encodePayloadWith,
   encodeTextFrame,
+  isBinary,
   toBytes,
   utf8Length,
 } from "./common.js";
 import type { Codec } from "./types.js";
 
-export { base64Length, toBytes, utf8Length };
+export { base64Length, isBinary, toBytes, utf8Length };
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const ENC = new Uint8Array(64);
@@ -38,11 +39,6 @@ const utf8Encoder = new TextEncoder();
 // fatal: truncated or invalid UTF-8 in a body must become the error packet, not U+FFFD text.
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const asciiDecoder = new TextDecoder("latin1");
-
-/** True for `ArrayBuffer` and every `ArrayBufferView` (typed arrays, DataView, Buffer). */
-export function isBinary(data: unknown): data is BinaryData {
-  return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
-}
 
 /** Writes base64 of `src` into `out` at `pos`; returns the end position. */
 export function base64EncodeInto(src: Uint8Array, out: Uint8Array, pos: number): number {
@@ -196,7 +192,7 @@ export const jsCodec: Codec = {
 
   encodePacket(packet, supportsBinary) {
     const data = packet.data;
-    if (data !== undefined && data !== null && typeof data !== "string") {
+    if (isBinary(data)) {
       const bytes = toBytes(data);
       if (supportsBinary) return bytes;
       const out = new Uint8Array(1 + base64Length(bytes.length));

@@ -12,6 +12,7 @@ import {
   type EncodeSteps,
   encodePayloadWith,
   encodeTextFrame,
+  isBinary,
   toBytes,
 } from "./common.js";
 import { base64DecodeBytes, base64EncodeInto, utf8Text } from "./js.js";
@@ -100,7 +101,7 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
 
     encodePacket(packet, supportsBinary) {
       const data = packet.data;
-      if (data !== undefined && data !== null && typeof data !== "string") {
+      if (isBinary(data)) {
         const bytes = toBytes(data);
         if (supportsBinary) return bytes;
         if (bytes.length < NODE_BASE64_MIN) {

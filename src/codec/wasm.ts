@@ -14,6 +14,8 @@ import {
   decodeFrameString,
   decodePayloadString,
   encodeTextFrame,
+  isBinary,
+  normalizePackets,
   type StringBase64Decoder,
   toBytes,
 } from "./common.js";
@@ -210,7 +212,8 @@ export function createWasmCodec(
     return decodeInScratch(n);
   }
 
-  function encodePayload(packets: readonly Packet[]): Uint8Array {
+  function encodePayload(input: readonly Packet[]): Uint8Array {
+    const packets = normalizePackets(input);
     const count = packets.length;
     let chars = 0;
     let binBytes = 0;
@@ -348,7 +351,7 @@ export function createWasmCodec(
     name,
     encodePacket(packet, supportsBinary) {
       const data = packet.data;
-      if (data !== undefined && data !== null && typeof data !== "string") {
+      if (isBinary(data)) {
         const bytes = toBytes(data);
         return supportsBinary ? bytes : `b${base64Encode(bytes)}`;
       }
