@@ -223,6 +223,37 @@ describe("client browser bundle", { skip: skipReason }, () => {
         });
       }
 
+      it("closeOnBeforeunload closes silently; an `offline` event closes with `transport close`", async (t) => {
+        if (!page) return t.skip("server not available");
+        const r = await page.evaluate(async () => {
+          type S = {
+            once(e: string, f: (...a: unknown[]) => void): void;
+            on(e: string, f: (...a: unknown[]) => void): void;
+            readyState: string;
+            transport: { readyState: string };
+          };
+          const { Socket } = (await import("/engineio.esm.js" as string)) as {
+            Socket: new (u: string, o: object) => S;
+          };
+          // (no named helpers here: tsx would wrap them in a `__name` call the page does not have)
+          const a = new Socket(location.origin, { transports: ["websocket"], closeOnBeforeunload: true });
+          await new Promise<void>((resolve) => a.once("open", () => resolve()));
+          let aClosed = false;
+          a.on("close", () => {
+            aClosed = true;
+          });
+          dispatchEvent(new Event("beforeunload"));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const silent = !aClosed;
+          const b = new Socket(location.origin, { transports: ["websocket"] });
+          await new Promise<void>((resolve) => b.once("open", () => resolve()));
+          const reason = new Promise<string>((resolve) => b.once("close", (why) => resolve(String(why))));
+          dispatchEvent(new Event("offline"));
+          return { silent, aTransport: a.transport.readyState, offline: await reason };
+        });
+        assert.deepEqual(r, { silent: true, aTransport: "closed", offline: "transport close" });
+      });
+
       it("the global eio is callable like engine.io-client's", async (t) => {
         if (!page) return t.skip("server not available");
         const shape = await page.evaluate(() => {
