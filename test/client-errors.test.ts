@@ -455,3 +455,39 @@ describe("upgrade failures and close during upgrade", () => {
     });
   }
 });
+
+describe("listener exceptions", () => {
+  it("a throwing message listener is rethrown on a microtask, and the session keeps working", async () => {
+    const peer = await startEngineIo();
+    const socket = await open(peer.url, { transports: ["polling"] });
+    // capture the rethrow (node:test would report a real uncaught exception as a failure of the file)
+    const realQueue = globalThis.queueMicrotask;
+    const rethrown: unknown[] = [];
+    globalThis.queueMicrotask = (fn) =>
+      realQueue(() => {
+        try {
+          fn();
+        } catch (e) {
+          rethrown.push(e);
+        }
+      });
+    try {
+      let n = 0;
+      socket.on("message", () => {
+        n++;
+        if (n === 1) throw new Error("listener bug");
+      });
+      const got = collect(socket, 3);
+      socket.send("a");
+      socket.send("b");
+      socket.send("c");
+      assert.deepEqual(await got, ["a", "b", "c"]);
+      assert.equal(n, 3);
+      assert.equal((rethrown[0] as Error)?.message, "listener bug");
+    } finally {
+      globalThis.queueMicrotask = realQueue;
+    }
+    await shut(socket);
+    await peer.close();
+  });
+});

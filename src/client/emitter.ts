@@ -65,14 +65,24 @@ export class Emitter<E extends EventMap> {
     return this.listenerCount(event) > 0;
   }
 
-  /** Calls the listeners of `event` in registration order; returns whether there were any. */
+  /**
+   * Calls the listeners of `event` in registration order; returns whether there were any. A listener that
+   * throws does not stop the others, nor the state machine that emitted: its exception is rethrown on a
+   * microtask, where it surfaces as an uncaught exception (Node) or a page error (browsers), as usual.
+   */
   emit<K extends keyof E>(event: K, ...args: E[K]): boolean {
     const list = this.#listeners.get(event);
     if (!list || list.length === 0) return false;
     for (const entry of list.slice()) {
       const fn = entry.fn as unknown as Listener<E[K]>;
       if (entry.once) this.off(event, fn);
-      fn(...args);
+      try {
+        fn(...args);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
     }
     return true;
   }
