@@ -172,6 +172,21 @@ describe("options", () => {
     assert.ok(seen.every((r) => !new URL(r.url, "http://x").searchParams.has("t")));
   });
 
+  it("transportOptions override options per transport", async () => {
+    const seen = recordHeaders(peer);
+    const s = await open(peer.url, {
+      extraHeaders: { "x-both": "1" },
+      transportOptions: { polling: { extraHeaders: { "x-polling": "1" } } },
+    });
+    await next(s, "upgrade");
+    await shut(s);
+    seen.stop();
+    const polls = seen.filter((r) => !r.upgrade);
+    const ws = seen.filter((r) => r.upgrade);
+    assert.ok(polls.length > 0 && polls.every((r) => r.headers["x-polling"] === "1" && !r.headers["x-both"]));
+    assert.ok(ws.length > 0 && ws.every((r) => r.headers["x-both"] === "1" && !r.headers["x-polling"]));
+  });
+
   it("protocols: WebSocket sub-protocols are offered in the upgrade request", async () => {
     const seen = recordHeaders(peer);
     const s = await open(peer.url, { transports: ["websocket"], protocols: ["eio-test", "other"] });

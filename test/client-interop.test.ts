@@ -101,6 +101,21 @@ for (const p of peers) {
           await shut(socket);
         });
 
+        it("echoes large messages: 256 KiB binary and 300 KiB of UTF-8 text", async (t) => {
+          if (!peer) return t.skip("server not available");
+          const socket = await open(peer.url, mode.opts);
+          await settle(socket, mode.final);
+          const bytes = new Uint8Array(256 * 1024).map((_, i) => (i * 31 + (i >> 8)) & 255);
+          const text = "é€😀abc".repeat(30 * 1024);
+          const got = collect(socket, 2, 10000);
+          socket.send(bytes);
+          socket.send(text);
+          const [b, s2] = await got;
+          assert.equal(Buffer.compare(b as Buffer, Buffer.from(bytes)), 0);
+          assert.equal(s2, text);
+          await shut(socket);
+        });
+
         it("keeps 300 interleaved text/binary messages in order, with send callbacks", async (t) => {
           if (!peer) return t.skip("server not available");
           const socket = await open(peer.url, mode.opts);
