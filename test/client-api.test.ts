@@ -82,6 +82,22 @@ describe("python-style Client and AsyncClient", () => {
     assert.throws(() => client.on("bogus" as "connect", () => {}), TypeError);
   });
 
+  it("connect again after a disconnect (a new session); disconnect(true) aborts at once", async () => {
+    const client = new AsyncClient();
+    await client.connect(peer.url);
+    const first = client.sid;
+    await client.disconnect();
+    await client.connect(peer.url, { transports: ["polling"] });
+    assert.notEqual(client.sid, first);
+    let reason = "";
+    client.on("disconnect", (r) => {
+      reason = r;
+    });
+    await client.disconnect(true);
+    assert.equal(client.state, "disconnected");
+    assert.equal(reason, "transport close");
+  });
+
   it("engineioPath and headers reach the server", async () => {
     const custom = await anyPeer({ path: "/custom/" } as never);
     const seen = recordHeaders(custom);
