@@ -214,6 +214,7 @@ describe("client browser bundle", { skip: skipReason }, () => {
           if (!page) return t.skip("server not available");
           const r = await page.evaluate(SCENARIO, { transports: m.transports, esm: m.esm });
           t.diagnostic(`codec backend in Chromium: ${r.backend}`);
+          if (r.backend === "js") console.warn("!!! the browser bundle fell back to the pure-TS codec in Chromium");
           assert.equal(r.transport, m.final);
           assert.equal(r.upgraded, m.transports === null);
           assert.deepEqual(r.text, ["hello €", "3000"]);
