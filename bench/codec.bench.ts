@@ -19,6 +19,7 @@ import {
   createWasmBackend,
   NODE_NATIVE_DECODE_MAX,
   NODE_NATIVE_DECODE_MIN,
+  NODE_NATIVE_SEGMENT_MAX,
   NODE_NATIVE_SEGMENT_MIN,
   NODE_NATIVE_STRING_BASE64,
   type Packet,
@@ -134,7 +135,8 @@ function payloadPath(op: "encode" | "decode", packets: Packet[], bodyLength: num
     total += n;
     if (d instanceof Uint8Array && n > largest) largest = n;
   }
-  return total < WASM_MIN_BYTES || largest >= NODE_NATIVE_SEGMENT_MIN ? "node" : "WASM";
+  const native = largest >= NODE_NATIVE_SEGMENT_MIN && largest < NODE_NATIVE_SEGMENT_MAX;
+  return total < WASM_MIN_BYTES || native ? "node" : "WASM";
 }
 /** Contenders that run the same code as the default on a row with this path. */
 const SAME_PATH: Record<Row["path"], string[]> = {

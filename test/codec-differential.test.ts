@@ -18,6 +18,7 @@ function backends(): [string, Codec][] {
   const native = createWasmBackend("wasm-simd", {
     minBytes: 0,
     nativeSegmentMin: 0,
+    nativeSegmentMax: Number.POSITIVE_INFINITY,
     nativeDecodeMin: 0,
     nativeDecodeMax: Number.POSITIVE_INFINITY,
     nativeStringBase64: true,

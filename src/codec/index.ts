@@ -18,17 +18,17 @@ export type { BackendName, Codec } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
 
-// Thresholds, from `bench/codec-thresholds.bench.ts` (raw WASM SIMD kernels vs the `node` backend, one
-// binary packet, Node 20 on this project's 2-core CI box, 7 interleaved rounds; ratios = node time ÷ WASM
-// time, > 1 means WASM is faster) and `npm run bench:codec` (bench/results/codec.md):
-//   payload encode   512 B 0.87 · 1 KiB 1.20 · 4 KiB 0.78 · 16 KiB 0.83 · 64 KiB 0.53 · 1 MiB 0.87
-//   payload decode   512 B 0.80 · 1 KiB 1.03 · 4 KiB 0.73 · 16 KiB 0.65 · 64 KiB 0.46 · 1 MiB 1.05
-//   base64Encode     512 B 0.71 · 1 KiB 0.76 · 4 KiB 0.58 · 16 KiB 0.35 · 64 KiB 0.32 · 1 MiB 0.62
-//   base64Decode     512 B 0.54 · 1 KiB 0.55 · 4 KiB 0.45 · 16 KiB 0.49 · 64 KiB 0.48 · 1 MiB 0.32
-// Node's simdutf base64 (AVX2) outruns 128-bit WASM SIMD plus the copies into and out of WASM memory for
-// any single segment; WASM wins where it saves native calls: many packets per payload (10×1 KiB binary,
-// 100×20 B text), where one `assemble`/`scan` call replaces one or two native calls per packet.
-// In browsers there is no native base64: everything from WASM_MIN_BYTES up goes to WASM.
+// Thresholds, from `node --import tsx bench/codec-thresholds.bench.ts` (raw WASM SIMD kernels vs the `node`
+// backend on one binary packet; Node 20 on this project's shared 2-core box; 9 interleaved rounds; median of
+// per-round ratios node time ÷ WASM time, so > 1 means WASM is faster):
+//   payload encode  512 B 1.14 · 1 KiB 1.20 · 4 KiB 1.08 · 16 KiB 0.83 · 64 KiB 0.78 · 256 KiB 3.07 · 512 KiB 1.80 · 1 MiB 1.20
+//   payload decode  512 B 1.88 · 1 KiB 2.14 · 4 KiB 1.34 · 16 KiB 1.02 · 64 KiB 1.34 · 256 KiB 3.18 · 512 KiB 1.27 · 1 MiB 1.91
+//   base64Encode    512 B 0.42 · 1 KiB 0.87 · 4 KiB 0.54 · 16 KiB 0.38 · 64 KiB 0.37 · 256 KiB 0.82 · 512 KiB 0.86 · 1 MiB 0.45
+//   base64Decode    512 B 0.71 · 1 KiB 0.76 · 4 KiB 0.62 · 16 KiB 0.50 · 64 KiB 0.56 · 256 KiB 0.77 · 512 KiB 0.58 · 1 MiB 0.30
+// Node's native base64 wins for the base64 string functions at every size (a string must be built either
+// way, and Node builds it while encoding); for payloads WASM wins except single segments of 16–64 KiB.
+// Small inputs stay on the host path (`npm run bench:codec`, 1×20 B rows). In browsers there is no native
+// base64: everything from WASM_MIN_BYTES up goes to WASM (`npm run bench:browser`).
 
 /**
  * Below this many payload bytes (text + binary; or body / base64 input bytes), the WASM backends stay on the
@@ -36,19 +36,20 @@ export { RAW_KERNELS } from "./wasm.js";
  */
 export const WASM_MIN_BYTES = 512;
 
-/** On Node, a payload with a binary packet of this many bytes is encoded by the `node` backend (simdutf). */
-export const NODE_NATIVE_SEGMENT_MIN = 4096;
-
-/** On Node, a body of this many bytes is decoded by the `node` backend (native base64 and UTF-8)… */
-export const NODE_NATIVE_DECODE_MIN = 32768;
+/** On Node, a payload whose largest binary packet is in [MIN, MAX) bytes is encoded by `node` (native base64). */
+export const NODE_NATIVE_SEGMENT_MIN = 8192;
+/** See {@link NODE_NATIVE_SEGMENT_MIN}: from 128 KiB on, the `node` path's base64 strings cost more than WASM. */
+export const NODE_NATIVE_SEGMENT_MAX = 131072;
 
 /**
- * …up to this size: above it the `node` path's whole-body string (1.4 MB for a 1 MiB binary) costs more
- * than copying into WASM (1 MiB binary decode: raw WASM 1.70–1.87× engine.io-parser, `node` 1.15–1.53×).
+ * On Node, bodies of [MIN, MAX) bytes would be decoded by `node`; the sweep found no size where that wins
+ * (decoding needs a whole-body string on that path), so the window is empty.
  */
-export const NODE_NATIVE_DECODE_MAX = 524288;
+export const NODE_NATIVE_DECODE_MIN = Number.POSITIVE_INFINITY;
+/** See {@link NODE_NATIVE_DECODE_MIN}. */
+export const NODE_NATIVE_DECODE_MAX = Number.POSITIVE_INFINITY;
 
-/** On Node, the base64 string functions always use Node's native base64 (0.32–0.76× for WASM, above). */
+/** On Node, the base64 string functions always use Node's native base64 (see the sweep above). */
 export const NODE_NATIVE_STRING_BASE64 = true;
 
 function env(name: string): string | undefined {
@@ -59,6 +60,7 @@ function env(name: string): string | undefined {
 const defaultOptions: WasmCodecOptions = {
   minBytes: WASM_MIN_BYTES,
   nativeSegmentMin: NODE_NATIVE_SEGMENT_MIN,
+  nativeSegmentMax: NODE_NATIVE_SEGMENT_MAX,
   nativeDecodeMin: NODE_NATIVE_DECODE_MIN,
   nativeDecodeMax: NODE_NATIVE_DECODE_MAX,
   nativeStringBase64: NODE_NATIVE_STRING_BASE64,

@@ -55,9 +55,11 @@ export function instantiateKernels(base64: string): WasmKernels | null {
 export interface WasmCodecOptions {
   /** Payloads/frames with fewer binary (or body) bytes than this stay on the host path. */
   minBytes: number;
-  /** On Node: a payload whose largest binary packet has this many bytes is encoded by the `node` backend. */
+  /** On Node: a payload whose largest binary packet has at least this many bytes is encoded by `node`… */
   nativeSegmentMin: number;
-  /** On Node: a body of at least this many bytes (and below {@link WasmCodecOptions.nativeDecodeMax}) is decoded by the `node` backend. */
+  /** …and below this size (bigger segments go back to WASM). */
+  nativeSegmentMax: number;
+  /** On Node: a body of at least this many bytes (and below `nativeDecodeMax`) is decoded by `node`. */
   nativeDecodeMin: number;
   /** On Node: from this body size on, WASM decodes again (the `node` path must build a whole-body string). */
   nativeDecodeMax: number;
@@ -69,6 +71,7 @@ export interface WasmCodecOptions {
 export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
   minBytes: 0,
   nativeSegmentMin: Number.POSITIVE_INFINITY,
+  nativeSegmentMax: Number.POSITIVE_INFINITY,
   nativeDecodeMin: Number.POSITIVE_INFINITY,
   nativeDecodeMax: Number.POSITIVE_INFINITY,
   nativeStringBase64: false,
@@ -117,6 +120,7 @@ export function createWasmCodec(
   const native = nb !== null && host.name === "node";
   const minBytes = options.minBytes;
   const nativeSegmentMin = native ? options.nativeSegmentMin : Number.POSITIVE_INFINITY;
+  const nativeSegmentMax = options.nativeSegmentMax;
   const nativeDecodeMin = native ? options.nativeDecodeMin : Number.POSITIVE_INFINITY;
   const nativeDecodeMax = options.nativeDecodeMax;
   const nativeString = native && options.nativeStringBase64;
@@ -231,7 +235,9 @@ export function createWasmCodec(
         if (n > largest) largest = n;
       }
     }
-    if (binBytes + chars < minBytes || largest >= nativeSegmentMin) return host.encodePayload(packets);
+    if (binBytes + chars < minBytes || (largest >= nativeSegmentMin && largest < nativeSegmentMax)) {
+      return host.encodePayload(packets);
+    }
 
     // Layout: [descriptors: 3 × i32 per packet][text: ≤ 3 bytes per UTF-16 unit][binary staging][body]
     const descPtr = base;
