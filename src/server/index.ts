@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
@@ -33,7 +34,10 @@ export { Socket } from "./socket.js";
 export type { ServerTransport } from "./transports/types.js";
 
 /** Creates a {@link Server} and attaches it to `server` (engine.io's top-level `attach`). */
-export function attach(server: HttpServer, options: ServerOptions & AttachOptions = {}): Server {
+export function attach(
+  server: HttpServer | HttpsServer,
+  options: ServerOptions & AttachOptions = {},
+): Server {
   const engine = new Server(options);
   engine.attach(server, options);
   return engine;

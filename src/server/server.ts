@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
@@ -551,7 +552,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     }
     if (socket.readyState !== "open") return;
     socket.connected = true;
-    this.emit("connection", socket);
+    try {
+      this.emit("connection", socket);
+    } catch (e) {
+      // An application error in a `connection` listener: surface it like any listener error (engine.io lets it
+      // escape synchronously); only the engine's own failures are contained by the caller.
+      process.nextTick(() => {
+        throw e;
+      });
+    }
   }
 
   private unregister(socket: Socket): void {
@@ -586,7 +595,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
-  attach(server: HttpServer, options: AttachOptions = {}): void {
+  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
     const path = computePath(
       options.path ?? this.opts.path,
       options.addTrailingSlash ?? this.opts.addTrailingSlash,
