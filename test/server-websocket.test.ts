@@ -291,4 +291,38 @@ describe("websocket (raw ws client)", () => {
       await h2.close();
     }
   });
+  test("allowUpgrades: false → handshake advertises no upgrade and an upgrade attempt gets 400", async () => {
+    const h2 = await startServer({ allowUpgrades: false });
+    try {
+      const { sid, open: o } = await handshake(h2.port);
+      assert.deepEqual(o.upgrades, []);
+      const status = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket&sid=${sid}`);
+        ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on("open", () => resolve(101));
+        ws.on("error", () => {});
+      });
+      assert.equal(status, 400);
+      assert.equal(h2.engine.clients[sid]!.readyState, "open");
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test("server close while an async connect handler runs: the handshake is answered, nothing leaks", async () => {
+    const h2 = await startServer();
+    try {
+      h2.engine.on("connect", async () => {
+        await sleep(50);
+      });
+      const pending = raw(h2.port, "GET", `${P}?EIO=4&transport=polling`);
+      await sleep(10);
+      h2.engine.close();
+      const r = await pending;
+      assert.equal(r.status, 400);
+      assert.equal(h2.engine.clientsCount, 0);
+    } finally {
+      await h2.close();
+    }
+  });
 });

@@ -440,6 +440,9 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     if (sid) {
       const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
       if (client === undefined) return { code: ERRORS.UNKNOWN_SID, context: { sid } };
+      if (upgrade && !this.opts.allowUpgrades) {
+        return { code: ERRORS.BAD_REQUEST, context: { name: "UPGRADES_DISALLOWED", transport } };
+      }
       const previousTransport = client.transport ? client.transport.name : undefined;
       if (!upgrade && previousTransport !== transport) {
         return {
@@ -530,7 +533,11 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         } else if (rawSocket !== null) abortUpgrade(rawSocket, 401, "Unauthorized", body, true);
         return;
       }
-      if (socket.readyState === "closed") return;
+      if (socket.readyState === "closed") {
+        // closed while its handlers ran (server shutdown, buffer overflow): answer the handshake anyway
+        fail(ERRORS.BAD_REQUEST, { name: "CLOSED_DURING_HANDSHAKE" });
+        return;
+      }
     }
 
     if (transportName === "polling") {
