@@ -83,7 +83,7 @@ function startServer(spec: ServerSpec): Promise<Child> {
 }
 
 // ---- cases -------------------------------------------------------------------------------------------------
-const W = quick ? { warm: 300, win: 1000 } : { warm: 700, win: 2500 };
+const W = quick ? { warm: 300, win: 1000 } : { warm: 500, win: 2000 };
 const cases: CaseDef[] = [];
 for (const clients of quick ? [1, 50] : [1, 50, 500]) {
   for (const binary of [false, true]) {
@@ -132,6 +132,8 @@ const MEM_STEPS = quick ? [1000, 3000] : [5000, 19000];
 const selected = (id: string) => !only || only.some((o) => id.startsWith(o));
 
 // ---- running -----------------------------------------------------------------------------------------------
+const T0 = Date.now();
+const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(0)} s`;
 const records: RunRecord[] = [];
 const memRecords: MemRecord[] = [];
 const notes: string[] = [];
@@ -160,6 +162,7 @@ async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
   };
   const cmd = c.kind;
   const timeout = 120000;
+  const started = Date.now();
   const reply = await loadgen.request({ cmd, params: { ...c.params, port: server.port, serverPid: server.pid } }, timeout);
   loadgen.onMessage = null;
   if (!reply.ok) throw new Error(String(reply.error));
@@ -183,7 +186,7 @@ async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
   });
   const x = records[records.length - 1] as RunRecord;
   console.log(
-    `  ${c.id.padEnd(14)} ${server.name.padEnd(13)} rep ${rep}  ${x.rate.toFixed(0).padStart(7)}/s  cpu ${x.cpuUsPer.toFixed(2).padStart(7)} µs  p50 ${x.p50Ms.toFixed(2)} p99 ${x.p99Ms.toFixed(2)} ms  srv ${x.serverCpuPct.toFixed(0)}% lg ${x.loadgenCpuPct.toFixed(0)}% other ${x.foreignCpuPct.toFixed(0)}%${x.errors ? ` errors ${x.errors}` : ""}`,
+    `  ${c.id.padEnd(14)} ${server.name.padEnd(13)} rep ${rep}  ${x.rate.toFixed(0).padStart(7)}/s  cpu ${x.cpuUsPer.toFixed(2).padStart(7)} µs  p50 ${x.p50Ms.toFixed(2)} p99 ${x.p99Ms.toFixed(2)} ms  srv ${x.serverCpuPct.toFixed(0)}% lg ${x.loadgenCpuPct.toFixed(0)}% other ${x.foreignCpuPct.toFixed(0)}%${x.errors ? ` errors ${x.errors}` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
 }
 
@@ -209,7 +212,7 @@ async function engineGroup(): Promise<void> {
   const pool = new Map<string, Child>();
   try {
     for (let rep = 0; rep < reps; rep++) {
-      console.log(`\n== repetition ${rep + 1}/${reps}`);
+      console.log(`\n== repetition ${rep + 1}/${reps} (${elapsed()})`);
       for (const [ci, c] of list.entries()) {
         for (const spec of rotate(specs, rep + ci)) {
           const server = await ensureServer(pool, spec);
@@ -231,7 +234,7 @@ async function engineGroup(): Promise<void> {
 async function memoryGroup(): Promise<void> {
   if (!selected("idle")) return;
   const specs = ENGINE_SERVERS.filter(wanted);
-  console.log(`\n== idle memory: ${MEM_STEPS.join(" / ")} WebSocket sessions`);
+  console.log(`\n== idle memory: ${MEM_STEPS.join(" / ")} WebSocket sessions (${elapsed()})`);
   for (let rep = 0; rep < memReps; rep++) {
     for (const spec of rotate(specs, rep)) {
       let server: Child | null = null;
@@ -270,7 +273,7 @@ async function sioGroup(): Promise<void> {
   if (!selected(sioCase.id)) return;
   const specs = SIO_SERVERS.filter(wanted);
   const pool = new Map<string, Child>();
-  console.log(`\n== ${sioCase.title}`);
+  console.log(`\n== ${sioCase.title} (${elapsed()})`);
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const spec of rotate(specs, rep)) {
