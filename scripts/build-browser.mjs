@@ -22,6 +22,9 @@ const STUBS = {
   "./node-buffer.js": "export const nodeBuffer = null;",
 };
 
+/** One `debug("format", args…);` statement on one line (the client's logging style). */
+const DEBUG_CALL = /\bdebug\((?:"[^"\n]*"|'[^'\n]*')(?:,[^;\n]*)?\);/g;
+
 /** @type {import("esbuild").Plugin} */
 const browserOnly = {
   name: "engineio-browser",
@@ -40,6 +43,11 @@ const browserOnly = {
     b.onLoad({ filter: /.*/, namespace: "engineio-stub" }, (args) => ({
       contents: STUBS[args.path],
       loader: "js",
+    }));
+    // `debug` is a no-op in the bundles: drop the client's calls too, format strings included
+    b.onLoad({ filter: /[\\/]src[\\/]client[\\/].*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, "utf8").replace(DEBUG_CALL, "void 0;"),
+      loader: "ts",
     }));
     // anything Node-only that still slips in is a build error, not a silently broken bundle
     b.onResolve({ filter: /^(node:|ws$|http$|https$|net$|tls$|zlib$|stream$|buffer$)/ }, (args) => ({

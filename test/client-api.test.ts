@@ -194,11 +194,14 @@ describe("options", () => {
       extraHeaders: { "x-both": "1" },
       transportOptions: { polling: { extraHeaders: { "x-polling": "1" } } },
     });
+    const sid = s.id!;
     await next(s, "upgrade");
     await shut(s);
     seen.stop();
-    const polls = seen.filter((r) => !r.upgrade);
-    const ws = seen.filter((r) => r.upgrade);
+    // only this session's requests: a previous test's goodbye POST may still arrive
+    const mine = seen.filter((r) => new URL(r.url, "http://x").searchParams.get("sid") === sid);
+    const polls = mine.filter((r) => !r.upgrade);
+    const ws = mine.filter((r) => r.upgrade);
     assert.ok(polls.length > 0 && polls.every((r) => r.headers["x-polling"] === "1" && !r.headers["x-both"]));
     assert.ok(ws.length > 0 && ws.every((r) => r.headers["x-both"] === "1" && !r.headers["x-polling"]));
   });

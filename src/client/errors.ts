@@ -38,11 +38,7 @@ export class TransportError extends EioError {
     super(code, message, { ...details });
     this.name = "TransportError";
     this.description = details.status ?? details.cause;
-    if (details.status !== undefined) this.status = details.status;
-    if (details.serverCode !== undefined) this.serverCode = details.serverCode;
-    if (details.serverMessage !== undefined) this.serverMessage = details.serverMessage;
-    if (details.transport !== undefined) this.transport = details.transport;
-    if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
+    Object.assign(this, details);
   }
 }
 
