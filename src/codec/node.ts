@@ -48,6 +48,10 @@ export function nodeBase64DecodeString(
   return out.length === (len >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? out : null;
 }
 
+/** Encoded bodies up to this size are plain `Uint8Array`s (cheaper to allocate than a pooled `Buffer`). */
+const TINY_BODY = 64;
+const utf8Encoder = new TextEncoder();
+
 /** Bodies up to this size are checked for ASCII by a JS loop (a `buffer.isAscii` call costs ~50 ns). */
 const SMALL_BODY = 64;
 
@@ -62,9 +66,14 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
   const b64s = (s: string, start: number, end: number) => nodeBase64DecodeString(nb, s, start, end);
 
   const steps: EncodeSteps = {
-    alloc: (n) => nb.allocUnsafe(n),
+    // A plain Uint8Array for tiny bodies: `new Uint8Array(21)` measured 33 ns, `Buffer.allocUnsafe(21)` 59 ns.
+    alloc: (n) => (n <= TINY_BODY ? new Uint8Array(n) : nb.allocUnsafe(n)),
     longTextLength: (s) => nb.byteLength(s),
-    writeText: (s, out, pos) => pos + (out as NodeBytes).utf8Write(s, pos),
+    writeText(s, out, pos) {
+      const buf = out as Partial<NodeBytes>;
+      if (buf.utf8Write) return pos + buf.utf8Write(s, pos);
+      return pos + utf8Encoder.encodeInto(s, out.subarray(pos)).written;
+    },
     writeBase64(bytes, out, pos) {
       if (bytes.length < NODE_BASE64_MIN) return base64EncodeInto(bytes, out, pos);
       const text = nb.view(bytes).base64Slice(0, bytes.length);
