@@ -96,6 +96,12 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 function ignore(): void {}
 
+/** Closes a WebSocket that may not join a session (errors after this are ignored). */
+function refuseWs(ws: WsSocket): void {
+  ws.on("error", ignore);
+  ws.close();
+}
+
 /** A `(req, res)` request listener. */
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -329,13 +335,13 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       const client = this.clients[sid];
       if (client?.readyState !== "open") {
         debug("upgrade attempt for closed client");
-        ws.close();
+        refuseWs(ws);
       } else if (client.upgrading) {
         debug("transport has already been trying to upgrade");
-        ws.close();
+        refuseWs(ws);
       } else if (client.upgraded || client.transport.name === "websocket") {
         debug("transport had already been upgraded");
-        ws.close();
+        refuseWs(ws);
       } else {
         client.maybeUpgrade(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
       }
@@ -349,7 +355,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     wss.handleUpgrade(req, socket, head, (ws) => {
       done = true;
       req.websocket = ws;
-      ws.on("error", ignore);
+      // ws has its own error listener on the TCP socket now; one listener (not an array) per session
+      socket.removeListener("error", ignore);
       cb(ws);
     });
     return done;

@@ -129,7 +129,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     this.req = req;
     this.res = res;
     (res as ServerResponse & Tagged)[kTransport] = this;
-    res.once("close", onPollClose);
+    res.on("close", onPollClose); // emitted once; `on` avoids a once-wrapper per request
     this.writable = true;
     this.owner?.onTransportReady(this);
     // still writable with a close pending: send an empty payload that carries the close packet
@@ -162,8 +162,8 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     this.bodyLength = 0;
     (req as IncomingMessage & Tagged)[kTransport] = this;
     req.on("data", onBodyData);
-    req.once("end", onBodyEnd);
-    req.once("close", onBodyClose);
+    req.on("end", onBodyEnd);
+    req.on("close", onBodyClose);
     this.host.bodyTimeouts.push(this);
   }
 

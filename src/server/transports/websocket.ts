@@ -97,7 +97,7 @@ export class WebSocketTransport implements ServerTransport {
     this.deflate = deflate;
     (ws as TaggedWs)[kTransport] = this;
     ws.on("message", onWsMessage);
-    ws.once("close", onWsClose);
+    ws.on("close", onWsClose); // emitted once; `on` avoids a once-wrapper per session
     ws.on("error", onWsError);
   }
 
