@@ -145,6 +145,20 @@ describe("server not there / going away", () => {
     });
   }
 
+  it("requestTimeout: a WebSocket upgrade that never answers fails (Node: ws handshakeTimeout)", async () => {
+    // no upgrade listener: Node hands the upgrade to the request handler, which never answers
+    const s = await scripted(() => {});
+    const f = failure(
+      new Socket(s.url.replace("http:", "ws:"), { transports: ["websocket"], requestTimeout: 200 }),
+    );
+    const t0 = Date.now();
+    const { reason, errors } = await f;
+    assert.equal(reason, "transport error");
+    assert.equal((errors[0] as EioError).code, "EIO_ERR_TRANSPORT");
+    assert.ok(Date.now() - t0 < 3000);
+    await s.close();
+  });
+
   it("requestTimeout: a handshake that never answers fails with EIO_ERR_TIMEOUT", async () => {
     const s = await scripted(() => {});
     const f = await failure(new Socket(s.url, { transports: ["polling"], requestTimeout: 200 }));

@@ -79,8 +79,9 @@ export interface SocketOptions extends NodeTlsOptions {
   /** Name of the timestamp query parameter. @default "t" */
   timestampParam?: string;
   /**
-   * Timeout (ms) of the handshake and of each POST; 0 disables it. Long-poll GETs after the handshake wait at
-   * least `pingInterval + pingTimeout` (+5 s), like python-engineio, so a small value cannot break polling.
+   * Timeout (ms) of the handshake and of each POST (and, in Node, of the WebSocket opening handshake); 0
+   * disables it. Long-poll GETs after the handshake wait at least `pingInterval + pingTimeout` (+5 s), like
+   * python-engineio, so a small value cannot break polling.
    * @default 0
    */
   requestTimeout?: number;

@@ -92,6 +92,8 @@ export const platform: Platform = {
       wsOpts.perMessageDeflate = pmd as WebSocket.PerMessageDeflateOptions;
     }
     if (options.maxPayload !== undefined) wsOpts.maxPayload = options.maxPayload;
+    // a server that accepts the connection but never answers the upgrade must not hang the socket forever
+    if (options.requestTimeout > 0) wsOpts.handshakeTimeout = options.requestTimeout;
     const ws = new WebSocket(url, protocols, wsOpts);
     ws.binaryType = "nodebuffer";
     // With a listener here ws does not abort by itself: read the refusal (engine.io answers a plain-text reason),
