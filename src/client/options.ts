@@ -19,27 +19,27 @@ export type MessageData = string | Uint8Array | ArrayBuffer | Blob;
 export interface NodeTlsOptions {
   /** An `http.Agent`/`https.Agent` for polling requests and the WebSocket, or `false` for none. @default false */
   agent?: object | false;
-  /** Client certificate chain (PEM). */
+  /** Client certificate chain (PEM). @default undefined */
   cert?: string | Uint8Array | Array<string | Uint8Array>;
-  /** Client private key (PEM). */
+  /** Client private key (PEM). @default undefined */
   key?: string | Uint8Array | Array<string | Uint8Array>;
-  /** PFX/PKCS12 bundle. */
+  /** PFX/PKCS12 bundle. @default undefined */
   pfx?: string | Uint8Array | Array<string | Uint8Array>;
-  /** Passphrase of `key`/`pfx`. */
+  /** Passphrase of `key`/`pfx`. @default undefined */
   passphrase?: string;
-  /** Trusted CA certificates (PEM), replacing Node's default list. */
+  /** Trusted CA certificates (PEM), replacing Node's default list. @default undefined */
   ca?: string | Uint8Array | Array<string | Uint8Array>;
-  /** Cipher suite specification. */
+  /** Cipher suite specification. @default undefined */
   ciphers?: string;
   /** Verify the server certificate. @default true */
   rejectUnauthorized?: boolean;
-  /** SNI server name. */
+  /** SNI server name. @default undefined */
   servername?: string;
-  /** Custom certificate identity check. */
+  /** Custom certificate identity check. @default undefined */
   checkServerIdentity?: (hostname: string, cert: unknown) => Error | undefined;
-  /** Local interface to bind. */
+  /** Local interface to bind. @default undefined */
   localAddress?: string;
-  /** IP family (4 or 6). */
+  /** IP family (4 or 6). @default undefined */
   family?: number;
 }
 
