@@ -215,7 +215,7 @@ export function summarize(rep: Report): Report["summary"] {
     else if (c.id === "hs-ws") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.75×", (s) => row(c.id, s)?.cpuRatio, le(0.75));
     else if (c.id === "hs-upgrade") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
     else if (c.id === "sio-broadcast") add(`${c.id}: CPU/delivered msg vs socket.io on engine.io`, "≤ 0.80×", (s) => row(c.id, s)?.cpuRatio, le(0.8), "sio-ours", "none");
-    if (/^ws-.*-(50|500)$/.test(c.id)) add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
+    if (/^(ws|poll)-.*-(50|500)$/.test(c.id)) add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
   }
   // Per-session memory targets are judged at the largest count, where fixed costs (heap growth steps, malloc
   // arenas) are amortised; the smaller count is shown in the tables.
@@ -346,11 +346,11 @@ function targetFor(id: string): number | undefined {
 /** A horizontal bar chart of CPU-per-message ratios (engine.io = 1) and a second panel for idle memory. */
 export function renderSvg(rep: Report): string {
   const series = ["ours", "ours-js", "ours-exp", "raw", "sio-ours", "sio-ours-exp"];
-  const labelW = 150;
-  const plotW = 470;
+  const labelW = 210;
+  const plotW = 520;
   const barH = 9;
   const left = labelW + 10;
-  let y = 58;
+  let y = 62;
   const out: string[] = [];
   const maxRatio = Math.max(1.4, ...rep.summary.cases.flatMap((c) => c.rows.map((r) => (Number.isFinite(r.cpuRatio) ? r.cpuRatio : 0)))) * 1.05;
   const xr = (v: number) => left + (Math.min(v, maxRatio) / maxRatio) * plotW;
@@ -377,14 +377,15 @@ export function renderSvg(rep: Report): string {
     grid.push(`<text x="${x}" y="${bottom + 12}" text-anchor="middle" class="v">${v.toFixed(1)}</text>`);
   }
   // Memory panel.
-  let my = bottom + 50;
+  let my = bottom + 62;
   const mem: string[] = [];
   const memTop = my;
   const lastStep = rep.meta.memSteps[rep.meta.memSteps.length - 1];
   const memRows = rep.summary.memory.map((m) => ({ server: m.server, s: m.steps.find((x) => x.sessions === lastStep) }));
   const maxKB = Math.max(6, ...memRows.flatMap((r) => [r.s?.rssKB ?? 0, r.s?.heapKB ?? 0])) * 1.08;
   const xk = (v: number) => left + (Math.max(0, Math.min(v, maxKB)) / maxKB) * plotW;
-  mem.push(`<text x="10" y="${my - 14}" class="h">Idle WebSocket session at ${lastStep} sessions: KB per session (dark = RSS, light = heap); red = targets 5 KB RSS, 3.5 KB heap</text>`);
+  mem.push(`<text x="10" y="${my - 24}" class="h">Idle WebSocket sessions: marginal KB per session at ${lastStep} sessions, after GC</text>`);
+  mem.push(`<text x="10" y="${my - 10}" class="l">dark = RSS, light = V8 heap; red dashed = targets (5 KB RSS, 3.5 KB heap)</text>`);
   for (const r of memRows) {
     out.push("");
     mem.push(`<text x="${labelW}" y="${my + 14}" text-anchor="end" class="l">${esc(rep.servers[r.server] ?? r.server)}</text>`);
@@ -401,17 +402,23 @@ export function renderSvg(rep: Report): string {
   }
   const height = my + 20;
   const width = left + plotW + 60;
+  let lx = left;
   const legend = [
     ["ours", "engineio-wasm (WASM)"],
     ["ours-js", "engineio-wasm (EIO_NO_WASM=1)"],
-    ["raw", "raw ws + http"],
+    ["raw", "raw ws + http (ceiling)"],
   ]
-    .map(([k, l], i) => `<rect x="${left + i * 190}" y="30" width="10" height="10" fill="${COLORS[k as string]}"/><text x="${left + i * 190 + 14}" y="39" class="l">${l}</text>`)
+    .map(([k, l]) => {
+      const x = lx;
+      lx += 14 + (l as string).length * 6.3 + 18;
+      return `<rect x="${x.toFixed(0)}" y="40" width="10" height="10" fill="${COLORS[k as string]}"/><text x="${(x + 14).toFixed(0)}" y="49" class="l">${l}</text>`;
+    })
     .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif">
 <style>.l{font-size:11px;fill:#111}.v{font-size:9px;fill:#374151}.h{font-size:12px;font-weight:600;fill:#111}</style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="18" class="h">Server CPU per message vs engine.io 6.6 (= 1.0, orange; lower is better; red = target) — ${esc(rep.meta.date.slice(0, 16).replace("T", " "))} UTC, ${rep.meta.reps} rep(s)${rep.meta.quick ? ", quick" : ""}</text>
+<text x="10" y="18" class="h">Server CPU per message vs engine.io 6.6 (orange line = 1.0; lower is better; red = target)</text>
+<text x="10" y="32" class="l">medians of per-repetition ratios · ${esc(rep.meta.date.slice(0, 16).replace("T", " "))} UTC · commit ${esc(rep.meta.commit)} · ${rep.meta.reps} repetition(s)${rep.meta.quick ? " · quick mode" : ""}</text>
 ${legend}
 ${grid.join("\n")}
 ${out.filter(Boolean).join("\n")}
@@ -442,7 +449,7 @@ export function renderReadme(rep: Report): string {
     const goal = TARGET_TEXT.find(([k]) => c.id.startsWith(k))?.[1] ?? "";
     const limit = goal ? Number(goal.replace(/[^0-9.]/g, "")) : Number.NaN;
     const met = ours && Number.isFinite(limit) ? (ours.cpuRatio <= limit ? "✅" : "❌") : "";
-    const p99 = ours && c.baseline === "engineio" && /-(50|500)$/.test(c.id) ? fx(ours.p99Ratio) : "";
+    const p99 = ours && c.baseline === "engineio" && /^(ws|poll)-.*-(50|500)$/.test(c.id) ? fx(ours.p99Ratio) : "";
     return [
       `\`${c.id}\``,
       `${f(base?.cpuUsPer ?? Number.NaN, 1)} µs`,
