@@ -214,7 +214,8 @@ describe("client browser bundle", { skip: skipReason }, () => {
           if (!page) return t.skip("server not available");
           const r = await page.evaluate(SCENARIO, { transports: m.transports, esm: m.esm });
           t.diagnostic(`codec backend in Chromium: ${r.backend}`);
-          if (r.backend === "js") console.warn("!!! the browser bundle fell back to the pure-TS codec in Chromium");
+          if (r.backend === "js")
+            console.warn("!!! the browser bundle fell back to the pure-TS codec in Chromium");
           assert.equal(r.transport, m.final);
           assert.equal(r.upgraded, m.transports === null);
           assert.deepEqual(r.text, ["hello €", "3000"]);
@@ -253,6 +254,36 @@ describe("client browser bundle", { skip: skipReason }, () => {
           return { silent, aTransport: a.transport.readyState, offline: await reason };
         });
         assert.deepEqual(r, { silent: true, aTransport: "closed", offline: "transport close" });
+      });
+
+      it("runs in a module Web Worker (polling + upgrade, text and binary echo)", async (t) => {
+        if (!page) return t.skip("server not available");
+        const r = await page.evaluate(async () => {
+          const src = `
+            import { Socket, codecBackend } from "${location.origin}/engineio.esm.js";
+            const socket = new Socket("${location.origin}");
+            const got = [];
+            socket.on("message", (d) => {
+              got.push(typeof d === "string" ? d : Array.from(new Uint8Array(d)));
+              if (got.length === 2) {
+                postMessage({ got, transport: socket.transport.name, backend: codecBackend() });
+                socket.close();
+              }
+            });
+            socket.on("upgrade", () => { socket.send("in a worker"); socket.send(new Uint8Array([4, 5, 6])); });
+            socket.on("error", (e) => postMessage({ error: String(e && e.message) }));
+          `;
+          const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+          const worker = new Worker(url, { type: "module" });
+          return await new Promise<unknown>((resolve) => {
+            worker.onmessage = (e) => resolve(e.data);
+            worker.onerror = (e) => resolve({ error: e.message });
+          });
+        });
+        const res = r as { got: unknown[]; transport: string; backend: string };
+        assert.deepEqual(res.got, ["in a worker", [4, 5, 6]], JSON.stringify(r));
+        assert.equal(res.transport, "websocket");
+        t.diagnostic(`codec backend in a worker: ${res.backend}`);
       });
 
       it("the global eio is callable like engine.io-client's", async (t) => {
