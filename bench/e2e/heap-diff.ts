@@ -49,7 +49,12 @@ function histogram(file: string): Map<string, { size: number; count: number }> {
 
 async function main(): Promise<void> {
   const server = await new Child(which, ["--expose-gc", path.join(here, "servers", file)], env, root).start();
-  const loadgen = await new Child("loadgen", ["--import", "tsx", path.join(here, "loadgen.ts")], process.env, root).start();
+  const loadgen = await new Child(
+    "loadgen",
+    ["--import", "tsx", path.join(here, "loadgen.ts")],
+    process.env,
+    root,
+  ).start();
   const snap = async (tag: string) => {
     const p = path.join(os.tmpdir(), `eio-heap-${which}-${tag}-${process.pid}.heapsnapshot`);
     await server.request({ cmd: "snapshot", path: p }, 120000);
@@ -78,7 +83,8 @@ async function main(): Promise<void> {
     }
     rows.sort((x, y) => y[1] - x[1]);
     console.log(`${which}: ${total.toFixed(0)} B of heap objects per idle WebSocket session (${n} sessions)`);
-    for (const [k, s, c] of rows.slice(0, top)) console.log(`${s.toFixed(0).padStart(6)} B  ${c.toFixed(2).padStart(5)}×  ${k}`);
+    for (const [k, s, c] of rows.slice(0, top))
+      console.log(`${s.toFixed(0).padStart(6)} B  ${c.toFixed(2).padStart(5)}×  ${k}`);
   } finally {
     await loadgen.stop(1000);
     await server.stop(1000);

@@ -12,7 +12,16 @@ import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type CpuSample, readProc, readSystemBusy } from "./proc.js";
 
-const LOCAL_ADDRS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7", "127.0.0.8"];
+const LOCAL_ADDRS = [
+  "127.0.0.1",
+  "127.0.0.2",
+  "127.0.0.3",
+  "127.0.0.4",
+  "127.0.0.5",
+  "127.0.0.6",
+  "127.0.0.7",
+  "127.0.0.8",
+];
 let addrCursor = 0;
 const nextLocal = (): string => LOCAL_ADDRS[addrCursor++ & 7] as string;
 
@@ -52,13 +61,21 @@ function countOnly(): void {
 function percentiles(): { p50: number; p99: number } {
   if (latN === 0) return { p50: Number.NaN, p99: Number.NaN };
   const s = lat.subarray(0, latN).sort();
-  return { p50: s[Math.floor(latN * 0.5)] as number, p99: s[Math.min(latN - 1, Math.floor(latN * 0.99))] as number };
+  return {
+    p50: s[Math.floor(latN * 0.5)] as number,
+    p99: s[Math.min(latN - 1, Math.floor(latN * 0.99))] as number,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs warm-up then the measured window; `stop()` ends the load afterwards. */
-async function measure(serverPid: number, warmupMs: number, windowMs: number, onWindowEnd?: () => Promise<void>): Promise<RunResult> {
+async function measure(
+  serverPid: number,
+  warmupMs: number,
+  windowMs: number,
+  onWindowEnd?: () => Promise<void>,
+): Promise<RunResult> {
   phase = 0;
   await sleep(warmupMs);
   latN = 0;
@@ -94,7 +111,12 @@ async function measure(serverPid: number, warmupMs: number, windowMs: number, on
 }
 
 /** Runs `fn` for indexes 0..n-1 with at most `concurrency` pending, failing after `deadlineMs`. */
-async function pool(n: number, concurrency: number, deadlineMs: number, fn: (i: number) => Promise<void>): Promise<void> {
+async function pool(
+  n: number,
+  concurrency: number,
+  deadlineMs: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const deadline = Date.now() + deadlineMs;
   const worker = async () => {
@@ -126,7 +148,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Opens a raw WebSocket and resolves once the Engine.IO open packet (`0{…}`) has arrived. */
 function openWs(url: string): Promise<{ ws: WebSocket; open: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { localAddress: nextLocal(), perMessageDeflate: false, handshakeTimeout: 15000 });
+    const ws = new WebSocket(url, {
+      localAddress: nextLocal(),
+      perMessageDeflate: false,
+      handshakeTimeout: 15000,
+    });
     const onMsg = (data: Buffer, isBinary: boolean) => {
       if (!isBinary && data[0] === 0x30) {
         ws.off("message", onMsg);
@@ -154,7 +180,11 @@ function closeAll(sockets: WebSocket[], ms = 5000): Promise<void> {
       ws.terminate();
     }
   }
-  return withTimeout(Promise.all(waits).then(() => undefined), ms, "close").catch(() => {
+  return withTimeout(
+    Promise.all(waits).then(() => undefined),
+    ms,
+    "close",
+  ).catch(() => {
     for (const ws of sockets) ws.terminate();
   });
 }
@@ -184,18 +214,15 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
     const times = new Float64Array(p.inflight);
     let head = 0; // next slot to fill
     let tail = 0; // oldest outstanding
-    let outstanding = 0;
     const send = () => {
       times[head] = performance.now();
       head = (head + 1) % p.inflight;
-      outstanding++;
       ws.send(frame, sendOpts);
     };
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary || data[0] === 0x34) {
         const t = times[tail] as number;
         tail = (tail + 1) % p.inflight;
-        outstanding--;
         record(performance.now() - t);
         if (phase !== 2) send();
       } else if (data[0] === 0x32) {
@@ -219,7 +246,15 @@ interface HttpReply {
   body: string;
 }
 
-function httpCall(agent: http.Agent, localAddress: string, port: number, method: "GET" | "POST", path: string, body: string | null, cb: (err: Error | null, r?: HttpReply) => void): void {
+function httpCall(
+  agent: http.Agent,
+  localAddress: string,
+  port: number,
+  method: "GET" | "POST",
+  path: string,
+  body: string | null,
+  cb: (err: Error | null, r?: HttpReply) => void,
+): void {
   const headers: http.OutgoingHttpHeaders = {};
   if (body !== null) {
     headers["Content-Type"] = "text/plain;charset=UTF-8";
@@ -239,8 +274,19 @@ function httpCall(agent: http.Agent, localAddress: string, port: number, method:
   else req.end();
 }
 
-function httpP(agent: http.Agent, localAddress: string, port: number, method: "GET" | "POST", path: string, body: string | null): Promise<HttpReply> {
-  return new Promise((resolve, reject) => httpCall(agent, localAddress, port, method, path, body, (e, r) => (e ? reject(e) : resolve(r as HttpReply))));
+function httpP(
+  agent: http.Agent,
+  localAddress: string,
+  port: number,
+  method: "GET" | "POST",
+  path: string,
+  body: string | null,
+): Promise<HttpReply> {
+  return new Promise((resolve, reject) =>
+    httpCall(agent, localAddress, port, method, path, body, (e, r) =>
+      e ? reject(e) : resolve(r as HttpReply),
+    ),
+  );
 }
 
 function parseSid(open: string): string {
@@ -270,7 +316,18 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
     const r = await httpP(agent, local, p.port, "GET", "/engine.io/?EIO=4&transport=polling", null);
     if (r.status !== 200) throw new Error(`polling handshake: HTTP ${r.status} ${r.body.slice(0, 100)}`);
     const sid = parseSid(r.body);
-    clients.push({ agent, local, path: `/engine.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`, out: [], posting: false, times: new Float64Array(p.inflight + 1), head: 0, tail: 0, closed: false, pollDone: Promise.resolve() });
+    clients.push({
+      agent,
+      local,
+      path: `/engine.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`,
+      out: [],
+      posting: false,
+      times: new Float64Array(p.inflight + 1),
+      head: 0,
+      tail: 0,
+      closed: false,
+      pollDone: Promise.resolve(),
+    });
   });
   const ring = p.inflight + 1;
   const flush = (c: Client) => {
@@ -327,7 +384,9 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
   // the pending GET) so no server keeps a session — or its heartbeat timers — around for the next run.
   for (const c of clients) c.closed = true;
   for (let i = 0; i < 40 && clients.some((c) => c.posting); i++) await sleep(25);
-  await Promise.all(clients.map((c) => httpP(c.agent, c.local, p.port, "POST", c.path, "1").catch(() => undefined)));
+  await Promise.all(
+    clients.map((c) => httpP(c.agent, c.local, p.port, "POST", c.path, "1").catch(() => undefined)),
+  );
   await withTimeout(Promise.all(clients.map((c) => c.pollDone)), 2000, "poll end").catch(() => undefined);
   for (const c of clients) c.agent.destroy();
   return res;
@@ -369,7 +428,11 @@ async function handshakeUpgrade(port: number): Promise<void> {
     const sid = parseSid(r.body);
     const qs = `EIO=4&sid=${encodeURIComponent(sid)}`;
     const pending = httpP(agent, local, port, "GET", `/engine.io/?${qs}&transport=polling`, null);
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?${qs}&transport=websocket`, { localAddress: local, perMessageDeflate: false, handshakeTimeout: 15000 });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?${qs}&transport=websocket`, {
+      localAddress: local,
+      perMessageDeflate: false,
+      handshakeTimeout: 15000,
+    });
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         let upgraded = false;
@@ -574,7 +637,8 @@ process.on("message", (msg: Command) => {
   }
   handle(msg).then(
     (result) => send({ type: "result", id: msg.id, ok: true, result }),
-    (err: unknown) => send({ type: "result", id: msg.id, ok: false, error: String((err as Error)?.stack ?? err) }),
+    (err: unknown) =>
+      send({ type: "result", id: msg.id, ok: false, error: String((err as Error)?.stack ?? err) }),
   );
 });
 process.on("disconnect", () => process.exit(0));

@@ -33,8 +33,10 @@ prof.samples.forEach((id, i) => {
   self.set(id, (self.get(id) ?? 0) + dt);
   total += dt;
 });
-const short = (url: string) => url.replace(/^file:\/\/.*?\/(node_modules|dist|src|bench)\//, "$1/").replace(/^node:/, "node:");
-const key = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const short = (url: string) =>
+  url.replace(/^file:\/\/.*?\/(node_modules|dist|src|bench)\//, "$1/").replace(/^node:/, "node:");
+const key = (n: Node) =>
+  `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 const fnSelf = new Map<string, number>();
 const fileSelf = new Map<string, number>();
 const incl = new Map<string, number>();
@@ -58,7 +60,11 @@ const busy = total - idle;
 const pct = (t: number) => `${((t / busy) * 100).toFixed(1).padStart(5)}%`;
 const show = (title: string, m: Map<string, number>, n: number) => {
   console.log(`\n${title} (% of non-idle ${(busy / 1000).toFixed(0)} ms)`);
-  for (const [k, t] of [...m].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${pct(t)}  ${k}`);
+  for (const [k, t] of [...m]
+    .filter(([k]) => !k.startsWith("(idle)"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n))
+    console.log(`${pct(t)}  ${k}`);
 };
 show("self time by function", fnSelf, top);
 show("self time by file", fileSelf, 25);

@@ -156,7 +156,12 @@ export function summarize(rep: Report): Report["summary"] {
         cpuVsRaw: ratio(runs, s, "raw", "cpuUsPer"),
         cpuRatioOfMins:
           Math.min(...mine.map((r) => r.cpuUsPer).filter(Number.isFinite)) /
-          Math.min(...runs.filter((r) => r.server === base).map((r) => r.cpuUsPer).filter(Number.isFinite)),
+          Math.min(
+            ...runs
+              .filter((r) => r.server === base)
+              .map((r) => r.cpuUsPer)
+              .filter(Number.isFinite),
+          ),
       };
     });
     cases.push({ id: c.id, title: c.title, unit: c.unit, baseline: base, rows });
@@ -185,7 +190,10 @@ export function summarize(rep: Report): Report["summary"] {
         heapRatio: per("heapKB"),
       };
     });
-    const [n0, n1] = [rep.meta.memSteps[0] as number, rep.meta.memSteps[rep.meta.memSteps.length - 1] as number];
+    const [n0, n1] = [
+      rep.meta.memSteps[0] as number,
+      rep.meta.memSteps[rep.meta.memSteps.length - 1] as number,
+    ];
     const inc = (key: "rssKB" | "heapKB") =>
       median(
         recs.map((r) => {
@@ -194,12 +202,24 @@ export function summarize(rep: Report): Report["summary"] {
           return a && b && n1 > n0 ? (b[key] * n1 - a[key] * n0) / (n1 - n0) : Number.NaN;
         }),
       );
-    memory.push({ server: s, reps: recs.length, steps, incremental: { rssKB: inc("rssKB"), heapKB: inc("heapKB") } });
+    memory.push({
+      server: s,
+      reps: recs.length,
+      steps,
+      incremental: { rssKB: inc("rssKB"), heapKB: inc("heapKB") },
+    });
   }
 
   const targets: Target[] = [];
   const row = (id: string, s: string) => cases.find((c) => c.id === id)?.rows.find((r) => r.server === s);
-  const add = (what: string, target: string, get: (s: string) => number | undefined, ok: (v: number) => boolean, oursName = "ours", jsName = "ours-js") => {
+  const add = (
+    what: string,
+    target: string,
+    get: (s: string) => number | undefined,
+    ok: (v: number) => boolean,
+    oursName = "ours",
+    jsName = "ours-js",
+  ) => {
     const ours = get(oursName) ?? Number.NaN;
     const oursJs = get(jsName) ?? Number.NaN;
     targets.push({ what, target, ours, oursJs, met: Number.isFinite(ours) ? ok(ours) : null });
@@ -209,20 +229,44 @@ export function summarize(rep: Report): Report["summary"] {
     if (c.id.startsWith("ws-text-")) {
       add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.78×", (s) => row(c.id, s)?.cpuRatio, le(0.78));
       add(`${c.id}: CPU/msg vs raw ws`, "≤ 1.08×", (s) => row(c.id, s)?.cpuVsRaw, le(1.08));
-    } else if (c.id.startsWith("ws-bin-")) add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.90×", (s) => row(c.id, s)?.cpuRatio, le(0.9));
-    else if (c.id === "poll-text-50") add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
-    else if (c.id === "poll-bin-50") add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.65×", (s) => row(c.id, s)?.cpuRatio, le(0.65));
-    else if (c.id === "hs-ws") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.75×", (s) => row(c.id, s)?.cpuRatio, le(0.75));
-    else if (c.id === "hs-upgrade") add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
-    else if (c.id === "sio-broadcast") add(`${c.id}: CPU/delivered msg vs socket.io on engine.io`, "≤ 0.80×", (s) => row(c.id, s)?.cpuRatio, le(0.8), "sio-ours", "none");
-    if (/^(ws|poll)-.*-(50|500)$/.test(c.id)) add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
+    } else if (c.id.startsWith("ws-bin-"))
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.90×", (s) => row(c.id, s)?.cpuRatio, le(0.9));
+    else if (c.id === "poll-text-50")
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
+    else if (c.id === "poll-bin-50")
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.65×", (s) => row(c.id, s)?.cpuRatio, le(0.65));
+    else if (c.id === "hs-ws")
+      add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.75×", (s) => row(c.id, s)?.cpuRatio, le(0.75));
+    else if (c.id === "hs-upgrade")
+      add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
+    else if (c.id === "sio-broadcast")
+      add(
+        `${c.id}: CPU/delivered msg vs socket.io on engine.io`,
+        "≤ 0.80×",
+        (s) => row(c.id, s)?.cpuRatio,
+        le(0.8),
+        "sio-ours",
+        "none",
+      );
+    if (/^(ws|poll)-.*-(50|500)$/.test(c.id))
+      add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
   }
   // Per-session memory targets are judged at the largest count, where fixed costs (heap growth steps, malloc
   // arenas) are amortised; the smaller count is shown in the tables.
   for (const n of rep.meta.memSteps.slice(-1)) {
     const m = (s: string) => memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === n);
-    add(`idle ${n} sessions: RSS per session`, "≤ 5 KB", (s) => m(s)?.rssKB, (v) => v <= 5);
-    add(`idle ${n} sessions: heap per session`, "≤ 3.5 KB", (s) => m(s)?.heapKB, (v) => v <= 3.5);
+    add(
+      `idle ${n} sessions: RSS per session`,
+      "≤ 5 KB",
+      (s) => m(s)?.rssKB,
+      (v) => v <= 5,
+    );
+    add(
+      `idle ${n} sessions: heap per session`,
+      "≤ 3.5 KB",
+      (s) => m(s)?.heapKB,
+      (v) => v <= 3.5,
+    );
   }
   return { cases, memory, targets };
 }
@@ -234,7 +278,11 @@ const fi = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en
 const unitLabel = (u: string) => (u === "msg" ? "msg" : u === "handshake" ? "handshake" : "delivery");
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 function casesTable(rep: Report): string {
@@ -256,16 +304,43 @@ function casesTable(rep: Report): string {
       ]);
     }
   }
-  return table(["case", "server", "rate", "server CPU", "CPU ratio", "ratio of best runs", "rate ratio", "RTT p50 / p99 ms", "p99 ratio", "RSS MB", "heap MB"], rows);
+  return table(
+    [
+      "case",
+      "server",
+      "rate",
+      "server CPU",
+      "CPU ratio",
+      "ratio of best runs",
+      "rate ratio",
+      "RTT p50 / p99 ms",
+      "p99 ratio",
+      "RSS MB",
+      "heap MB",
+    ],
+    rows,
+  );
 }
 
 function memTable(rep: Report): string {
   const steps = rep.meta.memSteps;
   const last = steps[steps.length - 1];
-  const head = ["server", ...steps.flatMap((n) => [`RSS KB/session @${n}`, `heap KB/session @${n}`]), `RSS ratio @${last}`, `heap ratio @${last}`, `incremental ${steps[0]}→${last} RSS / heap KB`];
+  const head = [
+    "server",
+    ...steps.flatMap((n) => [`RSS KB/session @${n}`, `heap KB/session @${n}`]),
+    `RSS ratio @${last}`,
+    `heap ratio @${last}`,
+    `incremental ${steps[0]}→${last} RSS / heap KB`,
+  ];
   const rows = rep.summary.memory.map((m) => {
     const l = m.steps[m.steps.length - 1];
-    return [rep.servers[m.server] ?? m.server, ...m.steps.flatMap((s) => [f(s.rssKB), f(s.heapKB)]), fx(l?.rssRatio ?? Number.NaN), fx(l?.heapRatio ?? Number.NaN), `${f(m.incremental.rssKB)} / ${f(m.incremental.heapKB)}`];
+    return [
+      rep.servers[m.server] ?? m.server,
+      ...m.steps.flatMap((s) => [f(s.rssKB), f(s.heapKB)]),
+      fx(l?.rssRatio ?? Number.NaN),
+      fx(l?.heapRatio ?? Number.NaN),
+      `${f(m.incremental.rssKB)} / ${f(m.incremental.heapKB)}`,
+    ];
   });
   return table(head, rows);
 }
@@ -276,7 +351,13 @@ function targetTable(rep: Report): string {
     rep.summary.targets.map((t) => {
       const isKB = t.target.includes("KB");
       const v = (x: number) => (isKB ? `${f(x)} KB` : fx(x));
-      return [t.what, t.target, v(t.ours), v(t.oursJs), t.met === null ? "n/a" : t.met ? "✅ met" : "❌ missed"];
+      return [
+        t.what,
+        t.target,
+        v(t.ours),
+        v(t.oursJs),
+        t.met === null ? "n/a" : t.met ? "✅ met" : "❌ missed",
+      ];
     }),
   );
 }
@@ -328,7 +409,15 @@ ${m.notes.length ? `\n## Notes\n${m.notes.map((n) => `- ${n}`).join("\n")}\n` : 
 
 // ---- SVG ---------------------------------------------------------------------------------------------------
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const COLORS: Record<string, string> = { ours: "#2563eb", "ours-js": "#93c5fd", "ours-exp": "#16a34a", raw: "#9ca3af", "sio-ours": "#2563eb", "sio-ours-exp": "#16a34a", engineio: "#f59e0b" };
+const COLORS: Record<string, string> = {
+  ours: "#2563eb",
+  "ours-js": "#93c5fd",
+  "ours-exp": "#16a34a",
+  raw: "#9ca3af",
+  "sio-ours": "#2563eb",
+  "sio-ours-exp": "#16a34a",
+  engineio: "#f59e0b",
+};
 const TARGETS: Record<string, number> = {
   "ws-text": 0.78,
   "ws-bin": 0.9,
@@ -352,7 +441,11 @@ export function renderSvg(rep: Report): string {
   const left = labelW + 10;
   let y = 62;
   const out: string[] = [];
-  const maxRatio = Math.max(1.4, ...rep.summary.cases.flatMap((c) => c.rows.map((r) => (Number.isFinite(r.cpuRatio) ? r.cpuRatio : 0)))) * 1.05;
+  const maxRatio =
+    Math.max(
+      1.4,
+      ...rep.summary.cases.flatMap((c) => c.rows.map((r) => (Number.isFinite(r.cpuRatio) ? r.cpuRatio : 0))),
+    ) * 1.05;
   const xr = (v: number) => left + (Math.min(v, maxRatio) / maxRatio) * plotW;
   const top = y;
   for (const c of rep.summary.cases) {
@@ -362,18 +455,27 @@ export function renderSvg(rep: Report): string {
     rows.forEach((r, i) => {
       const by = y + 4 + i * (barH + 2);
       const w = Number.isFinite(r.cpuRatio) ? xr(r.cpuRatio) - left : 0;
-      out.push(`<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[r.server] ?? "#444"}"><title>${esc(`${rep.servers[r.server] ?? r.server}: ${f(r.cpuRatio)}× engine.io CPU per ${c.unit}`)}</title></rect>`);
-      out.push(`<text x="${(left + w + 3).toFixed(1)}" y="${by + barH - 1}" class="v">${f(r.cpuRatio)}</text>`);
+      out.push(
+        `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[r.server] ?? "#444"}"><title>${esc(`${rep.servers[r.server] ?? r.server}: ${f(r.cpuRatio)}× engine.io CPU per ${c.unit}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${(left + w + 3).toFixed(1)}" y="${by + barH - 1}" class="v">${f(r.cpuRatio)}</text>`,
+      );
     });
     const t = targetFor(c.id);
-    if (t !== undefined) out.push(`<line x1="${xr(t).toFixed(1)}" x2="${xr(t).toFixed(1)}" y1="${y + 1}" y2="${y + h - 3}" stroke="#dc2626" stroke-width="2"><title>target ≤ ${t}×</title></line>`);
+    if (t !== undefined)
+      out.push(
+        `<line x1="${xr(t).toFixed(1)}" x2="${xr(t).toFixed(1)}" y1="${y + 1}" y2="${y + h - 3}" stroke="#dc2626" stroke-width="2"><title>target ≤ ${t}×</title></line>`,
+      );
     y += h;
   }
   const bottom = y;
   const grid: string[] = [];
   for (let v = 0; v <= maxRatio + 1e-9; v += 0.2) {
     const x = xr(v).toFixed(1);
-    grid.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="${Math.abs(v - 1) < 1e-9 ? "#f59e0b" : "#e5e7eb"}" stroke-width="${Math.abs(v - 1) < 1e-9 ? 2 : 1}"/>`);
+    grid.push(
+      `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="${Math.abs(v - 1) < 1e-9 ? "#f59e0b" : "#e5e7eb"}" stroke-width="${Math.abs(v - 1) < 1e-9 ? 2 : 1}"/>`,
+    );
     grid.push(`<text x="${x}" y="${bottom + 12}" text-anchor="middle" class="v">${v.toFixed(1)}</text>`);
   }
   // Memory panel.
@@ -381,24 +483,41 @@ export function renderSvg(rep: Report): string {
   const mem: string[] = [];
   const memTop = my;
   const lastStep = rep.meta.memSteps[rep.meta.memSteps.length - 1];
-  const memRows = rep.summary.memory.map((m) => ({ server: m.server, s: m.steps.find((x) => x.sessions === lastStep) }));
+  const memRows = rep.summary.memory.map((m) => ({
+    server: m.server,
+    s: m.steps.find((x) => x.sessions === lastStep),
+  }));
   const maxKB = Math.max(6, ...memRows.flatMap((r) => [r.s?.rssKB ?? 0, r.s?.heapKB ?? 0])) * 1.08;
   const xk = (v: number) => left + (Math.max(0, Math.min(v, maxKB)) / maxKB) * plotW;
-  mem.push(`<text x="10" y="${my - 24}" class="h">Idle WebSocket sessions: marginal KB per session at ${lastStep} sessions, after GC</text>`);
-  mem.push(`<text x="10" y="${my - 10}" class="l">dark = RSS, light = V8 heap; red dashed = targets (5 KB RSS, 3.5 KB heap)</text>`);
+  mem.push(
+    `<text x="10" y="${my - 24}" class="h">Idle WebSocket sessions: marginal KB per session at ${lastStep} sessions, after GC</text>`,
+  );
+  mem.push(
+    `<text x="10" y="${my - 10}" class="l">dark = RSS, light = V8 heap; red dashed = targets (5 KB RSS, 3.5 KB heap)</text>`,
+  );
   for (const r of memRows) {
     out.push("");
-    mem.push(`<text x="${labelW}" y="${my + 14}" text-anchor="end" class="l">${esc(rep.servers[r.server] ?? r.server)}</text>`);
+    mem.push(
+      `<text x="${labelW}" y="${my + 14}" text-anchor="end" class="l">${esc(rep.servers[r.server] ?? r.server)}</text>`,
+    );
     const color = COLORS[r.server] ?? "#444";
     const rss = r.s?.rssKB ?? Number.NaN;
     const heap = r.s?.heapKB ?? Number.NaN;
-    mem.push(`<rect x="${left}" y="${my + 3}" width="${(xk(rss) - left).toFixed(1)}" height="${barH}" fill="${color}"/><text x="${(xk(rss) + 3).toFixed(1)}" y="${my + 3 + barH - 1}" class="v">${f(rss)} KB RSS</text>`);
-    mem.push(`<rect x="${left}" y="${my + 3 + barH + 2}" width="${(xk(heap) - left).toFixed(1)}" height="${barH}" fill="${color}" opacity="0.45"/><text x="${(xk(heap) + 3).toFixed(1)}" y="${my + 3 + 2 * barH + 1}" class="v">${f(heap)} KB heap</text>`);
+    mem.push(
+      `<rect x="${left}" y="${my + 3}" width="${(xk(rss) - left).toFixed(1)}" height="${barH}" fill="${color}"/><text x="${(xk(rss) + 3).toFixed(1)}" y="${my + 3 + barH - 1}" class="v">${f(rss)} KB RSS</text>`,
+    );
+    mem.push(
+      `<rect x="${left}" y="${my + 3 + barH + 2}" width="${(xk(heap) - left).toFixed(1)}" height="${barH}" fill="${color}" opacity="0.45"/><text x="${(xk(heap) + 3).toFixed(1)}" y="${my + 3 + 2 * barH + 1}" class="v">${f(heap)} KB heap</text>`,
+    );
     my += 2 * barH + 12;
   }
   if (memRows.length) {
-    mem.push(`<line x1="${xk(5).toFixed(1)}" x2="${xk(5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="4 2"/>`);
-    mem.push(`<line x1="${xk(3.5).toFixed(1)}" x2="${xk(3.5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1" stroke-dasharray="2 2"/>`);
+    mem.push(
+      `<line x1="${xk(5).toFixed(1)}" x2="${xk(5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="4 2"/>`,
+    );
+    mem.push(
+      `<line x1="${xk(3.5).toFixed(1)}" x2="${xk(3.5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1" stroke-dasharray="2 2"/>`,
+    );
   }
   const height = my + 20;
   const width = left + plotW + 60;
@@ -449,7 +568,8 @@ export function renderReadme(rep: Report): string {
     const goal = TARGET_TEXT.find(([k]) => c.id.startsWith(k))?.[1] ?? "";
     const limit = goal ? Number(goal.replace(/[^0-9.]/g, "")) : Number.NaN;
     const met = ours && Number.isFinite(limit) ? (ours.cpuRatio <= limit ? "✅" : "❌") : "";
-    const p99 = ours && c.baseline === "engineio" && /^(ws|poll)-.*-(50|500)$/.test(c.id) ? fx(ours.p99Ratio) : "";
+    const p99 =
+      ours && c.baseline === "engineio" && /^(ws|poll)-.*-(50|500)$/.test(c.id) ? fx(ours.p99Ratio) : "";
     return [
       `\`${c.id}\``,
       `${f(base?.cpuUsPer ?? Number.NaN, 1)} µs`,
@@ -463,7 +583,8 @@ export function renderReadme(rep: Report): string {
     ];
   });
   const last = m.memSteps[m.memSteps.length - 1];
-  const mem = (s: string) => rep.summary.memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === last);
+  const mem = (s: string) =>
+    rep.summary.memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === last);
   const memRow = (s: string, label: string) => {
     const x = mem(s);
     return `| ${label} | ${f(x?.rssKB ?? Number.NaN)} KB | ${f(x?.heapKB ?? Number.NaN)} KB |`;

@@ -14,13 +14,23 @@
  * Results: bench/results/e2e.md, e2e.json, e2e.svg.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen.js";
 import { Child, killAll } from "./procs.js";
-import { type CaseDef, type MemRecord, type Report, type RunRecord, renderMarkdown, renderReadme, renderSvg, renderTables, summarize } from "./report.js";
+import {
+  type CaseDef,
+  type MemRecord,
+  type Report,
+  type RunRecord,
+  renderMarkdown,
+  renderReadme,
+  renderSvg,
+  renderTables,
+  summarize,
+} from "./report.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -63,10 +73,22 @@ const SIO_SERVERS: ServerSpec[] = [
 ];
 if (expDir) {
   const dir = path.resolve(expDir);
-  ENGINE_SERVERS.push({ name: "ours-exp", label: "engineio-wasm (experiment)", file: "ours.mjs", env: { EIO_BENCH_DIST: dir } });
-  SIO_SERVERS.push({ name: "sio-ours-exp", label: "socket.io on engineio-wasm (experiment)", file: "sio.mjs", argv: ["ours"], env: { EIO_BENCH_DIST: dir } });
+  ENGINE_SERVERS.push({
+    name: "ours-exp",
+    label: "engineio-wasm (experiment)",
+    file: "ours.mjs",
+    env: { EIO_BENCH_DIST: dir },
+  });
+  SIO_SERVERS.push({
+    name: "sio-ours-exp",
+    label: "socket.io on engineio-wasm (experiment)",
+    file: "sio.mjs",
+    argv: ["ours"],
+    env: { EIO_BENCH_DIST: dir },
+  });
 }
-const wanted = (s: ServerSpec) => !onlyServers || onlyServers.includes(s.name) || s.name === "engineio" || s.name === "sio-engineio";
+const wanted = (s: ServerSpec) =>
+  !onlyServers || onlyServers.includes(s.name) || s.name === "engineio" || s.name === "sio-engineio";
 
 function startServer(spec: ServerSpec): Promise<Child> {
   const args = ["--expose-gc"];
@@ -102,7 +124,14 @@ for (const binary of [false, true]) {
     title: `Long-polling echo, 50 clients, ${binary ? "1 KiB binary" : "20 B text"}, 10 in flight`,
     kind: "poll-echo",
     unit: "msg",
-    params: { clients: 50, binary, size: binary ? 1024 : 20, inflight: 10, warmupMs: W.warm, windowMs: W.win },
+    params: {
+      clients: 50,
+      binary,
+      size: binary ? 1024 : 20,
+      inflight: 10,
+      warmupMs: W.warm,
+      windowMs: W.win,
+    },
   });
 }
 cases.push({
@@ -142,7 +171,12 @@ const rotate = <T>(a: T[], k: number): T[] => a.map((_, i) => a[(i + k) % a.leng
 let loadgen: Child;
 
 async function startLoadgen(): Promise<Child> {
-  const c = await new Child("loadgen", ["--max-old-space-size=4096", "--import", "tsx", path.join(here, "loadgen.ts")], { ...process.env, DEBUG: "" }, root).start();
+  const c = await new Child(
+    "loadgen",
+    ["--max-old-space-size=4096", "--import", "tsx", path.join(here, "loadgen.ts")],
+    { ...process.env, DEBUG: "" },
+    root,
+  ).start();
   return c;
 }
 
@@ -163,7 +197,10 @@ async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
   const cmd = c.kind;
   const timeout = 120000;
   const started = Date.now();
-  const reply = await loadgen.request({ cmd, params: { ...c.params, port: server.port, serverPid: server.pid } }, timeout);
+  const reply = await loadgen.request(
+    { cmd, params: { ...c.params, port: server.port, serverPid: server.pid } },
+    timeout,
+  );
   loadgen.onMessage = null;
   if (!reply.ok) throw new Error(String(reply.error));
   const r = reply.result as RunResult;
@@ -245,17 +282,40 @@ async function memoryGroup(): Promise<void> {
         await loadgen.request({ cmd: "idle-drop" }, 10000);
         await new Promise((r) => setTimeout(r, 300));
         const base = await server.request({ cmd: "mem", gc: true }, 20000);
-        const rec: MemRecord = { server: spec.name, rep, baseRssMB: Number(base.rss) / 2 ** 20, baseHeapMB: Number(base.heapUsed) / 2 ** 20, steps: [] };
+        const rec: MemRecord = {
+          server: spec.name,
+          rep,
+          baseRssMB: Number(base.rss) / 2 ** 20,
+          baseHeapMB: Number(base.heapUsed) / 2 ** 20,
+          steps: [],
+        };
         for (const n of MEM_STEPS) {
-          const t = await loadgen.request({ cmd: "idle-to", params: { port: server.port, total: n } }, 150000);
+          const t = await loadgen.request(
+            { cmd: "idle-to", params: { port: server.port, total: n } },
+            150000,
+          );
           if (!(t.ok as boolean)) throw new Error(String(t.error));
           await new Promise((r) => setTimeout(r, 500));
           const m = await server.request({ cmd: "mem", gc: true }, 30000);
           const rssKB = (Number(m.rss) - Number(base.rss)) / 1024 / n;
           const heapKB = (Number(m.heapUsed) - Number(base.heapUsed)) / 1024 / n;
-          const extKB = (Number(m.external) + Number(m.arrayBuffers) - Number(base.external) - Number(base.arrayBuffers)) / 1024 / n;
-          rec.steps.push({ sessions: n, rssKB, heapKB, externalKB: extKB, connectMs: Number((t.result as { ms: number }).ms) });
-          console.log(`  idle ${String(n).padStart(6)} ${spec.name.padEnd(10)} rep ${rep}  RSS ${rssKB.toFixed(2)} KB/conn  heap ${heapKB.toFixed(2)} KB/conn  (connect ${(Number((t.result as { ms: number }).ms) / 1000).toFixed(1)} s)`);
+          const extKB =
+            (Number(m.external) +
+              Number(m.arrayBuffers) -
+              Number(base.external) -
+              Number(base.arrayBuffers)) /
+            1024 /
+            n;
+          rec.steps.push({
+            sessions: n,
+            rssKB,
+            heapKB,
+            externalKB: extKB,
+            connectMs: Number((t.result as { ms: number }).ms),
+          });
+          console.log(
+            `  idle ${String(n).padStart(6)} ${spec.name.padEnd(10)} rep ${rep}  RSS ${rssKB.toFixed(2)} KB/conn  heap ${heapKB.toFixed(2)} KB/conn  (connect ${(Number((t.result as { ms: number }).ms) / 1000).toFixed(1)} s)`,
+          );
         }
         memRecords.push(rec);
       } catch (e) {
@@ -283,7 +343,9 @@ async function sioGroup(): Promise<void> {
           await runCase(sioCase, server, rep);
         } catch (e) {
           console.log(`  ! ${sioCase.id} ${spec.name} rep ${rep}: ${(e as Error).message.split("\n")[0]}`);
-          notes.push(`${sioCase.id} ${spec.name} rep ${rep}: failed (${(e as Error).message.split("\n")[0]})`);
+          notes.push(
+            `${sioCase.id} ${spec.name} rep ${rep}: failed (${(e as Error).message.split("\n")[0]})`,
+          );
         }
       }
     }
@@ -313,14 +375,20 @@ function newest(dir: string): number {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const distEntry = path.join(root, "dist/esm/index.js");
-  if (!existsSync(distEntry)) notes.push("dist/esm/index.js is missing: run `npm run build` first (this project's servers were skipped)");
+  if (!existsSync(distEntry))
+    notes.push(
+      "dist/esm/index.js is missing: run `npm run build` first (this project's servers were skipped)",
+    );
   else if (newest(path.join(root, "src")) > statSync(distEntry).mtimeMs + 1000) {
-    const n = "dist/ is older than src/: this project's servers ran the last build (`npm run build` to refresh)";
+    const n =
+      "dist/ is older than src/: this project's servers ran the last build (`npm run build` to refresh)";
     notes.push(n);
     console.log(`! ${n}`);
   }
   const load0 = os.loadavg();
-  console.log(`e2e benchmark: ${quick ? "quick" : "full"}, ${reps} repetition(s), node ${process.version}, ${os.cpus().length} CPUs, load ${load0.map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `e2e benchmark: ${quick ? "quick" : "full"}, ${reps} repetition(s), node ${process.version}, ${os.cpus().length} CPUs, load ${load0.map((x) => x.toFixed(2)).join(" ")}`,
+  );
   loadgen = await startLoadgen();
   try {
     await engineGroup();
@@ -368,7 +436,10 @@ async function main(): Promise<void> {
       const a = text.indexOf(start);
       const b = text.indexOf(end);
       if (a >= 0 && b > a) {
-        writeFileSync(readme, `${text.slice(0, a + start.length)}\n${renderReadme(report)}\n${text.slice(b)}`);
+        writeFileSync(
+          readme,
+          `${text.slice(0, a + start.length)}\n${renderReadme(report)}\n${text.slice(b)}`,
+        );
         console.log("updated the README's e2e-bench block");
       } else console.log("README has no e2e-bench markers; not updated");
     }

@@ -33,7 +33,9 @@ export async function runServer(name, setup) {
     } else if (msg.cmd === "snapshot") {
       // For bench/e2e/heap-diff.ts: which objects a session costs.
       for (let i = 0; i < 4; i++) globalThis.gc?.();
-      import("node:v8").then((v8) => process.send?.({ type: "snapshot", id: msg.id, path: v8.writeHeapSnapshot(msg.path) }));
+      import("node:v8").then((v8) =>
+        process.send?.({ type: "snapshot", id: msg.id, path: v8.writeHeapSnapshot(msg.path) }),
+      );
     } else if (msg.cmd === "exit") {
       exitSoon();
     }

@@ -102,7 +102,12 @@ function onWsUpgrade(ws, sid) {
 }
 
 await runServer("raw", (http) => {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1e6, clientTracking: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 1e6,
+    clientTracking: false,
+  });
   http.on("request", (req, res) => {
     const url = req.url ?? "";
     if (!url.startsWith("/engine.io/")) {
@@ -118,7 +123,9 @@ await runServer("raw", (http) => {
     }
     const s = sessions.get(sid);
     if (!s || s.ws) {
-      res.writeHead(400, { "Content-Type": "application/json" }).end('{"code":1,"message":"Session ID unknown"}');
+      res
+        .writeHead(400, { "Content-Type": "application/json" })
+        .end('{"code":1,"message":"Session ID unknown"}');
       return;
     }
     if (req.method === "GET") {
