@@ -4,9 +4,10 @@
 // upgrade: false, rememberUpgrade, tryAllTransports, binaryType, URL forms.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -442,6 +443,32 @@ describe("events, as engine.io-client", () => {
       "message",
     ]);
     await shut(socket);
+    await peer.close();
+  });
+});
+
+describe("published entry points (dist)", () => {
+  const built = existsSync(new URL("../dist/cjs/client/index.js", import.meta.url));
+  if (!built) console.warn("!!! SKIPPING the dist entry-point checks: run `npm run build:ts` first");
+
+  it("require('engineio-wasm/client') (CommonJS) and import('engineio-wasm/client') (ESM) both connect", async (t) => {
+    if (!built) return t.skip("dist not built");
+    const peer = await anyPeer();
+    const req = createRequire(new URL("../package.json", import.meta.url));
+    const cjs = req("engineio-wasm/client") as typeof import("../src/client/index.js");
+    const esm = (await import("engineio-wasm/client" as string)) as typeof import("../src/client/index.js");
+    const root = req("engineio-wasm") as { ClientSocket: unknown; Client: unknown; AsyncClient: unknown };
+    assert.equal(typeof root.ClientSocket, "function");
+    assert.equal(typeof root.Client, "function");
+    assert.equal(typeof root.AsyncClient, "function");
+    for (const mod of [cjs, esm]) {
+      const s = new mod.Socket(peer.url, { transports: ["websocket"] });
+      await next(s, "open");
+      const got = collect(s as unknown as Socket, 1);
+      s.send("via dist");
+      assert.deepEqual(await got, ["via dist"]);
+      await shut(s as unknown as Socket);
+    }
     await peer.close();
   });
 });
