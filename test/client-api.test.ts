@@ -268,6 +268,15 @@ describe("options", () => {
     await shut(s);
   });
 
+  it("unknown transport names are skipped; none left → `No transports available` error", async () => {
+    const s = await open(peer.url, { transports: ["webtransport" as "websocket", "websocket"] });
+    assert.equal(s.transport.name, "websocket");
+    await shut(s);
+    const none = new Socket(peer.url, { transports: ["webtransport" as "websocket"] });
+    const [err] = await next<[Error]>(none, "error");
+    assert.equal(err.message, "No transports available");
+  });
+
   it("send() rejects non-binary objects with a TypeError (EIO_ERR_INVALID_ARG)", async () => {
     const s = await open(peer.url, { transports: ["websocket"] });
     assert.throws(

@@ -193,7 +193,10 @@ export function resolveOptions(uri: string | undefined, opts: SocketOptions): Re
     path,
     query,
     addTrailingSlash,
-    transports: o.transports ? [...o.transports] : ["polling", "websocket"],
+    // names this client does not implement (engine.io-client's "webtransport") are skipped, not fatal
+    transports: o.transports
+      ? o.transports.filter((t) => t === "polling" || t === "websocket")
+      : ["polling", "websocket"],
     upgrade: o.upgrade ?? true,
     rememberUpgrade: o.rememberUpgrade ?? false,
     timestampParam: o.timestampParam ?? "t",
