@@ -449,4 +449,26 @@ describe("polling options", () => {
       await h.close();
     }
   });
+  test("graceful close of a polling session: buffered messages first, then the close packet", async () => {
+    const h = await startServer();
+    try {
+      const { sid } = await handshake(h.port);
+      const s: Socket = h.engine.clients[sid]!;
+      const reasons: string[] = [];
+      s.on("close", (r) => reasons.push(r));
+      s.send("a");
+      s.send("b");
+      await sleep(5); // no GET pending: the messages wait in the buffer
+      h.engine.close();
+      assert.deepEqual(reasons, []);
+      const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+      assert.equal(r.text, "4a\x1e4b");
+      const r2 = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+      assert.ok(["1", "6\x1e1"].includes(r2.text), r2.text);
+      assert.deepEqual(reasons, ["server shutting down"]);
+      assert.equal(h.engine.clientsCount, 0);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -313,12 +313,11 @@ describe("websocket (raw ws client)", () => {
     const h2 = await startServer();
     try {
       h2.engine.on("connect", async () => {
-        await sleep(50);
+        // the server shuts down while this handler is still running
+        setImmediate(() => h2.engine.close());
+        await sleep(30);
       });
-      const pending = raw(h2.port, "GET", `${P}?EIO=4&transport=polling`);
-      await sleep(10);
-      h2.engine.close();
-      const r = await pending;
+      const r = await raw(h2.port, "GET", `${P}?EIO=4&transport=polling`);
       assert.equal(r.status, 400);
       assert.equal(h2.engine.clientsCount, 0);
     } finally {

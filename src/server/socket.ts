@@ -438,6 +438,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       if (this.inflight === null) this.inflight = [];
       this.inflight.push(cbs);
     }
+    // A graceful close of a polling session sends the close packet in the next poll, not with these messages:
+    // socket.io-client handles packets a tick late, so a `1` in the same payload would overtake its DISCONNECT.
     t.send(wbuf, wantDrain);
     if (this._readyState === "closing" && this.closeReason !== null && this.writeBuffer === null) {
       this.closeTransport();
