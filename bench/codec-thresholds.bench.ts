@@ -1,5 +1,5 @@
 // Where do the thresholds in src/codec/index.ts come from? This sweeps sizes and compares, interleaved in
-// one process, the raw WASM SIMD kernels (thresholds disabled) with the `node` backend (simdutf via Buffer)
+// one process, the raw WASM SIMD kernels (thresholds disabled) with the `node` backend (native Buffer base64)
 // and the `js` backend, for payload encode/decode with one binary packet and for the base64 string APIs.
 // Run: node --import tsx bench/codec-thresholds.bench.ts   (BENCH_TIME ms per contender per round)
 import { Bench } from "tinybench";

@@ -1,7 +1,7 @@
 /**
- * The `node` backend: bytes-first payloads built on Node's native `Buffer` primitives (simdutf base64,
+ * The `node` backend: bytes-first payloads built on Node's native `Buffer` primitives (native base64,
  * UTF-8 validation and transcoding). Only exists on Node; the WASM backends hand it the steps where the
- * benchmark shows the native call wins (large base64, whole-body text decoding).
+ * benchmark shows the native call wins (the base64 string functions, 8–128 KiB binary packets).
  */
 import { BINARY_PREFIX_BYTE, errorPacket, type Packet, SEPARATOR_BYTE } from "../protocol/packet.js";
 import {

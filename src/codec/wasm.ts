@@ -103,7 +103,7 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Builds a WASM backend. `host` is the codec used for the steps the kernels do not win (small inputs; on
- * Node, large base64 through simdutf): the `node` backend on Node, `js` elsewhere.
+ * Node, mid-size base64 through native `Buffer`): the `node` backend on Node, `js` elsewhere.
  */
 export function createWasmCodec(
   name: Extract<BackendName, "wasm" | "wasm-simd">,
