@@ -4,7 +4,6 @@
  */
 import {
   BINARY_PREFIX_BYTE,
-  type BinaryData,
   errorPacket,
   PACKET_TYPES_BY_CODE,
   type Packet,
