@@ -26,9 +26,10 @@ import type { Codec } from "./types.js";
 export const NODE_BASE64_MIN = 96;
 
 /**
- * Strict base64 decoding of `s[start, end)` with Node's native (lenient) decoder: Node skips characters
- * outside the alphabet and stops at `=`, so a valid input is exactly one whose output has the expected
- * length — except the URL-safe `-` and `_`, which Node accepts and we refuse.
+ * Strict base64 decoding of `s[start, end)` with Node's native (lenient) decoder: for ASCII input Node skips
+ * characters outside the alphabet and stops at `=`, so a valid input is exactly one whose output has the
+ * expected length — except the URL-safe `-` and `_`, which Node accepts and we refuse. Non-ASCII input is
+ * refused up front.
  */
 export function nodeBase64DecodeString(
   nb: NodeBufferApi,
@@ -43,6 +44,9 @@ export function nodeBase64DecodeString(
   const rest = len & 3;
   if (rest === 1) return null;
   const text = start === 0 && end === s.length ? s : s.slice(start, end);
+  // Node reads a char above 0xff by its low byte ("摸" U+6478 as "x"), so non-ASCII must be refused first:
+  // the UTF-8 length equals the length in UTF-16 units only for pure ASCII.
+  if (nb.byteLength(text) !== text.length) return null;
   if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
   const out = nb.fromBase64(text);
   return out.length === (len >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? out : null;
