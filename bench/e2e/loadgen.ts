@@ -38,6 +38,7 @@ export interface RunResult {
   errors: number;
   /** CPU used by everything else on the machine during the window (ms): other engineers' tests, the kernel. */
   foreignCpuMs: number;
+  httpRequests: number;
 }
 
 /** 0 warm-up, 1 measuring, 3 window over but load still running (heap sample), 2 stopping. */
@@ -50,6 +51,8 @@ const lat = new Float64Array(LAT_CAP);
 let latN = 0;
 let count = 0;
 let errors = 0;
+/** HTTP requests started inside the window (long-polling: requests per message is the server's batching). */
+let httpRequests = 0;
 function record(ms: number): void {
   if (phase !== 1) return;
   count++;
@@ -81,6 +84,7 @@ async function measure(
   latN = 0;
   count = 0;
   errors = 0;
+  httpRequests = 0;
   const cpu0: CpuSample = readProc(serverPid);
   const sys0 = readSystemBusy();
   const me0 = process.cpuUsage();
@@ -103,6 +107,7 @@ async function measure(
     p99Ms: p99,
     errors,
     foreignCpuMs: 0,
+    httpRequests,
   };
   res.foreignCpuMs = Math.max(0, (sys1 - sys0) * 10 - res.serverCpuMs - res.loadgenCpuMs);
   if (onWindowEnd) await onWindowEnd();
@@ -255,6 +260,7 @@ function httpCall(
   body: string | null,
   cb: (err: Error | null, r?: HttpReply) => void,
 ): void {
+  if (phase === 1) httpRequests++;
   const headers: http.OutgoingHttpHeaders = {};
   if (body !== null) {
     headers["Content-Type"] = "text/plain;charset=UTF-8";
@@ -307,6 +313,8 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
     head: number;
     tail: number;
     closed: boolean;
+    /** Echoes still expected from the current batch. */
+    waiting: number;
     pollDone: Promise<void>;
   }
   const clients: Client[] = [];
@@ -326,6 +334,7 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
       head: 0,
       tail: 0,
       closed: false,
+      waiting: 0,
       pollDone: Promise.resolve(),
     });
   });
@@ -362,7 +371,13 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
               const ts = c.times[c.tail] as number;
               c.tail = (c.tail + 1) % ring;
               record(performance.now() - ts);
-              if (phase !== 2) enqueue(c);
+              // Lockstep batches: the next `inflight` messages go out (in one POST) once every echo of the
+              // previous batch is back, so the request count per message depends on the server alone (does
+              // it answer a batch in one response or several?), not on the load generator's timing.
+              if (--c.waiting === 0 && phase !== 2) {
+                for (let i = 0; i < p.inflight; i++) enqueue(c);
+                c.waiting = p.inflight;
+              }
             } else if (t === 0x32) {
               c.out.push("3");
             } else if (t === 0x31) {
@@ -377,6 +392,7 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
       poll();
     });
     for (let i = 0; i < p.inflight; i++) enqueue(c);
+    c.waiting = p.inflight;
     flush(c);
   }
   const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);

@@ -24,6 +24,8 @@ export interface RunRecord {
   rssMB: number;
   heapMB: number;
   errors: number;
+  /** HTTP requests (GET + POST) per echoed message, long-polling only. */
+  httpPerMsg: number;
 }
 
 export interface MemStep {
@@ -52,6 +54,7 @@ export interface CaseRow {
   rssMB: number;
   heapMB: number;
   foreignCpuPct: number;
+  httpPerMsg: number;
   /** Medians of per-repetition ratios against the baseline (engine.io, or socket.io on engine.io). */
   cpuRatio: number;
   rateRatio: number;
@@ -149,6 +152,7 @@ export function summarize(rep: Report): Report["summary"] {
         rssMB: med("rssMB"),
         heapMB: med("heapMB"),
         foreignCpuPct: med("foreignCpuPct"),
+        httpPerMsg: med("httpPerMsg"),
         cpuRatio: ratio(runs, s, base, "cpuUsPer"),
         rateRatio: ratio(runs, s, base, "rate"),
         p50Ratio: ratio(runs, s, base, "p50Ms"),
@@ -301,6 +305,7 @@ function casesTable(rep: Report): string {
         r.server === c.baseline ? "1.00×" : fx(r.p99Ratio),
         f(r.rssMB, 0),
         f(r.heapMB, 1),
+        f(r.httpPerMsg, 2),
       ]);
     }
   }
@@ -317,6 +322,7 @@ function casesTable(rep: Report): string {
       "p99 ratio",
       "RSS MB",
       "heap MB",
+      "HTTP req/msg",
     ],
     rows,
   );
