@@ -28,8 +28,8 @@ export const NODE_BASE64_MIN = 96;
 /**
  * Strict base64 decoding of `s[start, end)` with Node's native (lenient) decoder: for ASCII input Node skips
  * characters outside the alphabet and stops at `=`, so a valid input is exactly one whose output has the
- * expected length — except the URL-safe `-` and `_`, which Node accepts and we refuse. Non-ASCII input is
- * refused up front.
+ * expected length — except the URL-safe `-` and `_`, which Node accepts and we refuse, and chars above
+ * 0xff, refused up front.
  */
 export function nodeBase64DecodeString(
   nb: NodeBufferApi,
@@ -44,13 +44,16 @@ export function nodeBase64DecodeString(
   const rest = len & 3;
   if (rest === 1) return null;
   const text = start === 0 && end === s.length ? s : s.slice(start, end);
-  // Node reads a char above 0xff by its low byte ("摸" U+6478 as "x"), so non-ASCII must be refused first:
-  // the UTF-8 length equals the length in UTF-16 units only for pure ASCII.
-  if (nb.byteLength(text) !== text.length) return null;
+  // Node reads a char above 0xff by its low byte ("摸" U+6478 as "x"), so those must be refused first (chars
+  // 0x80–0xff are skipped like other non-alphabet chars and caught by the length check). On a one-byte
+  // string V8 fails this regexp without scanning (0.1 µs for 1.4 MB; `Buffer.byteLength` took 255 µs).
+  if (WIDE_CHAR.test(text)) return null;
   if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
   const out = nb.fromBase64(text);
   return out.length === (len >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? out : null;
 }
+
+const WIDE_CHAR = /[\u0100-\uffff]/;
 
 /** Encoded bodies up to this size are plain `Uint8Array`s (cheaper to allocate than a pooled `Buffer`). */
 const TINY_BODY = 64;
