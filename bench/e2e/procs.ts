@@ -36,6 +36,8 @@ export class Child {
   readonly name: string;
   pid = 0;
   port = 0;
+  /** The `ready` message (servers add facts such as the active codec backend). */
+  info: Record<string, unknown> = {};
   private seq = 1;
   private waiting = new Map<number, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
   private ready: Promise<Msg>;
@@ -67,6 +69,7 @@ export class Child {
           clearTimeout(t);
           this.pid = Number(m.pid);
           this.port = Number(m.port ?? 0);
+          this.info = m;
           resolve(m);
           return;
         }

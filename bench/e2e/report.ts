@@ -105,6 +105,8 @@ export interface Report {
     durationS: number;
     memSteps: number[];
     notes: string[];
+    /** Active codec backend of each of this project's servers. */
+    codecs?: Record<string, string>;
   };
   servers: Record<string, string>;
   cases: CaseDef[];
@@ -395,6 +397,12 @@ ${shared ? `\n**The machine was shared** while this ran: other processes used a 
 - Servers are interleaved in every repetition with the order rotated. Each run: connect, ${rep.cases[0]?.params.warmupMs ?? "?"} ms warm-up, a ${rep.cases[0]?.params.windowMs ?? "?"} ms measured window, close.
 - **Server CPU** = utime+stime of the server process (all threads) from \`/proc/<pid>/stat\` across the window, divided by the messages echoed (handshakes completed, broadcast messages delivered) in it. RTT is per message, from the client's send to its echo. RSS from \`/proc\` at the end of the window; heap = \`process.memoryUsage().heapUsed\` at the end of the window (no GC).
 - Ratios are medians of per-repetition ratios against engine.io 6.6 ("ratio of best runs" — lowest CPU per message of the server over lowest of the baseline — is shown as a robustness check: on a shared machine, interference only ever adds CPU time) (socket.io on engine.io for the broadcast). Idle memory: one fresh server process per repetition; baseline after 50 warm-up sessions are dropped and a full GC; marginal RSS and heap per session after GC at ${m.memSteps.join(" and ")} sessions.
+
+Codec backends: ${
+    Object.entries(m.codecs ?? {})
+      .map(([k, v]) => `${rep.servers[k] ?? k} → \`${v}\``)
+      .join(", ") || "n/a"
+  }.
 
 Cases:
 ${caseList}

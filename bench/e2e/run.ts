@@ -166,6 +166,8 @@ const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(0)} s`;
 const records: RunRecord[] = [];
 const memRecords: MemRecord[] = [];
 const notes: string[] = [];
+/** Codec backend each of our servers ran with (from its ready message). */
+const codecs: Record<string, string> = {};
 const rotate = <T>(a: T[], k: number): T[] => a.map((_, i) => a[(i + k) % a.length] as T);
 
 let loadgen: Child;
@@ -254,6 +256,7 @@ async function ensureServer(pool: Map<string, Child>, spec: ServerSpec): Promise
   if (have && have.proc.exitCode === null && have.proc.signalCode === null) return have;
   try {
     const c = await startServer(spec);
+    if (typeof c.info.codec === "string") codecs[spec.name] = c.info.codec;
     pool.set(spec.name, c);
     return c;
   } catch (e) {
@@ -438,6 +441,7 @@ async function main(): Promise<void> {
       durationS: (Date.now() - t0) / 1000,
       memSteps: MEM_STEPS,
       notes,
+      codecs,
     },
     servers: Object.fromEntries([...ENGINE_SERVERS, ...SIO_SERVERS].map((s) => [s.name, s.label])),
     cases: [...cases.filter((c) => selected(c.id)), ...(selected(sioCase.id) ? [sioCase] : [])],

@@ -10,15 +10,16 @@ import http from "node:http";
 /**
  * @param {string} name
  * @param {(server: import("node:http").Server) => (void | Promise<void>)} setup attaches the engine to `server`
+ * @param {Record<string, unknown>} [info] extra facts for the orchestrator (e.g. the active codec backend)
  */
-export async function runServer(name, setup) {
+export async function runServer(name, setup, info = {}) {
   const server = http.createServer();
   await setup(server);
   server.on("clientError", (_err, socket) => socket.destroy());
   server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
     const addr = server.address();
     const port = typeof addr === "object" && addr ? addr.port : 0;
-    if (process.send) process.send({ type: "ready", port, pid: process.pid, name });
+    if (process.send) process.send({ type: "ready", port, pid: process.pid, name, ...info });
     else console.log(`${name} listening on http://127.0.0.1:${port}`);
   });
   process.on("message", (msg) => {

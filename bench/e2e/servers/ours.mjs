@@ -17,8 +17,16 @@ if (typeof mod.Server !== "function") {
   process.exit(3);
 }
 
-await runServer(process.env.EIO_NO_WASM === "1" ? "ours-js" : "ours", (http) => {
-  const engine = new mod.Server(engineOptions);
-  engine.attach(http);
-  engine.on("connection", echo);
-});
+const codec = await import(new URL("./codec/index.js", new URL(entry, import.meta.url)).href).catch(
+  () => null,
+);
+
+await runServer(
+  process.env.EIO_NO_WASM === "1" ? "ours-js" : "ours",
+  (http) => {
+    const engine = new mod.Server(engineOptions);
+    engine.attach(http);
+    engine.on("connection", echo);
+  },
+  { codec: codec?.backend ?? "unknown" },
+);
