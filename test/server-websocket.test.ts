@@ -324,4 +324,24 @@ describe("websocket (raw ws client)", () => {
       await h2.close();
     }
   });
+  test("cookie: the WebSocket handshake response sets io=<sid>", async () => {
+    const h2 = await startServer({ cookie: true });
+    try {
+      const { cookie, sid } = await new Promise<{ cookie: string; sid: string }>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h2.port}${P}?EIO=4&transport=websocket`);
+        let cookie = "";
+        ws.on("upgrade", (res) => {
+          cookie = String(res.headers["set-cookie"]);
+        });
+        ws.on("message", (d: Buffer) => {
+          resolve({ cookie, sid: JSON.parse(d.toString().slice(1)).sid });
+          ws.close();
+        });
+        ws.on("error", reject);
+      });
+      assert.equal(cookie, `io=${sid}; Path=/; HttpOnly; SameSite=Lax`);
+    } finally {
+      await h2.close();
+    }
+  });
 });

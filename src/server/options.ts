@@ -16,8 +16,6 @@ export type EngineRequest = IncomingMessage & {
   _query: Record<string, string>;
   /** The response of a polling request (engine.io compatibility). */
   res?: ServerResponse | null;
-  /** The `ws` socket of an upgrade request, once upgraded. */
-  websocket?: unknown;
 };
 
 /** Express-style middleware, run on handshakes and upgrades (`res` is a stand-in object for upgrades). */

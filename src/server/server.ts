@@ -136,6 +136,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @internal */ hasDrainListeners = false;
 
   private readonly middlewares: Middleware[] = [];
+  /** The sid of the WebSocket handshake being completed (ws emits `headers` synchronously inside it). */
+  private wsHandshakeSid = "";
   private ws: InstanceType<NonNullable<ResolvedOptions["wsEngine"]>> | null = null;
 
   /** @param opts - see {@link ServerOptions} */
@@ -354,7 +356,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     let done = false;
     wss.handleUpgrade(req, socket, head, (ws) => {
       done = true;
-      req.websocket = ws;
       // ws has its own error listener on the TCP socket now; one listener (not an array) per session
       socket.removeListener("error", ignore);
       cb(ws);
@@ -376,7 +377,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       ws.on("headers", (headersArray: string[], req: IncomingMessage) => {
         const ereq = req as EngineRequest;
         const extra = takeUpgradeHeaders(ereq);
-        this.decorateHeaders(extra, ereq);
+        this.decorateHeaders(extra, ereq, this.wsHandshakeSid);
         for (const key of Object.keys(extra)) {
           const v = extra[key];
           if (v === undefined) continue;
@@ -518,7 +519,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       return;
     }
     debug('handshaking client "%s"', id);
-    (req as EngineRequest & { _sid?: string })._sid = id;
     const socket = new Socket(id, this, null, req);
     this.clients[id] = socket;
     this.clientsCount++;
@@ -554,10 +554,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       transport.onRequest(req, res!);
     } else {
       if (rawSocket === null || head === null) return;
+      this.wsHandshakeSid = id;
       const completed = this.upgradeWs(req, rawSocket, head, (ws) => {
         socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
         socket.open();
       });
+      this.wsHandshakeSid = "";
       if (!completed) {
         // ws refused the handshake (bad headers, or the connection is gone)
         this.unregister(socket);
@@ -647,13 +649,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   // ------------------------------------------------------------ host callbacks (internal)
 
   /** @internal */
-  decorateHeaders(headers: OutgoingHttpHeaders, req: EngineRequest): OutgoingHttpHeaders {
+  decorateHeaders(headers: OutgoingHttpHeaders, req: EngineRequest, sid: string): OutgoingHttpHeaders {
     if (!req._query.sid) {
       const cookie = this.opts.cookie;
-      if (cookie) {
-        const socketId = (req as EngineRequest & { _sid?: string })._sid;
-        if (socketId) headers["Set-Cookie"] = [serializeCookie(cookie.name, socketId, cookie)];
-      }
+      if (cookie && sid) headers["Set-Cookie"] = [serializeCookie(cookie.name, sid, cookie)];
       this.emit("initial_headers", headers, req);
     }
     this.emit("headers", headers, req);

@@ -27,7 +27,7 @@ export interface PollingHost {
   /** Queue bounding how long a POST body may take. */
   readonly bodyTimeouts: DeadlineQueue<PollingTransport>;
   /** Adds the server's per-response headers (cookie, `headers`/`initial_headers` events). */
-  decorateHeaders(headers: OutgoingHttpHeaders, req: EngineRequest): OutgoingHttpHeaders;
+  decorateHeaders(headers: OutgoingHttpHeaders, req: EngineRequest, sid: string): OutgoingHttpHeaders;
 }
 
 const kTransport = Symbol("engineio-wasm:polling");
@@ -207,6 +207,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     const headers = this.host.decorateHeaders(
       { "Content-Type": "text/html", "Content-Length": "2", "cache-control": "no-store" },
       req as EngineRequest,
+      this.sid,
     );
     this.onData(body);
     res.writeHead(200, headers);
@@ -311,7 +312,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     this.req = this.res = null;
     if (encoding === null) {
       headers["Content-Length"] = body.length;
-      res.writeHead(200, this.host.decorateHeaders(headers, req));
+      res.writeHead(200, this.host.decorateHeaders(headers, req, this.sid));
       res.end(body);
       this.owner?.onTransportDrain(this);
       return;
@@ -325,7 +326,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
         res.end();
       } else {
         headers["Content-Length"] = out.length;
-        res.writeHead(200, this.host.decorateHeaders(headers, req));
+        res.writeHead(200, this.host.decorateHeaders(headers, req, this.sid));
         res.end(out);
       }
       this.owner?.onTransportDrain(this);
