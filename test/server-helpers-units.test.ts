@@ -1,0 +1,91 @@
+// Unit tests of the server's small helpers: query parsing, session ids, header validation, options.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { hasInvalidHeaderChar } from "../src/server/headers.js";
+import { generateId } from "../src/server/id.js";
+import { computePath, resolveOptions } from "../src/server/options.js";
+import { parseQuery } from "../src/server/query.js";
+
+describe("parseQuery", () => {
+  test("plain object, last duplicate wins, fragments and bad escapes tolerated", () => {
+    const q = parseQuery("/engine.io/?EIO=4&transport=polling&t=1&t=2&x=%E0%A4%A#frag");
+    assert.equal(Object.getPrototypeOf(q), Object.prototype);
+    assert.deepEqual({ ...q, x: undefined }, { EIO: "4", transport: "polling", t: "2", x: undefined });
+    assert.equal(typeof q.x, "string"); // a malformed escape decodes to U+FFFD, never throws
+  });
+  test("__proto__, constructor and prototype keys are dropped; nothing is polluted", () => {
+    const q = parseQuery("/?__proto__=1&constructor=2&prototype=3&__proto__[polluted]=yes&ok=1");
+    assert.deepEqual(Object.keys(q).sort(), ["__proto__[polluted]", "ok"]);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.getPrototypeOf(q), Object.prototype);
+  });
+  test("no query, undefined url, huge values", () => {
+    assert.deepEqual(parseQuery(undefined), {});
+    assert.deepEqual(parseQuery("/engine.io/"), {});
+    assert.equal(parseQuery(`/?a=${"x".repeat(100_000)}`).a!.length, 100_000);
+  });
+});
+
+describe("generateId", () => {
+  test("20 base64url characters, unique", () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = generateId();
+      assert.match(id, /^[A-Za-z0-9_-]{20}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 5000);
+  });
+});
+
+describe("hasInvalidHeaderChar", () => {
+  test("controls (but tab) and DEL are invalid; obs-text is allowed", () => {
+    assert.equal(hasInvalidHeaderChar(undefined), false);
+    assert.equal(hasInvalidHeaderChar("https://example.com"), false);
+    assert.equal(hasInvalidHeaderChar("a\tb"), false);
+    assert.equal(hasInvalidHeaderChar("caf\u00e9"), false);
+    assert.equal(hasInvalidHeaderChar("a\u0000b"), true);
+    assert.equal(hasInvalidHeaderChar("a\rb"), true);
+    assert.equal(hasInvalidHeaderChar("a\u007fb"), true);
+  });
+});
+
+describe("options", () => {
+  test("engine.io defaults", () => {
+    const o = resolveOptions();
+    assert.equal(o.pingInterval, 25000);
+    assert.equal(o.pingTimeout, 20000);
+    assert.equal(o.upgradeTimeout, 10000);
+    assert.equal(o.maxHttpBufferSize, 1e6);
+    assert.equal(o.maxBufferedBytes, 10 * 1024 * 1024);
+    assert.deepEqual(o.transports, ["polling", "websocket"]);
+    assert.equal(o.allowUpgrades, true);
+    assert.equal(o.perMessageDeflate, false);
+    assert.deepEqual(o.httpCompression, { threshold: 1024 });
+    assert.equal(o.cookie, false);
+    assert.equal(o.cors, false);
+    assert.equal(o.allowEIO3, false);
+    assert.equal(o.asyncHandlers, true);
+    assert.equal(o.path, "/engine.io");
+    assert.equal(o.addTrailingSlash, true);
+    assert.equal(o.destroyUpgrade, true);
+    assert.equal(o.destroyUpgradeTimeout, 1000);
+  });
+  test("cookie and perMessageDeflate defaults; maxBufferedBytes 0 disables; invalid numbers throw", () => {
+    assert.deepEqual(resolveOptions({ cookie: true }).cookie, {
+      name: "io",
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+    });
+    assert.deepEqual(resolveOptions({ perMessageDeflate: true }).perMessageDeflate, { threshold: 1024 });
+    assert.equal(resolveOptions({ maxBufferedBytes: 0 }).maxBufferedBytes, Number.POSITIVE_INFINITY);
+    assert.throws(() => resolveOptions({ pingInterval: -1 }), { code: "EIO_ERR_INVALID_ARG" });
+    assert.throws(() => resolveOptions({ pingTimeout: Number.NaN }), { code: "EIO_ERR_INVALID_ARG" });
+  });
+  test("computePath", () => {
+    assert.equal(computePath(undefined, true), "/engine.io/");
+    assert.equal(computePath("/socket.io/", true), "/socket.io/");
+    assert.equal(computePath("/x", false), "/x");
+  });
+});
