@@ -91,8 +91,6 @@ interface SeqState {
   closeReason?: string;
 }
 const seqStates = new Map<string, SeqState>();
-/** Messages handed to `send` per socket (for the shutdown test). */
-const sentCounts = new Map<string, number>();
 
 engine.on("connection_error", ((err: { code?: number }) => {
   const k = String(err?.code ?? "?");
@@ -164,7 +162,6 @@ engine.on("connection", ((socket: EngineSocket) => {
       return;
     }
     socket.send(data);
-    sentCounts.set(socket.id, (sentCounts.get(socket.id) ?? 0) + 1);
   }) as never);
 }) as never);
 

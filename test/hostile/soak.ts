@@ -59,6 +59,7 @@ if (want("hostile")) {
       d.errors.length === 0 && d.corrupt === 0,
       `round ${i + 1}: healthy clients saw no error (${d.errors.length}) and no wrong echo (${d.corrupt})`,
     );
+    for (const e of d.errors.slice(0, 10)) console.log(`      ${e}`);
     check(ratio <= 3, `round ${i + 1}: healthy p99 within 3× of quiet baseline (×${ratio.toFixed(2)})`);
   }
   const before = r.memBefore.heapUsed + r.memBefore.external;

@@ -260,7 +260,8 @@ export async function runChurn(opts: {
   try {
     server = await startChild("server-child.ts", {
       impl: "ours",
-      options: { pingInterval: opts.pingInterval ?? 1000, pingTimeout: opts.pingTimeout ?? 1000 },
+      // pingTimeout leaves room for a starved client on a loaded machine; silent sessions still expire in 3.5 s
+      options: { pingInterval: opts.pingInterval ?? 1000, pingTimeout: opts.pingTimeout ?? 2500 },
       http: { keepAliveTimeout: 500 },
     });
     const port = server.port;
