@@ -49,6 +49,9 @@ if (want("hostile")) {
     );
   }
   console.log(`  attacks tried: ${attempts}`);
+  console.log(
+    `  event-loop delay during the attacks: server p99 ${r.serverLoopDelay.p99.toFixed(0)} ms, max ${r.serverLoopDelay.max.toFixed(0)} ms; measuring process max ${r.testLoopDelayMax.toFixed(0)} ms`,
+  );
   check(r.serverExit === null, "server process alive (no crash)");
   for (const [i, d] of r.during.entries()) {
     const ratio = d.p99 / r.baseline.p99;
