@@ -1,6 +1,6 @@
 // Runs the whole node:test suite (TypeScript through tsx), then the codec-dependent suites again on the
 // pure-TypeScript backend (EIO_CODEC=js), so both paths stay green. Node 20 does not expand globs itself.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -19,16 +19,29 @@ const all = only.length ? only : collect(join(root, "test"));
 // Files whose behaviour depends on the codec backend; re-run with EIO_CODEC=js.
 const jsPass = all.filter((f) => /codec|polling|interop|upgrade/.test(f));
 
-function run(files, extraEnv, label) {
-  if (files.length === 0) return 0;
+async function run(files, extraEnv, label) {
+  if (files.length === 0) return { status: 0, pass: 0, fail: 0 };
   console.log(`\n### ${label}: ${files.length} files`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-timeout=120000", ...files], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-timeout=120000", ...files], {
     cwd: root,
-    stdio: "inherit",
+    stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, ...extraEnv },
   });
-  return r.status ?? 1;
+  let tail = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString("utf8")).slice(-4096);
+  });
+  const status = await new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
+  return { status, pass: count("pass"), fail: count("fail") };
 }
-let status = run(all, {}, "default codec");
-if (!only.length && !process.env.EIO_CODEC) status ||= run(jsPass, { EIO_CODEC: "js" }, "EIO_CODEC=js");
-process.exit(status);
+
+// Both passes always run, so a failure in the first does not hide the second; the closing lines add them up.
+const passes = [await run(all, {}, "default codec")];
+if (!only.length && !process.env.EIO_CODEC) passes.push(await run(jsPass, { EIO_CODEC: "js" }, "EIO_CODEC=js"));
+const failed = passes.some((p) => p.status !== 0);
+console.log(`\n### all passes: ${passes.length}`);
+console.log(`# pass ${passes.reduce((n, p) => n + p.pass, 0)}`);
+console.log(`# fail ${passes.reduce((n, p) => n + p.fail, 0) || (failed ? 1 : 0)}`);
+process.exit(failed ? 1 : 0);
