@@ -244,7 +244,14 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
 }
 
 // ---- long-polling echo -------------------------------------------------------------------------------------
-export interface PollEchoParams extends WsEchoParams {}
+export interface PollEchoParams extends WsEchoParams {
+  /**
+   * false (default): like engine.io-client — a new message as soon as an echo arrives (10 in flight), and one
+   * POST at a time carrying whatever is queued; how many requests a message costs then depends on how the
+   * server batches its answers (reported as HTTP req/msg). true: lockstep batches of `inflight` messages.
+   */
+  lockstep?: boolean;
+}
 
 interface HttpReply {
   status: number;
@@ -371,10 +378,10 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
               const ts = c.times[c.tail] as number;
               c.tail = (c.tail + 1) % ring;
               record(performance.now() - ts);
-              // Lockstep batches: the next `inflight` messages go out (in one POST) once every echo of the
-              // previous batch is back, so the request count per message depends on the server alone (does
-              // it answer a batch in one response or several?), not on the load generator's timing.
-              if (--c.waiting === 0 && phase !== 2) {
+              if (!p.lockstep) {
+                if (phase !== 2) enqueue(c);
+              } else if (--c.waiting === 0 && phase !== 2) {
+                // lockstep: the next batch goes out once every echo of the previous one is back
                 for (let i = 0; i < p.inflight; i++) enqueue(c);
                 c.waiting = p.inflight;
               }

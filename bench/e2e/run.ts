@@ -6,6 +6,7 @@
  *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
  *   options: --reps N  --only id,id   --servers name,name  --profile name  --no-write  --mem-reps N
  *            --readme (rewrite the README block between <!-- e2e-bench:start --> and <!-- e2e-bench:end -->)
+ *            --poll-lockstep (polling clients send lockstep batches of 10 instead of keeping 10 in flight)
  *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
  *
  * Every server is its own process (`node --expose-gc`, plain JS entries in servers/, ours imported from dist/esm),
@@ -188,7 +189,7 @@ async function startLoadgen(): Promise<Child> {
  * two is kept, within a bounded budget of retries per benchmark.
  */
 const FOREIGN_RETRY_PCT = Number(opt("retry-foreign") ?? 110);
-let retryBudget = quick ? 0 : Number(opt("retry-budget") ?? 40);
+let retryBudget = quick ? 0 : Number(opt("retry-budget") ?? 24);
 let retriesUsed = 0;
 
 async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
