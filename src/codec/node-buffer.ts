@@ -10,6 +10,7 @@ export interface NodeBytesMethods {
   base64Slice(start: number, end: number): string;
   latin1Write(text: string, offset: number): number;
   utf8Write(text: string, offset: number): number;
+  indexOf(value: string, byteOffset: number, encoding: "latin1"): number;
 }
 
 /** A Node `Buffer`, typed by what the codec uses. */
@@ -23,6 +24,8 @@ export interface NodeBufferApi {
   view(bytes: Uint8Array): NodeBytes;
   /** `Buffer.from(text, "base64")` (lenient: skips characters outside the alphabet). */
   fromBase64(text: string): NodeBytes;
+  /** `Buffer.from(text, "utf8")` (lone surrogates become U+FFFD, like `TextEncoder`). */
+  fromUtf8(text: string): NodeBytes;
   /** `Buffer.byteLength(text, "utf8")`. */
   byteLength(text: string): number;
   /** `buffer.isAscii` (simdutf). */
@@ -34,7 +37,7 @@ export interface NodeBufferApi {
 interface BufferCtor {
   allocUnsafe(size: number): NodeBytes;
   from(a: ArrayBufferLike, byteOffset: number, length: number): NodeBytes;
-  from(text: string, encoding: "base64"): NodeBytes;
+  from(text: string, encoding: "base64" | "utf8"): NodeBytes;
   byteLength(text: string, encoding: "utf8"): number;
   isBuffer(value: unknown): boolean;
   prototype: Partial<NodeBytesMethods>;
@@ -68,6 +71,7 @@ function load(): NodeBufferApi | null {
         ? (bytes as NodeBytes)
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
     fromBase64: (text) => Buffer.from(text, "base64"),
+    fromUtf8: (text) => Buffer.from(text, "utf8"),
     byteLength: (text) => Buffer.byteLength(text, "utf8"),
     isAscii,
     isUtf8,

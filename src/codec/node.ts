@@ -86,6 +86,7 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       const text = nb.view(bytes).base64Slice(0, bytes.length);
       return pos + (out as NodeBytes).latin1Write(text, pos);
     },
+    encodeString: (s) => nb.fromUtf8(s),
   };
 
   /** Per-segment slow path for bodies that are not valid UTF-8 as a whole. */

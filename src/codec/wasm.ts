@@ -17,6 +17,7 @@ import {
   isBinary,
   normalizePackets,
   type StringBase64Decoder,
+  TEXT_JOIN_MIN_PACKETS,
   toBytes,
 } from "./common.js";
 import { jsBase64DecodeString, latin1String } from "./js.js";
@@ -85,6 +86,8 @@ const WASM_PAGE = 65536;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
 const HEAD_BASE64 = 0x100;
 const HEAD_SEPARATOR = 0x200;
+/** A binary packet after a separator: a body without it (and not starting with `b`) is text only. */
+const TEXT_ONLY_PROBE = "\x1eb";
 const align = (p: number) => (p + 15) & ~15;
 /** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
 const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
@@ -235,7 +238,11 @@ export function createWasmCodec(
         if (n > largest) largest = n;
       }
     }
-    if (binBytes + chars < minBytes || (largest >= nativeSegmentMin && largest < nativeSegmentMax)) {
+    if (
+      binBytes + chars < minBytes ||
+      (binCount === 0 && native && count >= TEXT_JOIN_MIN_PACKETS) ||
+      (largest >= nativeSegmentMin && largest < nativeSegmentMax)
+    ) {
       return host.encodePayload(packets);
     }
 
@@ -297,6 +304,14 @@ export function createWasmCodec(
     if (typeof body === "string") return decodePayloadString(body, b64String);
     const len = body.length;
     if (len < minBytes || (len >= nativeDecodeMin && len < nativeDecodeMax)) return host.decodePayload(body);
+    // Text-only bodies: `node` validates and transcodes the whole body natively, with no copy into WASM.
+    if (
+      native &&
+      body[0] !== BINARY_PREFIX_BYTE &&
+      nb!.view(body).indexOf(TEXT_ONLY_PROBE, 0, "latin1") === -1
+    ) {
+      return host.decodePayload(body);
+    }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
