@@ -10,7 +10,6 @@ export interface NodeBytesMethods {
   base64Slice(start: number, end: number): string;
   latin1Write(text: string, offset: number): number;
   utf8Write(text: string, offset: number): number;
-  indexOf(value: string, byteOffset: number, encoding: "latin1"): number;
 }
 
 /** A Node `Buffer`, typed by what the codec uses. */

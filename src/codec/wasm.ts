@@ -8,7 +8,13 @@
  * memory (never the kernels), and every growth refreshes the views, so a body larger than the region grows
  * it instead of being truncated.
  */
-import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
+import {
+  BINARY_PREFIX_BYTE,
+  errorPacket,
+  PACKET_TYPES_BY_CODE,
+  type Packet,
+  SEPARATOR_BYTE,
+} from "../protocol/packet.js";
 import {
   base64Length,
   decodeFrameString,
@@ -86,8 +92,8 @@ const WASM_PAGE = 65536;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
 const HEAD_BASE64 = 0x100;
 const HEAD_SEPARATOR = 0x200;
-/** A binary packet after a separator: a body without it (and not starting with `b`) is text only. */
-const TEXT_ONLY_PROBE = "\x1eb";
+/** The typed-array `indexOf` (a V8 builtin; `Buffer#indexOf` goes through a native binding). */
+const u8IndexOf = Uint8Array.prototype.indexOf;
 const align = (p: number) => (p + 15) & ~15;
 /** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
 const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
@@ -304,13 +310,12 @@ export function createWasmCodec(
     if (typeof body === "string") return decodePayloadString(body, b64String);
     const len = body.length;
     if (len < minBytes || (len >= nativeDecodeMin && len < nativeDecodeMax)) return host.decodePayload(body);
-    // Text-only bodies: `node` validates and transcodes the whole body natively, with no copy into WASM.
-    if (
-      native &&
-      body[0] !== BINARY_PREFIX_BYTE &&
-      nb!.view(body).indexOf(TEXT_ONLY_PROBE, 0, "latin1") === -1
-    ) {
-      return host.decodePayload(body);
+    // Text bodies (judged by the first two packets: a POST carries one kind of message, and socket.io's
+    // binary events are a text packet followed by binary ones): `node` validates and transcodes the whole
+    // body natively, with no copy into WASM memory.
+    if (native && body[0] !== BINARY_PREFIX_BYTE) {
+      const sep = u8IndexOf.call(body, SEPARATOR_BYTE);
+      if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
     }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
