@@ -6,6 +6,7 @@
  *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
  *   options: --reps N  --only id,id   --servers name,name  --profile name  --no-write  --mem-reps N
  *            --readme (rewrite the README block between <!-- e2e-bench:start --> and <!-- e2e-bench:end -->)
+ *            --render <e2e.json> (re-render the outputs of an earlier run without measuring)
  *            --poll-lockstep (polling clients send lockstep batches of 10 instead of keeping 10 in flight)
  *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
  *
@@ -398,8 +399,38 @@ function newest(dir: string): number {
   return t;
 }
 
+/** Writes e2e.md / e2e.svg / e2e.json (and the README block with --readme) for a report. */
+function writeOutputs(report: Report): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, "e2e.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, "e2e.md"), renderMarkdown(report));
+  writeFileSync(path.join(resultsDir, "e2e.svg"), renderSvg(report));
+  console.log("wrote bench/results/e2e.md, e2e.json, e2e.svg");
+  if (flag("readme")) {
+    const readme = path.join(root, "README.md");
+    const text = readFileSync(readme, "utf8");
+    const start = "<!-- e2e-bench:start -->";
+    const end = "<!-- e2e-bench:end -->";
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a >= 0 && b > a) {
+      writeFileSync(readme, `${text.slice(0, a + start.length)}\n${renderReadme(report)}\n${text.slice(b)}`);
+      console.log("updated the README's e2e-bench block");
+    } else console.log("README has no e2e-bench markers; not updated");
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const from = opt("render");
+  if (from) {
+    // Re-render the outputs of an earlier run (no measuring): --render bench/results/e2e.json
+    const report = JSON.parse(readFileSync(from, "utf8")) as Report;
+    report.summary = summarize(report);
+    console.log(renderTables(report));
+    writeOutputs(report);
+    return;
+  }
   const distEntry = path.join(root, "dist/esm/index.js");
   if (!existsSync(distEntry))
     notes.push(
@@ -453,28 +484,7 @@ async function main(): Promise<void> {
   report.summary = summarize(report);
   console.log(`\n${renderTables(report)}`);
   console.log(`done in ${report.meta.durationS.toFixed(0)} s`);
-  if (write) {
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(path.join(resultsDir, "e2e.json"), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, "e2e.md"), renderMarkdown(report));
-    writeFileSync(path.join(resultsDir, "e2e.svg"), renderSvg(report));
-    console.log("wrote bench/results/e2e.md, e2e.json, e2e.svg");
-    if (flag("readme")) {
-      const readme = path.join(root, "README.md");
-      const text = readFileSync(readme, "utf8");
-      const start = "<!-- e2e-bench:start -->";
-      const end = "<!-- e2e-bench:end -->";
-      const a = text.indexOf(start);
-      const b = text.indexOf(end);
-      if (a >= 0 && b > a) {
-        writeFileSync(
-          readme,
-          `${text.slice(0, a + start.length)}\n${renderReadme(report)}\n${text.slice(b)}`,
-        );
-        console.log("updated the README's e2e-bench block");
-      } else console.log("README has no e2e-bench markers; not updated");
-    }
-  }
+  if (write) writeOutputs(report);
 }
 
 main().then(
