@@ -19,8 +19,12 @@ export type NodeBytes = Uint8Array & NodeBytesMethods;
 export interface NodeBufferApi {
   /** `Buffer.allocUnsafe` (pooled below 4 KiB). */
   allocUnsafe(size: number): NodeBytes;
+  /** `Buffer.allocUnsafeSlow` (never pooled, not zero-filled). */
+  allocUnsafeSlow(size: number): NodeBytes;
   /** `Buffer.from(arrayBuffer, byteOffset, length)`: a view, no copy. */
   view(bytes: Uint8Array): NodeBytes;
+  /** `Buffer.from(arrayBuffer, byteOffset, length)` of a slab the caller owns. */
+  slab(buffer: ArrayBuffer, byteOffset: number, length: number): NodeBytes;
   /** `Buffer.from(text, "base64")` (lenient: skips characters outside the alphabet). */
   fromBase64(text: string): NodeBytes;
   /** `Buffer.from(text, "utf8")` (lone surrogates become U+FFFD, like `TextEncoder`). */
@@ -35,6 +39,7 @@ export interface NodeBufferApi {
 
 interface BufferCtor {
   allocUnsafe(size: number): NodeBytes;
+  allocUnsafeSlow(size: number): NodeBytes;
   from(a: ArrayBufferLike, byteOffset: number, length: number): NodeBytes;
   from(text: string, encoding: "base64" | "utf8"): NodeBytes;
   byteLength(text: string, encoding: "utf8"): number;
@@ -65,10 +70,12 @@ function load(): NodeBufferApi | null {
   }
   return {
     allocUnsafe: (size) => Buffer.allocUnsafe(size),
+    allocUnsafeSlow: (size) => Buffer.allocUnsafeSlow(size),
     view: (bytes) =>
       Buffer.isBuffer(bytes)
         ? (bytes as NodeBytes)
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+    slab: (buffer, byteOffset, length) => Buffer.from(buffer, byteOffset, length),
     fromBase64: (text) => Buffer.from(text, "base64"),
     fromUtf8: (text) => Buffer.from(text, "utf8"),
     byteLength: (text) => Buffer.byteLength(text, "utf8"),
