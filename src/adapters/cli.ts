@@ -155,7 +155,7 @@ export async function serveCommand(
   }
   if (args.noWasm) process.env.EIO_NO_WASM = "1";
   const { createServer } = await import("node:http");
-  const { Server } = await import("../server/index.js");
+  const { Server, HTTP_SERVER_DEFAULTS } = await import("../server/index.js");
   const engine = new Server({
     pingInterval: args.pingInterval,
     pingTimeout: args.pingTimeout,
@@ -168,7 +168,7 @@ export async function serveCommand(
       socket.on("message", (data) => socket.send(data));
     });
   }
-  const http = createServer((_req, res) => {
+  const http = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
     res.writeHead(404, { "Content-Type": "text/plain" });
     res.end("Not Found");
   });

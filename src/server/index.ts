@@ -5,6 +5,7 @@
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
+import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
@@ -47,6 +48,8 @@ export function attach(
  * Creates an http server answering 501 to everything but the engine's path, attaches a {@link Server} and
  * starts listening (engine.io's top-level `listen`). The http server is `engine.httpServer`.
  */
+export { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
+
 export function listen(
   port: number,
   options?: (ServerOptions & AttachOptions) | (() => void),
@@ -56,7 +59,7 @@ export function listen(
     listenCallback = options;
     options = {};
   }
-  const server = createServer((_req, res) => {
+  const server = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
     res.writeHead(501);
     res.end("Not Implemented");
   });
