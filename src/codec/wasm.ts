@@ -188,7 +188,7 @@ export function createWasmCodec(
   }
 
   let slab: ArrayBuffer | null = null;
-  let slabOffset = SLAB_SIZE;
+  let slabOffset = 0;
   /**
    * A fresh output array of `n` bytes: up to {@link SLAB_MAX} bytes cut from a shared slab (like Node's
    * `Buffer` pool, but 64 KiB: a new `ArrayBuffer` per 8 KiB pool was 18 % of decoding 5×1 KiB binary and a
@@ -196,13 +196,13 @@ export function createWasmCodec(
    */
   function alloc(n: number): Uint8Array {
     if (n > SLAB_MAX) return nb ? nb.allocUnsafe(n) : new Uint8Array(n);
-    if (slabOffset + n > SLAB_SIZE) {
+    if (slab === null || slabOffset + n > SLAB_SIZE) {
       slab = nb ? (nb.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer) : new ArrayBuffer(SLAB_SIZE);
       slabOffset = 0;
     }
     const at = slabOffset;
     slabOffset = (at + n + 7) & ~7;
-    return nb ? nb.slab(slab!, at, n) : new Uint8Array(slab!, at, n);
+    return nb ? nb.slab(slab, at, n) : new Uint8Array(slab, at, n);
   }
 
   /** Base64-decodes ASCII already in scratch at `[base, base + n)`. */
