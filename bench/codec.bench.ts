@@ -125,7 +125,11 @@ interface Row {
 function payloadPath(op: "encode" | "decode", packets: Packet[], bodyLength: number): Row["path"] {
   if (op === "decode") {
     const native = bodyLength >= NODE_NATIVE_DECODE_MIN && bodyLength < NODE_NATIVE_DECODE_MAX;
-    return bodyLength < WASM_MIN_BYTES || native ? "node" : "WASM";
+    // Text bodies (judged by the first two packets) are decoded by `node` on Node.
+    const bin = (p: Packet | undefined) =>
+      p !== undefined && typeof p.data !== "string" && p.data !== undefined;
+    const text = !bin(packets[0]) && !bin(packets[1]);
+    return bodyLength < WASM_MIN_BYTES || native || text ? "node" : "WASM";
   }
   let total = 0;
   let largest = 0;

@@ -110,13 +110,12 @@ export interface EncodeSteps {
   writeText(s: string, out: Uint8Array, pos: number): number;
   /** Writes base64 of `bytes` at `pos`; returns the end position. */
   writeBase64(bytes: Uint8Array, out: Uint8Array, pos: number): number;
-  /** The UTF-8 bytes of a whole text-only body, in one native call (`Buffer.from`, `TextEncoder.encode`). */
-  encodeString(s: string): Uint8Array;
 }
 
 /**
- * Text-only payloads of at least this many packets are built as one string and transcoded by one native call
- * (what engine.io-parser + `Buffer.from` does), instead of measuring and writing each string by a JS loop.
+ * On Node (`node` backend), text-only payloads of at least this many packets are built as one string and
+ * transcoded by one native call (what engine.io-parser + `Buffer.from` does), instead of measuring and writing
+ * each string by a JS loop. (Not in the `js` backend, to keep the browser bundle ≤ 15 KiB gzipped.)
  * `node bench/codec-polling.bench.ts` (compiled, Node 20, this 2-core box): 3×20 B text encode 1195 ns that
  * way vs 2072 ns by the loops, 10×20 B 1516 vs 2014 ns, 100×20 B 275 vs 171 MB/s; for one packet the loop
  * wins (263 vs 498 ns: the native call's fixed cost is ~200 ns).
@@ -160,8 +159,6 @@ export function packetSize(p: Packet, steps: Pick<EncodeSteps, "longTextLength">
  */
 export function encodePayloadWith(steps: EncodeSteps, input: readonly Packet[]): Uint8Array {
   const packets = normalizePackets(input);
-  const joined = joinTextPayload(packets);
-  if (joined !== null) return steps.encodeString(joined);
   const count = packets.length;
   let size = count > 0 ? count - 1 : 0;
   for (let i = 0; i < count; i++) size += packetSize(packets[i]!, steps);

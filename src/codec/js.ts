@@ -183,7 +183,6 @@ const jsSteps: EncodeSteps = {
   longTextLength: utf8Length,
   writeText: (s, out, pos) => pos + utf8Encoder.encodeInto(s, out.subarray(pos)).written,
   writeBase64: base64EncodeInto,
-  encodeString: (s) => utf8Encoder.encode(s),
 };
 
 /** Pure-TypeScript backend. */

@@ -13,6 +13,8 @@ import {
   encodePayloadWith,
   encodeTextFrame,
   isBinary,
+  joinTextPayload,
+  normalizePackets,
   toBytes,
 } from "./common.js";
 import { base64DecodeBytes, base64EncodeInto, utf8Text } from "./js.js";
@@ -86,7 +88,6 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       const text = nb.view(bytes).base64Slice(0, bytes.length);
       return pos + (out as NodeBytes).latin1Write(text, pos);
     },
-    encodeString: (s) => nb.fromUtf8(s),
   };
 
   /** Per-segment slow path for bodies that are not valid UTF-8 as a whole. */
@@ -137,7 +138,11 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       return decodeFrameString(frame, b64s);
     },
 
-    encodePayload: (packets) => encodePayloadWith(steps, packets),
+    encodePayload(input) {
+      const packets = normalizePackets(input);
+      const joined = joinTextPayload(packets);
+      return joined !== null ? nb.fromUtf8(joined) : encodePayloadWith(steps, packets);
+    },
 
     decodePayload(body) {
       if (typeof body === "string") return decodePayloadString(body, b64s);

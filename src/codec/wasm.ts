@@ -91,14 +91,6 @@ const WASM_PAGE = 65536;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
 const HEAD_BASE64 = 0x100;
 const HEAD_SEPARATOR = 0x200;
-/**
- * Output arrays (decoded binary packets, encoded bodies) up to SLAB_MAX bytes share SLAB_SIZE-byte slabs, so a
- * long-lived packet keeps at most one slab alive (Node's own pool: 4 KiB out of 8 KiB).
- */
-const SLAB_SIZE = 65536;
-const SLAB_MAX = 8192;
-/** The typed-array `indexOf` (a V8 builtin; `Buffer#indexOf` goes through a native binding). */
-const u8IndexOf = Uint8Array.prototype.indexOf;
 const align = (p: number) => (p + 15) & ~15;
 /** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
 const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
@@ -182,27 +174,9 @@ export function createWasmCodec(
    */
   function copyOut(ptr: number, n: number): Uint8Array {
     // Not `u8.slice`: slicing WASM memory took 66–112 µs per 64 KiB in Chromium 156, `new` + `set` 3 µs.
-    const out = alloc(n);
+    const out = nb ? nb.allocOut(n) : new Uint8Array(n);
     out.set(u8.subarray(ptr, ptr + n));
     return out;
-  }
-
-  let slab: ArrayBuffer | null = null;
-  let slabOffset = 0;
-  /**
-   * A fresh output array of `n` bytes: up to {@link SLAB_MAX} bytes cut from a shared slab (like Node's
-   * `Buffer` pool, but 64 KiB: a new `ArrayBuffer` per 8 KiB pool was 18 % of decoding 5×1 KiB binary and a
-   * new one per GET body 17 % of encoding it, in `node --cpu-prof`); larger ones get their own.
-   */
-  function alloc(n: number): Uint8Array {
-    if (n > SLAB_MAX) return nb ? nb.allocUnsafe(n) : new Uint8Array(n);
-    if (slab === null || slabOffset + n > SLAB_SIZE) {
-      slab = nb ? (nb.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer) : new ArrayBuffer(SLAB_SIZE);
-      slabOffset = 0;
-    }
-    const at = slabOffset;
-    slabOffset = (at + n + 7) & ~7;
-    return nb ? nb.slab(slab, at, n) : new Uint8Array(slab, at, n);
   }
 
   /** Base64-decodes ASCII already in scratch at `[base, base + n)`. */
@@ -249,18 +223,21 @@ export function createWasmCodec(
   }
 
   function encodePayload(input: readonly Packet[]): Uint8Array {
-    const packets = normalizePackets(input);
+    // Sized on the input as given (one pass); data outside the types (numbers, objects) is rare and goes to
+    // the host, which normalizes it. Small payloads then reach the host with no second pass here.
+    const packets = input;
     const count = packets.length;
     let chars = 0;
     let binBytes = 0;
     let binCount = 0;
     let largest = 0;
     for (let i = 0; i < count; i++) {
-      const d = packets[i]!.data;
+      const d = packets[i]!.data as unknown;
       if (d === undefined || d === null) continue;
       if (typeof d === "string") {
         chars += d.length;
       } else {
+        if (!(d instanceof Uint8Array) && !isBinary(d)) return host.encodePayload(normalizePackets(input));
         const n = toBytes(d).length;
         binBytes += n;
         binCount++;
@@ -314,7 +291,7 @@ export function createWasmCodec(
       t += len;
     }
     const size = k.assemble(descPtr, count, outPtr);
-    const out = alloc(size);
+    const out = nb ? nb.allocOut(size) : new Uint8Array(size);
     out.set(u8.subarray(outPtr, outPtr + size));
     return out;
   }
@@ -333,7 +310,7 @@ export function createWasmCodec(
     // binary events are a text packet followed by binary ones): `node` validates and transcodes the whole
     // body natively, with no copy into WASM memory.
     if (native && body[0] !== BINARY_PREFIX_BYTE) {
-      const sep = u8IndexOf.call(body, SEPARATOR_BYTE);
+      const sep = body.indexOf(SEPARATOR_BYTE);
       if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
     }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
