@@ -203,6 +203,8 @@ describe("NodeApp over HTTP", () => {
     const bare = new NodeApp(stubEngine(), { engineioPath: "socket" });
     assert.equal(bare.engineioPath, "/socket/");
     const s = await bare.listen(0, "127.0.0.1");
+    assert.equal(s.headersTimeout, 10_000); // HTTP_SERVER_DEFAULTS
+    assert.equal(s.requestTimeout, 30_000);
     try {
       const r = await get(portOf(s), "/x");
       assert.equal(r.status, 404);

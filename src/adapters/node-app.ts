@@ -19,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, resolve, sep } from "node:path";
 import type { Duplex } from "node:stream";
 import debugModule from "debug";
+import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 
 const debug = debugModule("engine:app");
 
@@ -490,13 +491,15 @@ export class NodeApp {
   }
 
   /**
-   * Creates an HTTP server for this app, attaches it and starts listening.
+   * Creates an HTTP server for this app (with `HTTP_SERVER_DEFAULTS`: headers within 10 s, a whole request
+   * within 30 s), attaches it and starts listening.
    * @param port - TCP port; `0` picks a free one.
    * @default port 3000, host undefined (all interfaces, like `server.listen`)
    * @returns the listening server (`server.address()` tells the port).
    */
   listen(port = 3000, host?: string): Promise<HttpServer> {
-    const server = createServer();
+    // Bounded slow headers/bodies (slowloris), as every http server this package creates (SECURITY.md).
+    const server = createServer(HTTP_SERVER_DEFAULTS);
     this.attach(server);
     return new Promise((done, fail) => {
       server.once("error", fail);
