@@ -115,7 +115,7 @@ describe("client browser bundle", { skip: skipReason }, () => {
     if (browser) await (await browser).close();
   });
   before(() => {
-    execFileSync(process.execPath, [join(root, "scripts", "build-browser.mjs")], {
+    execFileSync(process.execPath, [join(root, "esbuild.config.mjs")], {
       cwd: root,
       stdio: "pipe",
     });
