@@ -1,16 +1,9 @@
 // Bundles bench/browser-entry.ts with esbuild for the browser and runs it in headless Chromium through
 // playwright-core (Debian's /usr/bin/chromium; `npx playwright install` cannot download browsers here).
-import { existsSync } from "node:fs";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../test/chromium.js";
 
-/** Where Debian's `apt-get install chromium` puts the browser (override with CHROMIUM_PATH). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/** Whether a Chromium binary is present. */
-export function hasChromium(): boolean {
-  return existsSync(CHROMIUM_PATH);
-}
+export { CHROMIUM_PATH, hasChromium } from "../test/chromium.js";
 
 /** The codec + harness as one browser IIFE (Node built-ins are not available to it). */
 export async function bundle(): Promise<string> {
@@ -32,17 +25,7 @@ export async function withCodecPage<T>(
   fn: (evaluate: <R>(expr: string) => Promise<R>) => Promise<T>,
 ): Promise<T> {
   const code = await bundle();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

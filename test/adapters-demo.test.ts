@@ -8,9 +8,9 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type RunningDemo, startDemo } from "../src/adapters/demo.js";
 import { get } from "./adapters-helpers.js";
+import { CHROMIUM_PATH, hasChromium, launchChromium } from "./chromium.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
 const BUNDLE = join(root, "dist", "browser", "engineio.esm.js");
 const ARTIFACTS = join(root, "test", "artifacts");
 
@@ -101,8 +101,8 @@ describe("engineio-wasm demo (CLI)", () => {
   });
 });
 
-const skipReason = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is not installed (apt-get install -y chromium)`
+const skipReason = !hasChromium()
+  ? `${CHROMIUM_PATH} is not installed (apt-get install -y chromium)`
   : !existsSync(BUNDLE)
     ? `${BUNDLE} is missing (npm run build)`
     : undefined;
@@ -118,19 +118,7 @@ describe("engineio-wasm demo in two Chromium pages", { skip: skipReason ?? false
 
   before(async () => {
     demo = await startDemo({ port: 0, host: "127.0.0.1" });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-      timeout: 30000,
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   after(async () => {

@@ -8,14 +8,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
+import { CHROMIUM_PATH, hasChromium, launchChromium } from "./chromium.js";
 import { type Peer, startEngineIo, startOurs } from "./client-helpers.js";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
-const CHROMIUM = "/usr/bin/chromium";
 const dist = join(root, "dist", "browser");
 
 let skipReason: string | undefined;
-if (!existsSync(CHROMIUM)) skipReason = `${CHROMIUM} not found (apt-get install chromium)`;
+if (!hasChromium()) skipReason = `${CHROMIUM_PATH} not found (apt-get install chromium)`;
 if (skipReason) console.warn(`\n!!! SKIPPING the client browser tests: ${skipReason}\n`);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>eio test</title><script src="/engineio.min.js"></script>`;
@@ -96,19 +96,7 @@ describe("client browser bundle", { skip: skipReason }, () => {
   // one Chromium for every peer; playwright-core is loaded lazily so a missing browser never breaks loading
   let browser: Promise<import("playwright-core").Browser> | undefined;
   const launch = () => {
-    browser ??= import("playwright-core").then(({ chromium }) =>
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-        ],
-      }),
-    );
+    browser ??= launchChromium();
     return browser;
   };
   after(async () => {
