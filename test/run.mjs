@@ -39,7 +39,8 @@ async function run(files, extraEnv, label) {
 
 // Both passes always run, so a failure in the first does not hide the second; the closing lines add them up.
 const passes = [await run(all, {}, "default codec")];
-if (!only.length && !process.env.EIO_CODEC) passes.push(await run(jsPass, { EIO_CODEC: "js" }, "EIO_CODEC=js"));
+if (!only.length && !process.env.EIO_CODEC)
+  passes.push(await run(jsPass, { EIO_CODEC: "js" }, "EIO_CODEC=js"));
 const failed = passes.some((p) => p.status !== 0);
 console.log(`\n### all passes: ${passes.length}`);
 console.log(`# pass ${passes.reduce((n, p) => n + p.pass, 0)}`);

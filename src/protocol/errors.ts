@@ -53,7 +53,10 @@ export class EioError extends Error {
 }
 
 /** Creates a `TypeError` carrying `code`, for API misuse. */
-export function typeError(message: string, code: EioErrorCode = "EIO_ERR_INVALID_ARG"): TypeError & { code: string } {
+export function typeError(
+  message: string,
+  code: EioErrorCode = "EIO_ERR_INVALID_ARG",
+): TypeError & { code: string } {
   const err = new TypeError(message) as TypeError & { code: string };
   err.code = code;
   return err;
