@@ -28,6 +28,7 @@ import {
 } from "../src/codec/index.js";
 import { instantiateKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
+import { xorshiftBytes } from "../test/xorshift-bytes.js";
 
 const TIME = Number(process.env.BENCH_TIME ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -78,16 +79,10 @@ for (const n of ["wasm-simd", "wasm"] as const) {
 const DEFAULT = contenders.find((c) => c.name.endsWith("(default)"))!.name;
 
 // ---- shapes --------------------------------------------------------------------------------------------------
+/** A Buffer, as the reference server's users pass (engine.io-parser takes its Buffer fast path). */
 function bytes(n: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    out[i] = x & 255;
-  }
-  return out;
+  const u8 = xorshiftBytes(n, seed);
+  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 const TEXT20 = "hello world, 20 B :)";
 const shapes: { name: string; packets: Packet[] }[] = [

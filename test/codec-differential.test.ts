@@ -7,7 +7,8 @@ import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
 import fc from "fast-check";
 import { availableCodecs, type Codec, createWasmBackend, RAW_KERNELS } from "../src/codec/index.js";
-import type { Packet, PacketType } from "../src/protocol/packet.js";
+import { PACKET_TYPES_BY_CODE, type Packet } from "../src/protocol/packet.js";
+import { xorshiftBytes } from "./xorshift-bytes.js";
 
 function backends(): [string, Codec][] {
   const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
@@ -59,15 +60,7 @@ function refEncodePacket(packet: Packet, supportsBinary: boolean): string | Uint
 }
 
 // ---- generators --------------------------------------------------------------------------------------------
-const TEXT_TYPES: Exclude<PacketType, "error">[] = [
-  "open",
-  "close",
-  "ping",
-  "pong",
-  "message",
-  "upgrade",
-  "noop",
-];
+const TEXT_TYPES = PACKET_TYPES_BY_CODE;
 // No \x1e inside text: a separator inside a message is ambiguous in the protocol itself.
 const noSep = (s: string) => s.split("\x1e").join("");
 const bmpUnit = fc
@@ -92,17 +85,9 @@ const binary = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 2049, max: 64 * 1024 }).map(bigBytes) },
   { weight: 1, arbitrary: fc.integer({ min: 64 * 1024, max: 256 * 1024 }).map(bigBytes) },
 );
-/** Large random-ish buffers without generating 256 Ki integers through fast-check (fast). */
+/** Large inputs without generating 256 Ki integers through fast-check. */
 function bigBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = n * 2654435761;
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    out[i] = x & 255;
-  }
-  return out;
+  return xorshiftBytes(n, n);
 }
 
 const textPacket = fc
