@@ -346,12 +346,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
 
   /** Alias of {@link Socket.send} (socket.io calls `write`). */
   write(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
-    if (typeof options === "function") {
-      callback = options;
-      options = undefined;
-    }
-    this.sendPacket("message", normalize(data), options, callback);
-    return this;
+    return this.send(data, options, callback);
   }
 
   private sendPacket(

@@ -9,10 +9,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import createDebug from "debug";
 import { decodePayload, encodePayload } from "../../codec/index.js";
-import { EioError } from "../../protocol/errors.js";
+import { EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import { chooseEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
+import { abortRequest } from "../http-errors.js";
 import type { EngineRequest, HttpCompressionOptions } from "../options.js";
 import type { ServerTransport, TransportOwner } from "./types.js";
 
@@ -107,10 +108,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     req.res = null;
     if (req.method === "GET") this.onPollRequest(req, res);
     else if (req.method === "POST") this.onDataRequest(req, res);
-    else {
-      res.writeHead(400, { "Content-Type": "application/json" });
-      res.end('{"code":3,"message":"Bad request"}');
-    }
+    else abortRequest(res, ERRORS.BAD_REQUEST);
   }
 
   private onPollRequest(req: EngineRequest, res: ServerResponse): void {
