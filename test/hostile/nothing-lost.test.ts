@@ -188,7 +188,7 @@ describe("heartbeat under a 2-second synchronous stall of the server", () => {
 
 describe("SIGTERM on the CLI (engineio-wasm serve --echo)", () => {
   it("echoes already accepted are flushed before the sessions close; what arrives is a gap-free prefix", async (t) => {
-    const cli = fileURLToPath(new URL("../../src/adapters/cli.ts", import.meta.url));
+    const cli = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
     const child = spawn(
       process.execPath,
       ["--import", "tsx", cli, "serve", "--port", "0", "--echo", "--ping-interval", "5000"],

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Socket as EioClient } from "engine.io-client";
 import { raw } from "./server-helpers.js";
 
-const CLI = fileURLToPath(new URL("../src/adapters/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
 function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "0", ...args], {

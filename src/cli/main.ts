@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 /** A subcommand: receives the arguments after its name; resolves once started. */
@@ -262,10 +263,10 @@ function isMain(): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    // no import.meta here, so the CommonJS build works too
-    return /[\\/]adapters[\\/]cli\.(js|ts|cjs|mjs)$/.test(realpathSync(entry));
+    // The CLI is ESM-only (no CommonJS build), so the module can compare its own path with the entry's.
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
   } catch {
-    return /cli\.(js|ts|cjs|mjs)$/.test(entry);
+    return false;
   }
 }
 

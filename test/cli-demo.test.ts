@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type RunningDemo, startDemo } from "../src/adapters/demo.js";
+import { type RunningDemo, startDemo } from "../src/cli/demo.js";
 import { get } from "./adapters-helpers.js";
 import { CHROMIUM_PATH, hasChromium, launchChromium } from "./chromium.js";
 
@@ -14,13 +14,13 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = join(root, "dist", "browser", "engineio.esm.js");
 const ARTIFACTS = join(root, "test", "artifacts");
 
-/** Starts `cli.ts demo …` and resolves with its URL line once it prints one. */
+/** Starts `cli/main.ts demo …` and resolves with its URL line once it prints one. */
 function startCli(
   args: string[],
 ): Promise<{ line: string; port: number; stop(): Promise<number | null | "hung"> }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(root, "src", "adapters", "cli.ts"), "demo", ...args],
+    ["--import", "tsx", join(root, "src", "cli", "main.ts"), "demo", ...args],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
@@ -93,7 +93,7 @@ describe("engineio-wasm demo (CLI)", () => {
   it("rejects a bad --port", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(root, "src", "adapters", "cli.ts"), "demo", "--port", "nope"],
+      ["--import", "tsx", join(root, "src", "cli", "main.ts"), "demo", "--port", "nope"],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));

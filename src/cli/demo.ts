@@ -12,7 +12,7 @@ import debugModule from "debug";
 import { backend } from "../codec/index.js";
 import { Server } from "../server/index.js";
 import { DEMO_PAGE } from "./demo-page.js";
-import { NodeApp } from "./node-app.js";
+import { NodeApp } from "../adapters/node-app.js";
 
 const debug = debugModule("engine:app");
 
