@@ -9,10 +9,10 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import debugModule from "debug";
+import { NodeApp } from "../adapters/node-app.js";
 import { backend } from "../codec/index.js";
 import { Server } from "../server/index.js";
 import { DEMO_PAGE } from "./demo-page.js";
-import { NodeApp } from "../adapters/node-app.js";
 
 const debug = debugModule("engine:app");
 
