@@ -7,6 +7,7 @@ import {
   availableCodecs,
   backend,
   type Codec,
+  createNativeBackend,
   createWasmBackend,
   decodePacket,
   decodePayload,
@@ -14,6 +15,7 @@ import {
   encodePayload,
   getCodec,
   RAW_KERNELS,
+  RAW_NATIVE,
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
 import type { Packet } from "../src/protocol/packet.js";
@@ -24,6 +26,8 @@ function backends(): [string, Codec][] {
     const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
+  const rawNative = createNativeBackend(RAW_NATIVE);
+  if (rawNative) list.push(["native (raw kernels)", rawNative]);
   return list;
 }
 

@@ -6,6 +6,8 @@
 pub const SEP: u8 = 0x1e;
 /// Prefix of a base64 binary packet in a body.
 pub const PREFIX_B: u8 = b'b';
+/// Descriptor head flag for `assemble`: the source range is in `big`, not in `src`.
+pub const HEAD_BIG: i32 = 0x400;
 /// Record kind of a binary packet (0–6 are the text packet type digits).
 pub const KIND_BINARY: i32 = 7;
 /// Record kind of the first invalid segment (scanning stops there).
@@ -189,15 +191,17 @@ pub fn scan(body: &[u8], pos: usize, out: &mut [u8], out_pos: usize, rec: &mut [
 
 /// Writes a long-polling body into `out` from descriptors of three i32 `(head, offset, len)` over `src`:
 /// a separator if `head & HEAD_SEPARATOR`, the type character `head & 0xff` if non-zero, then
-/// `src[offset, offset + len)` copied, or base64-encoded if `head & HEAD_BASE64`. Returns the body length,
-/// or `None` if a range is out of bounds or `out` is too small.
-pub fn assemble(desc: &[i32], src: &[u8], out: &mut [u8]) -> Option<usize> {
+/// `src[offset, offset + len)` (or `big[…]` if `head & HEAD_BIG`: a large binary packet passed as is, not
+/// copied into `src` first) copied, or base64-encoded if `head & HEAD_BASE64`. Uses the first `count`
+/// descriptors. Returns the body length, or `None` if a range is out of bounds or `out` is too small.
+pub fn assemble(desc: &[i32], count: usize, src: &[u8], big: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut o = 0usize;
-    for d in desc.chunks_exact(3) {
+    for d in desc.get(..count.checked_mul(3)?)?.chunks_exact(3) {
         let head = d[0];
         let start = usize::try_from(d[1]).ok()?;
         let len = usize::try_from(d[2]).ok()?;
-        let part = src.get(start..start.checked_add(len)?)?;
+        let from = if head & HEAD_BIG != 0 { big } else { src };
+        let part = from.get(start..start.checked_add(len)?)?;
         if head & HEAD_SEPARATOR != 0 {
             *out.get_mut(o)? = SEP;
             o += 1;
@@ -210,9 +214,92 @@ pub fn assemble(desc: &[i32], src: &[u8], out: &mut [u8]) -> Option<usize> {
         if head & HEAD_BASE64 != 0 {
             o += base64_encode(part, out.get_mut(o..)?)?;
         } else {
-            out.get_mut(o..o + len)?.copy_from_slice(part);
+            out.get_mut(o..o.checked_add(len)?)?.copy_from_slice(part);
             o += len;
         }
     }
     Some(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(body: &[u8]) -> (Vec<[i32; 4]>, Vec<u8>) {
+        let mut out = vec![0u8; body.len() * 3 / 4 + 4];
+        let mut rec = vec![0i32; REC_HEADER + 4 * 2];
+        let mut recs = Vec::new();
+        let (mut pos, mut opos) = (0usize, 0usize);
+        loop {
+            let n = scan(body, pos, &mut out, opos, &mut rec).expect("arguments fit");
+            for r in 0..n {
+                let i = REC_HEADER + r * 4;
+                recs.push([rec[i], rec[i + 1], rec[i + 2], rec[i + 3]]);
+            }
+            if rec[3] == 1 {
+                return (recs, out);
+            }
+            pos = rec[1] as usize;
+            opos = rec[2] as usize;
+        }
+    }
+
+    #[test]
+    fn base64_verdicts() {
+        let mut out = [0u8; 64];
+        assert_eq!(base64_decode(b"aGVsbG8=", &mut out), Some(5));
+        assert_eq!(&out[..5], b"hello");
+        assert_eq!(base64_decode(b"aGVsbG8", &mut out), Some(5));
+        assert_eq!(base64_decode(b"", &mut out), Some(0));
+        assert_eq!(base64_decode(b"a", &mut out), None);
+        assert_eq!(base64_decode(b"aGV=bG8=", &mut out), None);
+        assert_eq!(base64_decode(b"aGVs-G8=", &mut out), None);
+        assert_eq!(base64_decode(b"aGVsbG8===", &mut out), None);
+        assert_eq!(base64_decode(b"QR==", &mut out), Some(1)); // trailing bits ignored
+        assert_eq!(base64_decode(b"aGVsbG8=", &mut out[..2]), None);
+        let mut enc = [0u8; 8];
+        assert_eq!(base64_encode(b"hello", &mut enc), Some(8));
+        assert_eq!(&enc, b"aGVsbG8=");
+        assert_eq!(base64_encode(b"hello", &mut enc[..7]), None);
+    }
+
+    #[test]
+    fn scan_splits_and_resumes() {
+        let (recs, out) = scan_all(b"4hi\x1ebAQID\x1e2\x1e4\xc3\xa9");
+        assert_eq!(recs.len(), 4);
+        assert_eq!(recs[0], [4, 1, 3, FLAG_ASCII]);
+        assert_eq!(recs[1][0], KIND_BINARY);
+        assert_eq!(&out[recs[1][1] as usize..recs[1][2] as usize], &[1, 2, 3]);
+        assert_eq!(recs[2], [2, 11, 11, FLAG_ASCII]);
+        assert_eq!(recs[3], [4, 13, 15, 0]);
+    }
+
+    #[test]
+    fn scan_stops_at_first_invalid_segment() {
+        for body in [&b""[..], b"4a\x1e", b"\x1e4a", b"9x", b"4\xff\xfe", b"b!!!!", b"4a\x1e\x1e4b"] {
+            let (recs, _) = scan_all(body);
+            assert_eq!(recs.last().map(|r| r[0]), Some(KIND_ERROR), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn scan_and_assemble_refuse_bad_arguments() {
+        let mut out = [0u8; 4];
+        let mut rec = [0i32; 3];
+        assert_eq!(scan(b"4a", 0, &mut out, 0, &mut rec), None);
+        let mut rec = [0i32; 8];
+        assert_eq!(scan(b"4a", 9, &mut out, 0, &mut rec), None);
+        assert_eq!(assemble(&[0x34, 0, 9], 1, b"ab", b"", &mut out), None);
+        assert_eq!(assemble(&[0x34, -1, 1], 1, b"ab", b"", &mut out), None);
+        assert_eq!(assemble(&[0x34, 0, 2], 2, b"ab", b"", &mut out), None);
+        assert_eq!(assemble(&[0x34, 0, 2], 1, b"ab", b"", &mut out[..2]), None);
+    }
+
+    #[test]
+    fn assemble_writes_a_body() {
+        let mut out = [0u8; 32];
+        let desc = [0x34, 0, 2, HEAD_SEPARATOR | HEAD_BASE64 | PREFIX_B as i32, 2, 3, HEAD_SEPARATOR | HEAD_BIG | HEAD_BASE64 | PREFIX_B as i32, 0, 1];
+        let n = assemble(&desc, 3, b"hi\x01\x02\x03", b"\xff", &mut out).expect("fits");
+        assert_eq!(&out[..n], b"4hi\x1ebAQID\x1eb/w==");
+    }
 }

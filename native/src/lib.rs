@@ -37,9 +37,15 @@ pub fn scan(
 
 /// Assembles a long-polling body (see `kernel::assemble`); returns its length, or -1.
 #[napi]
-pub fn assemble(desc: Int32ArraySlice, src: Uint8ArraySlice, mut out: Uint8ArraySlice) -> i32 {
+pub fn assemble(
+    desc: Int32ArraySlice,
+    count: u32,
+    src: Uint8ArraySlice,
+    big: Uint8ArraySlice,
+    mut out: Uint8ArraySlice,
+) -> i32 {
     let out = unsafe { out.as_mut() };
-    guarded(|| kernel::assemble(&desc, &src, out))
+    guarded(|| kernel::assemble(&desc, count as usize, &src, &big, out))
 }
 
 /// Strict base64 decoding into `out` (see `kernel::base64_decode`); returns the length, or -1 if invalid.

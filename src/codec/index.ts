@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { jsCodec } from "./js.js";
+import { createNativeCodec, loadNativeAddon, type NativeCodecOptions } from "./native.js";
 import { nodeCodec } from "./node.js";
 import { nodeBuffer } from "./node-buffer.js";
 import type { BackendName, Codec } from "./types.js";
@@ -14,6 +15,8 @@ import { createWasmCodec, instantiateKernels, type WasmCodecOptions, type WasmKe
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.js";
 
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
+export type { NativeCodecOptions } from "./native.js";
+export { RAW_NATIVE } from "./native.js";
 export type { BackendName, Codec } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
@@ -85,6 +88,13 @@ const host: Codec = nodeCodec ?? jsCodec;
 const all: Codec[] = [];
 if (kernels.simd) all.push(createWasmCodec("wasm-simd", kernels.simd, host, nodeBuffer, defaultOptions));
 if (kernels.scalar) all.push(createWasmCodec("wasm", kernels.scalar, host, nodeBuffer, defaultOptions));
+/** Native payloads below this many bytes stay on `node` (see the native rows of `npm run bench:codec`). */
+export const NATIVE_MIN_BYTES = 512;
+const nativeOptions: NativeCodecOptions = { minBytes: NATIVE_MIN_BYTES, textBodiesToHost: true };
+// Opt-in (EIO_CODEC=native / useCodec("native")): listed after WASM, which the benchmark prefers.
+const addon = nodeCodec && nodeBuffer ? loadNativeAddon() : null;
+if (addon && nodeCodec && nodeBuffer)
+  all.push(createNativeCodec(addon, nodeCodec, nodeBuffer, nativeOptions));
 if (nodeCodec) all.push(nodeCodec);
 all.push(jsCodec);
 
@@ -107,6 +117,14 @@ export function createWasmBackend(
   return own && createWasmCodec(name, own, host, nodeBuffer, { ...defaultOptions, ...options });
 }
 
+/** Builds a native backend with custom thresholds (e.g. {@link RAW_NATIVE}), or `null` if it does not load. */
+export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): Codec | null {
+  const own = nodeCodec && nodeBuffer ? loadNativeAddon() : null;
+  return own && nodeCodec && nodeBuffer
+    ? createNativeCodec(own, nodeCodec, nodeBuffer, { ...nativeOptions, ...options })
+    : null;
+}
+
 function choose(): Codec {
   const forced = env("EIO_CODEC");
   if (forced) {
@@ -118,7 +136,7 @@ function choose(): Codec {
 
 let active: Codec = choose();
 
-/** Name of the active backend (`wasm-simd`, `wasm`, `node` or `js`). */
+/** Name of the active backend (`wasm-simd`, `wasm`, `native`, `node` or `js`). */
 export let backend: BackendName = active.name;
 
 /**
