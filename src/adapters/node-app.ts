@@ -19,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, resolve, sep } from "node:path";
 import type { Duplex } from "node:stream";
 import debugModule from "debug";
+import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 
 const debug = debugModule("engine:app");
@@ -313,13 +314,12 @@ export class NodeApp {
    */
   constructor(engine: EngineHandler, options: NodeAppOptions = {}) {
     if (!engine || typeof engine.handleRequest !== "function" || typeof engine.handleUpgrade !== "function") {
-      const err = new TypeError(
+      throw createError(
+        "EIO_ERR_INVALID_ENGINE",
         "NodeApp needs an engine with handleRequest() and handleUpgrade()",
-      ) as TypeError & {
-        code: string;
-      };
-      err.code = "EIO_ERR_INVALID_ENGINE";
-      throw err;
+        undefined,
+        TypeError,
+      );
     }
     this.engine = engine;
     this.engineioPath = normalizeEnginePath(

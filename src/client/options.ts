@@ -2,6 +2,8 @@
  * Options of the client {@link Socket}, with engine.io-client's names and defaults, plus the few this client
  * adds (`maxPacketsPerPost`). Node-only options are ignored in browsers.
  */
+import type { BackendName, Codec } from "../codec/types.js";
+import { createError } from "../protocol/errors.js";
 
 /** Names of the transports this client implements. */
 export type TransportName = "polling" | "websocket";
@@ -101,6 +103,12 @@ export interface SocketOptions extends NodeTlsOptions {
    * @default { threshold: 1024 }
    */
   perMessageDeflate?: false | { threshold?: number; [option: string]: unknown };
+  /**
+   * The codec of this client: a codec object (e.g. from `createCodec()`) or a backend name, which creates one
+   * for this client.
+   * @default the shared default codec (`defaultCodec()`, backend chosen on first use)
+   */
+  codec?: Codec | BackendName;
   /** Largest WebSocket frame accepted from the server (Node, ws's `maxPayload`). @default 104857600 */
   maxPayload?: number;
   /**
@@ -160,9 +168,7 @@ export function resolveOptions(uri: string | undefined, opts: SocketOptions): Re
     try {
       url = new URL(text, loc?.href);
     } catch {
-      const err = new TypeError(`invalid URL: ${uri}`) as TypeError & { code: string };
-      err.code = "EIO_ERR_INVALID_ARG";
-      throw err;
+      throw createError("EIO_ERR_INVALID_ARG", `invalid URL: ${uri}`, undefined, TypeError);
     }
     o.hostname = url.hostname.replace(/^\[|\]$/g, "");
     o.secure = url.protocol === "https:" || url.protocol === "wss:";

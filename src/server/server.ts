@@ -10,7 +10,8 @@ import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
 import createDebug from "debug";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import type { Codec } from "../codec/types.js";
+import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import type { Packet } from "../protocol/packet.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
@@ -123,6 +124,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** Resolved options. */
   readonly opts: ResolvedOptions;
+  /** The codec of this server's transports (the `codec` option, or the shared default). */
+  readonly codec: Codec;
   /** Open sessions by id. */
   clients: Record<string, Socket> = Object.create(null);
   /** Number of open sessions. */
@@ -144,6 +147,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   constructor(opts: ServerOptions = {}) {
     super();
     this.opts = resolveOptions(opts);
+    this.codec = this.opts.codec;
     this.pingQueue = new DeadlineQueue<Socket>(this.opts.pingInterval, (s) => s.sendPing());
     this.pongQueue = new DeadlineQueue<Socket>(this.opts.pingTimeout, (s) => s.onPingTimeout(), true);
     this.bodyTimeouts = new DeadlineQueue<PollingTransport>(this.opts.httpRequestBodyTimeout, (t) =>
@@ -264,8 +268,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
         const sid = req._query.sid;
         if (sid) {
-          const socket = this.clients[sid]!;
-          (socket.transport as PollingTransport).onRequest(req, res);
+          // verify() checked that the session runs on polling; a transport swapped since is refused like engine.io
+          const t = this.clients[sid]?.transport;
+          if (t instanceof PollingTransport) t.onRequest(req, res);
+          else this.rejectRequest(req, res, ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
         } else {
           this.handshake(req._query.transport as TransportName, req, res, null, null).catch((e) =>
             this.internalError(res, e),
@@ -341,11 +347,13 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       } else if (client.upgrading) {
         debug("transport has already been trying to upgrade");
         refuseWs(ws);
-      } else if (client.upgraded || client.transport.name === "websocket") {
+      } else if (client.upgraded || client.transport?.name === "websocket") {
         debug("transport had already been upgraded");
         refuseWs(ws);
       } else {
-        client.maybeUpgrade(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+        client.maybeUpgrade(
+          new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec),
+        );
       }
     });
   }
@@ -556,7 +564,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (rawSocket === null || head === null) return;
       this.wsHandshakeSid = id;
       const completed = this.upgradeWs(req, rawSocket, head, (ws) => {
-        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
         socket.open();
       });
       this.wsHandshakeSid = "";
@@ -785,9 +793,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   private requireSocket(sid: string): Socket {
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
-      const err = new RangeError(`unknown session id "${sid}"`) as RangeError & { code: string };
-      err.code = "EIO_ERR_NOT_CONNECTED";
-      throw err;
+      throw createError("EIO_ERR_NOT_CONNECTED", `unknown session id "${sid}"`, { sid }, RangeError);
     }
     return socket;
   }

@@ -7,13 +7,11 @@
  */
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
-import { EioError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
-import type { PollingTransport } from "./transports/polling.js";
 import type { ServerTransport, TransportOwner } from "./transports/types.js";
-import type { WebSocketTransport } from "./transports/websocket.js";
 
 const debug = createDebug("engine:socket");
 
@@ -142,8 +140,11 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   readonly protocol = 4;
   /** Remote IP address (cached at handshake). */
   readonly remoteAddress: string;
-  /** Current transport. */
-  transport: ServerTransport;
+  /**
+   * Current transport; `null` only while the session is `opening` without one (a WebSocket-only handshake
+   * before the `ws` handshake completed, or a `connect` handler sending before the handshake is answered).
+   */
+  transport: ServerTransport | null;
   /** Whether an upgrade is in progress. */
   upgrading = false;
   /** Whether the session was upgraded from polling. */
@@ -161,7 +162,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   private awaitingPong = false;
   private pongRefreshed = false;
   private closeReason: CloseReason | null = null;
-  private probe: WebSocketTransport | null = null;
+  private probe: ServerTransport | null = null;
   private probed = false;
   private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
   /** Sequential handler queue (asyncHandlers: false). @internal */
@@ -181,7 +182,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     this.server = server;
     this.request = req;
     this.remoteAddress = req.socket?.remoteAddress ?? "";
-    this.transport = transport as ServerTransport;
+    this.transport = null;
     if (transport !== null) this.attach(transport);
   }
 
@@ -211,7 +212,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const opts = this.server.opts;
     const handshake = JSON.stringify({
       sid: this.id,
-      upgrades: this.server.upgradesFor(this.transport),
+      upgrades: this.transport === null ? [] : this.server.upgradesFor(this.transport),
       pingInterval: opts.pingInterval,
       pingTimeout: opts.pingTimeout,
       maxPayload: opts.maxHttpBufferSize,
@@ -276,10 +277,10 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
         this.emit("heartbeat");
         break;
       case "ping":
-        this.onClose("transport error", new EioError("EIO_ERR_TRANSPORT", "invalid heartbeat direction"));
+        this.onClose("transport error", createError("EIO_ERR_TRANSPORT", "invalid heartbeat direction"));
         break;
       case "error":
-        this.onClose("parse error", new EioError("EIO_ERR_PARSE", "parse error"));
+        this.onClose("parse error", createError("EIO_ERR_PARSE", "parse error"));
         break;
       default:
         break;
@@ -312,7 +313,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     if (t !== this.transport) return;
     this.flush();
     // during an upgrade, release any new poll at once so the client can pause polling
-    if (this.probed && t.writable) (t as PollingTransport).releasePoll();
+    if (this.probed && t.writable) t.releasePoll();
   }
 
   /** @internal */
@@ -362,7 +363,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     if (size + this.bufferedBytes + (t ? t.bufferedAmount : 0) > this.server.opts.maxBufferedBytes) {
       this.onClose(
         "transport error",
-        new EioError("EIO_ERR_BUFFER_FULL", "outgoing buffer full", {
+        createError("EIO_ERR_BUFFER_FULL", "outgoing buffer full", {
           limit: this.server.opts.maxBufferedBytes,
           buffered: this.bufferedAmount,
         }),
@@ -374,7 +375,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       type === "message" &&
       state === "open" &&
       this.writeBuffer === null &&
-      t.name === "websocket" &&
+      t?.writesDirectly &&
       t.writable &&
       !this.server.hasFlushListeners &&
       this.listenerCount("packetCreate") === 0 &&
@@ -386,7 +387,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
         if (this.inflight === null) this.inflight = [];
         this.inflight.push(callback ? [callback] : null);
       }
-      (t as WebSocketTransport).sendMessage(data as string | Uint8Array, options, wantDrain);
+      t.sendMessage(data as string | Uint8Array, options, wantDrain);
       return;
     }
     const packet: Packet = options ? { type, options } : { type };
@@ -400,7 +401,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       else this.pendingCallbacks.push(callback);
     }
     // (t is null while a session is opening, e.g. a `connect` handler sending before the handshake completes)
-    if (t !== null && t.name === "polling" && t.writable) {
+    if (t !== null && !t.writesDirectly && t.writable) {
       // Answer the pending GET once per tick, with everything sent in this tick: echoing the packets of one POST
       // then costs one response instead of one for the first packet and another poll round trip for the rest.
       // (bench/e2e poll-text-50: server CPU per message 0.56x engine.io's instead of ~1.0x.)
@@ -425,10 +426,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const cbs = this.pendingCallbacks;
     this.pendingCallbacks = null;
     const wantDrain =
-      t.name === "polling" ||
-      cbs !== null ||
-      this.listenerCount("drain") > 0 ||
-      this.server.hasDrainListeners;
+      !t.writesDirectly || cbs !== null || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
     if (wantDrain) {
       if (this.inflight === null) this.inflight = [];
       this.inflight.push(cbs);
@@ -444,8 +442,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   // ---------------------------------------------------------------- upgrade
 
   /** @internal A WebSocket arrived for this session: probe it. */
-  maybeUpgrade(transport: WebSocketTransport): void {
-    debug('might upgrade socket transport from "%s" to "%s"', this.transport.name, transport.name);
+  maybeUpgrade(transport: ServerTransport): void {
+    debug('might upgrade socket transport from "%s" to "%s"', this.transport?.name, transport.name);
     this.upgrading = true;
     this.probe = transport;
     this.probed = false;
@@ -469,9 +467,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       this.emit("upgrading", probe);
       // release a pending poll so the client can pause the polling transport
       const t = this.transport;
-      if (t.name === "polling" && t.writable) {
+      if (t?.writable) {
         if (this.writeBuffer !== null) this.flush();
-        else (t as PollingTransport).releasePoll();
+        else t.releasePoll();
       }
       return;
     }
@@ -479,9 +477,11 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       debug("got upgrade packet - upgrading");
       this.clearUpgrade();
       const old = this.transport;
-      old.owner = null;
-      old.discard();
-      old.close();
+      if (old !== null) {
+        old.owner = null;
+        old.discard();
+        old.close();
+      }
       this.attach(probe);
       this.upgraded = true;
       this.emit("upgrade", probe);
@@ -537,8 +537,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     }
     // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
     // do not wait for its next poll (engine.io discards the transport the same way).
-    if (reason === "server shutting down" && !this.transport.writable && this.probe === null)
-      this.transport.discard();
+    const t = this.transport;
+    if (reason === "server shutting down" && t !== null && !t.writable && this.probe === null) t.discard();
     this.closeTransport();
   }
 
@@ -550,7 +550,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       if (this.probed) return;
       this.abortUpgrade("socket closing");
     }
-    this.transport.close(() => this.onClose(reason));
+    const t = this.transport;
+    if (t === null) this.onClose(reason);
+    else t.close(() => this.onClose(reason));
   }
 
   /** @internal Ends the session (idempotent). */
