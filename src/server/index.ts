@@ -21,8 +21,9 @@ export type {
   WsEngine,
 } from "./options.js";
 export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
+export { ConnectionRefusedError } from "./python-api.js";
 export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
-export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
+export { AsyncServer, Server } from "./server.js";
 export type {
   CloseReason,
   SendCallback,

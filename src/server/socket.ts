@@ -151,8 +151,6 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   upgraded = false;
   /** @internal A flush of a polling session is scheduled for the end of this tick. */
   flushScheduled = false;
-  /** python-engineio style session data ({@link Server.getSession}). @internal */
-  session: Record<string, unknown> | null = null;
 
   private _readyState: SocketReadyState = "opening";
   private writeBuffer: Packet[] | null = null;
@@ -165,8 +163,6 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   private probe: ServerTransport | null = null;
   private probed = false;
   private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Sequential handler queue (asyncHandlers: false). @internal */
-  handlerQueue: (() => unknown)[] | null = null;
   /** Whether `connection` was emitted (python `disconnect` only follows a `connect`). @internal */
   connected = false;
 
