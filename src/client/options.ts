@@ -4,9 +4,10 @@
  */
 import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 
 /** Names of the transports this client implements. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** How received binary messages are handed to the application. */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob" | "uint8array";
@@ -156,7 +157,7 @@ function locationOf(): { protocol: string; hostname: string; port: string; href:
  * `path`) and options into {@link ResolvedOptions}.
  * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a URL that does not parse.
  */
-export function resolveOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
+export function resolveClientOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
   const loc = locationOf();
   const o: SocketOptions = { ...opts };
   let query = queryToObject(o.query);

@@ -8,6 +8,7 @@ import { resolveCodec } from "../codec/index.js";
 import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
 import type { Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
+import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
@@ -17,7 +18,7 @@ import {
   type BinaryType,
   type MessageData,
   type ResolvedOptions,
-  resolveOptions,
+  resolveClientOptions,
   type SocketOptions,
   type TransportName,
 } from "./options.js";
@@ -46,16 +47,7 @@ export interface HandshakeData {
 /** Ready states of a {@link Socket}. */
 export type SocketState = "opening" | "open" | "closing" | "closed";
 
-/**
- * Why a socket closed: `transport close` (the server or network closed it), `transport error` (a request
- * failed), `parse error` (the server sent something undecodable), `ping timeout`, `forced close` (`close()`).
- */
-export type CloseReason =
-  | "transport close"
-  | "transport error"
-  | "parse error"
-  | "ping timeout"
-  | "forced close";
+export type { CloseReason } from "../protocol/names.js";
 
 /** A packet as the application sees it: binary data already in the socket's {@link BinaryType}. */
 export interface ClientPacket {
@@ -231,7 +223,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       opts = uri;
       uri = undefined;
     }
-    this.opts = resolveOptions(uri, opts);
+    this.opts = resolveClientOptions(uri, opts);
     this.codec = resolveCodec(this.opts.codec);
     this.transports = this.opts.transports;
     this.binaryType = this.platform.defaultBinaryType;

@@ -9,6 +9,7 @@ import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
+export type { CloseReason } from "../protocol/names.js";
 export type {
   AllowRequestFunction,
   AttachOptions,
@@ -25,10 +26,10 @@ export { ConnectionRefusedError } from "./python-api.js";
 export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
 export { AsyncServer, Server } from "./server.js";
 export type {
-  CloseReason,
   SendCallback,
   SendData,
   SendOptions,
+  ServerCloseReason,
   SocketEvents,
   SocketReadyState,
 } from "./socket.js";

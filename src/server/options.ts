@@ -9,9 +9,10 @@ import type { PerMessageDeflateOptions } from "ws";
 import { resolveCodec } from "../codec/index.js";
 import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 
 /** Transport names understood by the server. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** The `req` of a request the engine handles: an IncomingMessage with the parsed query attached. */
 export type EngineRequest = IncomingMessage & {
@@ -245,7 +246,7 @@ function num(value: unknown, fallback: number, name: string): number {
 }
 
 /** Fills in defaults and validates (misuse throws `RangeError` with code `EIO_ERR_INVALID_ARG`). */
-export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
+export function resolveServerOptions(opts: ServerOptions = {}): ResolvedOptions {
   const maxBuffered = num(opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes");
   let perMessageDeflate: false | PerMessageDeflateOptions = false;
   if (opts.perMessageDeflate) {

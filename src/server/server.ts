@@ -24,16 +24,16 @@ import {
   type EngineRequest,
   type Middleware,
   type ResolvedOptions,
-  resolveOptions,
+  resolveServerOptions,
   type ServerOptions,
   type TransportName,
 } from "./options.js";
 import { isThenable, type PyHandler, PythonHandlers } from "./python-api.js";
 import { parseQuery } from "./query.js";
-import { type CloseReason, type SendData, Socket, type SocketHost } from "./socket.js";
+import { type SendData, type ServerCloseReason, Socket, type SocketHost } from "./socket.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
-import { WebSocketTransport } from "./transports/websocket.js";
+import { WsTransport } from "./transports/websocket.js";
 import { UpgradeResponse } from "./upgrade-response.js";
 import { ignoreSocketError, refuseWs, WsUpgrader } from "./ws-upgrade.js";
 
@@ -69,7 +69,7 @@ export interface ServerEvents {
   /** python-engineio style: a message from `sid` (listeners may be async). */
   message: [sid: string, data: string | Buffer];
   /** python-engineio style: `sid` disconnected, with engine.io's close reason. */
-  disconnect: [sid: string, reason: CloseReason];
+  disconnect: [sid: string, reason: ServerCloseReason];
   /** A socket's write buffer is being flushed. */
   flush: [socket: Socket, packets: Packet[]];
   /** A socket's buffered data was written out. */
@@ -120,7 +120,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @param opts - see {@link ServerOptions} */
   constructor(opts: ServerOptions = {}) {
     super();
-    this.opts = resolveOptions(opts);
+    this.opts = resolveServerOptions(opts);
     this.codec = this.opts.codec;
     this.pingQueue = new DeadlineQueue<Socket>(this.opts.pingInterval, (s) => s.sendPing());
     this.pongQueue = new DeadlineQueue<Socket>(this.opts.pingTimeout, (s) => s.onPingTimeout(), true);
@@ -329,9 +329,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         debug("transport had already been upgraded");
         refuseWs(ws);
       } else {
-        client.maybeUpgrade(
-          new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec),
-        );
+        client.maybeUpgrade(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
       }
     });
   }
@@ -501,7 +499,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     } else {
       if (rawSocket === null || head === null) return;
       const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws) => {
-        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
+        socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
         socket.open();
       });
       if (!completed) {
@@ -588,7 +586,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   }
 
   /** @internal */
-  onSocketClose(socket: Socket, reason: CloseReason, _description?: EioError): void {
+  onSocketClose(socket: Socket, reason: ServerCloseReason, _description?: EioError): void {
     this.unregister(socket);
     if (socket.connected && this.listenerCount("disconnect") > 0) {
       this.python.dispatch(this.listeners("disconnect") as PyHandler[], socket, reason);

@@ -8,6 +8,7 @@
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
 import { createError, type EioError } from "../protocol/errors.js";
+import type { ServerCloseReason } from "../protocol/names.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
@@ -18,14 +19,7 @@ const debug = createDebug("engine:socket");
 /** States of a server socket. */
 export type SocketReadyState = "opening" | "open" | "closing" | "closed";
 
-/** Why a socket closed. */
-export type CloseReason =
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "parse error"
-  | "forced close"
-  | "server shutting down";
+export type { ServerCloseReason } from "../protocol/names.js";
 
 /** What `send`/`write` accept. */
 export type SendData = string | BinaryData;
@@ -70,7 +64,7 @@ export interface SocketEvents {
   /** Declared for engine.io compatibility; transport errors are reported through `close` instead. */
   error: [err: Error];
   /** The session ended. `description` is an {@link EioError} for errors (e.g. `EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  close: [reason: CloseReason, description?: EioError];
+  close: [reason: ServerCloseReason, description?: EioError];
 }
 
 /** What a socket needs from its server. */
@@ -87,7 +81,7 @@ export interface SocketHost {
   };
   upgradesFor(transport: ServerTransport): string[];
   /** @internal */ onSocketMessage(socket: Socket, data: string | Buffer): void;
-  /** @internal */ onSocketClose(socket: Socket, reason: CloseReason, description?: EioError): void;
+  /** @internal */ onSocketClose(socket: Socket, reason: ServerCloseReason, description?: EioError): void;
   /** @internal */ onSocketFlush(socket: Socket, packets: Packet[]): void;
   /** @internal */ onSocketDrain(socket: Socket): void;
   /** @internal */ readonly hasFlushListeners: boolean;
@@ -159,7 +153,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   private inflight: (Callbacks | null)[] | null = null;
   private awaitingPong = false;
   private pongRefreshed = false;
-  private closeReason: CloseReason | null = null;
+  private closeReason: ServerCloseReason | null = null;
   private probe: ServerTransport | null = null;
   private probed = false;
   private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -518,7 +512,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   }
 
   /** @internal Graceful close with a given reason (`server shutting down` on server close). */
-  closeWith(reason: CloseReason): void {
+  closeWith(reason: ServerCloseReason): void {
     if (this._readyState === "opening") {
       this.onClose(reason);
       return;
@@ -552,7 +546,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   }
 
   /** @internal Ends the session (idempotent). */
-  onClose(reason: CloseReason, description?: EioError): void {
+  onClose(reason: ServerCloseReason, description?: EioError): void {
     if (this._readyState === "closed") return;
     debug("closing socket %s: %s", this.id, reason);
     this._readyState = "closed";

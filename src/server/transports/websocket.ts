@@ -1,7 +1,7 @@
 /**
  * WebSocket transport over `ws` (I/O only): one packet per frame, text frames `<type><data>`, binary messages as
  * raw binary frames (or `b`+base64 text for `b64=1` peers). Always writable: `ws` queues in order, and the
- * socket bounds what is queued through {@link WebSocketTransport.bufferedAmount}.
+ * socket bounds what is queued through {@link WsTransport.bufferedAmount}.
  *
  * `ws` listeners are shared module-level functions (`this` is the `ws` socket); the transport is found through a
  * symbol property, so no closure is allocated per connection.
@@ -19,7 +19,7 @@ const debug = createDebug("engine:ws");
 
 const kTransport = Symbol("engineio-wasm:ws");
 type TaggedWs = WsSocket & {
-  [kTransport]?: WebSocketTransport | null;
+  [kTransport]?: WsTransport | null;
   _sender?: { sendFrame?: (frame: readonly Buffer[], cb?: (err?: Error) => void) => void };
 };
 
@@ -49,7 +49,7 @@ type RawSocket = { cork(): void; uncork(): void };
 const rawSocket = (ws: WsSocket): RawSocket | undefined =>
   (ws as unknown as { _socket?: RawSocket | null })._socket ?? undefined;
 
-function uncorkTransport(t: WebSocketTransport): void {
+function uncorkTransport(t: WsTransport): void {
   t.corked = false;
   rawSocket(t.socket)?.uncork();
 }
@@ -62,7 +62,7 @@ function uncorkTransport(t: WebSocketTransport): void {
  * ~0.85× to ~0.57× of engine.io's (text) and ~1.0× to ~0.7× (1 KiB binary). nextTick runs before any I/O, so no
  * latency is added.
  */
-function corkUntilNextTick(t: WebSocketTransport): void {
+function corkUntilNextTick(t: WsTransport): void {
   const raw = rawSocket(t.socket);
   if (raw === undefined) return;
   t.corked = true;
@@ -71,7 +71,7 @@ function corkUntilNextTick(t: WebSocketTransport): void {
 }
 
 /** The WebSocket transport of one session. */
-export class WebSocketTransport implements ServerTransport {
+export class WsTransport implements ServerTransport {
   /** @inheritdoc */
   readonly name = "websocket" as const;
   /** @inheritdoc */
