@@ -25,6 +25,7 @@ import {
   normalizePackets,
   type StringBase64Decoder,
   toBytes,
+  utf8Length,
 } from "./common.js";
 import { jsBase64DecodeString, latin1String } from "./js.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
@@ -73,6 +74,17 @@ export function instantiateKernels(module: WebAssembly.Module): WasmKernels | nu
   } catch {
     return null;
   }
+}
+
+/** Whether joining `texts` makes a surrogate pair across a boundary (so the joined UTF-8 is not their concatenation). */
+function joinPairsSurrogates(texts: readonly string[]): boolean {
+  for (let i = 0; i + 1 < texts.length; i++) {
+    const a = texts[i]!;
+    const last = a.charCodeAt(a.length - 1);
+    const first = texts[i + 1]!.charCodeAt(0);
+    if (last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff) return true;
+  }
+  return false;
 }
 
 /** Tuning of a WASM backend; the defaults come from `bench/codec.bench.ts` (see index.ts). */
@@ -275,7 +287,7 @@ export function createWasmCodec(
 
     // All text in one native call (a string crossing costs ~100 ns; `join` builds one flat string). UTF-8
     // is longer than UTF-16 for any non-ASCII unit, so equal lengths mean ASCII and each string's bytes sit
-    // at its character offsets; otherwise the strings are written one by one.
+    // at its character offsets.
     const texts: string[] = [];
     for (let i = 0; i < count; i++) {
       const d = packets[i]!.data;
@@ -283,6 +295,9 @@ export function createWasmCodec(
     }
     const batch = texts.length === 1 ? texts[0]! : texts.join("");
     const ascii = batch === "" || writeUtf8(batch, textPtr, textPtr + chars * 3 + 16) === batch.length;
+    // Non-ASCII: the batch's bytes are still each string's bytes in order (only their lengths are needed),
+    // unless joining paired a lone high surrogate at the end of one text with a low one starting the next.
+    const rewrite = !ascii && joinPairsSurrogates(texts);
 
     let t = textPtr;
     let stage = stagePtr;
@@ -301,7 +316,7 @@ export function createWasmCodec(
         continue;
       }
       let len = 0;
-      if (d) len = ascii ? d.length : writeUtf8(d, t, textPtr + chars * 3 + 16);
+      if (d) len = ascii ? d.length : rewrite ? writeUtf8(d, t, textPtr + chars * 3 + 16) : utf8Length(d);
       i32[w++] = sep | TYPE_CODES[p.type];
       i32[w++] = t;
       i32[w++] = len;

@@ -1,7 +1,7 @@
 /**
  * HTTP long-polling transport (I/O only). A GET is held until there is something to send; its body is built with
  * the codec's bytes-first `encodePayload`. A POST body is read as bytes (bounded by `maxHttpBufferSize`) and
- * decoded with `decodePayload`. Overlap rules and status codes follow PROTOCOL.md / engine.io 6.6.
+ * decoded with `decodePayload`. Overlap rules and status codes follow engine.io 6.6 (its `transports/polling.js`) and the Engine.IO v4 spec.
  *
  * Request listeners are shared module-level functions (`this` is the request or response); the transport is found
  * through a symbol property, so no closure is allocated per request.
