@@ -15,7 +15,8 @@ import { chooseEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
 import type { EngineRequest, HttpCompressionOptions } from "../options.js";
-import type { ServerTransport, TransportOwner } from "./types.js";
+import { TransportBase } from "./base.js";
+import type { ServerTransport } from "./types.js";
 
 const debug = createDebug("engine:polling");
 
@@ -60,21 +61,11 @@ function destroyRequest(this: ServerResponse & { req: IncomingMessage }): void {
 }
 
 /** The long-polling transport of one session. */
-export class PollingTransport implements ServerTransport, DeadlineNode {
+export class PollingTransport extends TransportBase implements ServerTransport, DeadlineNode {
   /** @inheritdoc */
   readonly name = "polling" as const;
   /** @inheritdoc */
   writable = false;
-  /** @inheritdoc */
-  readyState: "open" | "closing" | "closed" = "open";
-  /** @inheritdoc */
-  sid = "";
-  /** @inheritdoc */
-  discarded = false;
-  /** @inheritdoc */
-  owner: TransportOwner | null = null;
-  /** @inheritdoc */
-  readonly supportsBinary: boolean;
   /** @inheritdoc */
   readonly writesDirectly = false;
 
@@ -100,7 +91,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     private readonly host: PollingHost,
     req: EngineRequest,
   ) {
-    this.supportsBinary = !req._query.b64;
+    super(req._query);
   }
 
   /** @inheritdoc */
@@ -333,11 +324,6 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
       }
       this.owner?.onTransportDrain(this);
     });
-  }
-
-  /** @inheritdoc */
-  discard(): void {
-    this.discarded = true;
   }
 
   /** @inheritdoc */
