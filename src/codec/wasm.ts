@@ -17,9 +17,9 @@ import {
 } from "../protocol/packet.js";
 import {
   base64Length,
-  decodeFrameString,
+  decodeFrameWith,
   decodePayloadString,
-  encodeTextFrame,
+  encodePacketWith,
   isBinary,
   isChunks,
   normalizePackets,
@@ -349,18 +349,9 @@ export function createWasmCodec(
 
   return {
     name,
-    encodePacket(packet, supportsBinary) {
-      const data = packet.data;
-      if (isBinary(data)) {
-        const bytes = toBytes(data);
-        return supportsBinary ? bytes : `b${base64Encode(bytes)}`;
-      }
-      return encodeTextFrame(packet);
-    },
-    decodePacket(frame) {
-      if (typeof frame !== "string") return { type: "message", data: frame };
-      return decodeFrameString(frame, b64String);
-    },
+    encodePacket: (packet, supportsBinary) =>
+      encodePacketWith(packet, supportsBinary, (bytes) => `b${base64Encode(bytes)}`),
+    decodePacket: (frame) => decodeFrameWith(frame, b64String),
     encodePayload,
     decodePayload,
     base64Encode,

@@ -109,10 +109,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
 
   private onPollRequest(req: EngineRequest, res: ServerResponse): void {
     if (this.res !== null) {
-      debug("request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("overlap from client");
+      this.refuseOverlap(res, "overlap from client");
       return;
     }
     if (this.readyState === "closed") {
@@ -130,12 +127,17 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     if (this.writable && this.shouldClose !== null) this.send([{ type: "noop" }], false);
   }
 
+  /** A second GET (or POST) while one is pending: engine.io answers 400 and closes the session. */
+  private refuseOverlap(res: ServerResponse, why: string): void {
+    debug(why);
+    res.writeHead(400);
+    res.end();
+    this.error(why);
+  }
+
   private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.dataReq !== null) {
-      debug("data request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("data request overlap from client");
+      this.refuseOverlap(res, "data request overlap from client");
       return;
     }
     if (req.headers["content-type"] === "application/octet-stream") {
