@@ -24,8 +24,8 @@ function child(code: string, env: Record<string, string>): string {
   });
 }
 
-const LIST = `import { availableCodecs, backend } from "./src/codec/index.ts";
-console.log(JSON.stringify({ names: availableCodecs().map((c) => c.name), backend }));`;
+const LIST = `import { availableCodecs, codecBackend } from "./src/codec/index.ts";
+console.log(JSON.stringify({ names: availableCodecs().map((c) => c.name), backend: codecBackend() }));`;
 
 describe("native codec loader", { skip }, () => {
   it("lists native among the available backends, after WASM (opt-in)", () => {

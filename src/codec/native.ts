@@ -15,9 +15,9 @@
  */
 import createDebug from "debug";
 import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
-import { base64Length, isBinary, normalizePackets, toBytes } from "./common.js";
+import { base64Length, isBinary, isChunks, joinChunks, normalizePackets, toBytes } from "./common.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
-import type { Codec } from "./types.js";
+import type { Codec, PayloadBody } from "./types.js";
 
 const debug = createDebug("engine:codec");
 
@@ -168,8 +168,9 @@ export function createNativeCodec(
   let desc = new Int32Array(64 * 3);
   let stage: NodeBytes = nb.allocUnsafe(4096);
 
-  function decodePayload(body: Uint8Array | string): Packet[] {
-    if (typeof body === "string") return host.decodePayload(body);
+  function decodePayload(input: PayloadBody): Packet[] {
+    if (typeof input === "string") return host.decodePayload(input);
+    const body = isChunks(input) ? joinChunks(input) : input;
     const len = body.length;
     if (len < minBytes) return host.decodePayload(body);
     if (textBodiesToHost && body[0] !== BINARY_PREFIX_BYTE) {
