@@ -1,3 +1,4 @@
+// @backends: self — checks the native loader and kernels directly, so it runs once.
 // The native (napi-rs) tier: how it loads and refuses to load, its kill switch, and that malformed bodies and
 // malformed calls come back as values (the error packet, -1) instead of a panic crossing into JS.
 // Differential, mutation and fuzz coverage of `native` is in codec-differential/vectors/fuzz, which iterate

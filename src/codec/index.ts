@@ -23,9 +23,9 @@ import { compileKernels, createWasmCodec, instantiateKernels, type WasmCodecOpti
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.js";
 
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
-export type { BackendName, Codec, PayloadBody } from "./types.js";
 export type { NativeCodecOptions } from "./native.js";
 export { RAW_NATIVE } from "./native.js";
+export type { BackendName, Codec, PayloadBody } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
 

@@ -254,12 +254,13 @@ export function createNativeCodec(
       if (d !== undefined && d !== null && typeof d !== "string") {
         const bytes = toBytes(d);
         size += 1 + base64Length(bytes.length);
-        desc[w] = sep | HEAD_BASE64 | BINARY_PREFIX_BYTE;
+        const head = sep | HEAD_BASE64 | BINARY_PREFIX_BYTE;
         if (i === largest) {
           big = bytes;
-          desc[w] |= HEAD_BIG;
+          desc[w] = head | HEAD_BIG;
           desc[w + 1] = 0;
         } else {
+          desc[w] = head;
           stage.set(bytes, s);
           desc[w + 1] = s;
           s += bytes.length;
