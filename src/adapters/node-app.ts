@@ -14,12 +14,14 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, resolve, sep } from "node:path";
 import type { Duplex } from "node:stream";
 import debugModule from "debug";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
+import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
 
 const debug = debugModule("engine:app");
 
@@ -276,8 +278,11 @@ async function statFile(filename: string): Promise<Stats | null> {
   }
 }
 
-/** The servers `NodeApp.attach` accepts: `http.Server` and `https.Server` (e.g. `fastify.server`). */
-export type AttachableServer = HttpServer | HttpsServer;
+/**
+ * The servers `NodeApp.attach` accepts: `http.Server`, `https.Server` (e.g. `fastify.server`) and `http2` servers
+ * (`createSecureServer({ allowHTTP1: true, settings: { enableConnectProtocol: true } })` for WebSocket over h2).
+ */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
 
 /**
  * The WSGIApp/ASGIApp counterpart: routes the Engine.IO path to the engine, serves static files, and hands the
@@ -305,6 +310,7 @@ export class NodeApp {
   readonly staticRoot: string;
   private readonly destroyUpgradeTimeout: number | false;
   private readonly servers = new Set<AttachableServer>();
+  private readonly h2Sessions = new Map<AttachableServer, Set<import("node:http2").ServerHttp2Session>>();
   private closing: Promise<void> | undefined;
 
   /**
@@ -484,6 +490,23 @@ export class NodeApp {
           };
     httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res, chained));
     httpServer.on("upgrade", this.handleUpgrade);
+    if ("updateSettings" in httpServer) {
+      // http2: WebSockets arrive as RFC 8441 extended CONNECT streams; sessions are tracked for close()
+      const previous = httpServer.listeners("connect") as unknown as Parameters<
+        typeof http2ConnectListener
+      >[2];
+      httpServer.removeAllListeners("connect");
+      httpServer.on(
+        "connect",
+        http2ConnectListener(
+          (req) => this.isEngineRequest(req),
+          (req, stream, head) => this.engine.handleUpgrade(req, stream, head),
+          previous,
+          httpServer,
+        ),
+      );
+      this.h2Sessions.set(httpServer, trackHttp2Sessions(httpServer));
+    }
     this.servers.add(httpServer);
     httpServer.on("close", () => this.servers.delete(httpServer));
     debug("attached at %s", this.engineioPath);
@@ -529,17 +552,24 @@ export class NodeApp {
         [...this.servers].map(
           (server) =>
             new Promise<void>((done) => {
-              const timer = setTimeout(() => server.closeAllConnections?.(), timeout);
+              const sessions = this.h2Sessions.get(server);
+              const timer = setTimeout(() => {
+                if ("closeAllConnections" in server) server.closeAllConnections();
+                if (sessions) for (const session of sessions) session.destroy();
+              }, timeout);
               timer.unref?.();
               server.close(() => {
                 clearTimeout(timer);
                 done();
               });
-              server.closeIdleConnections?.();
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+              // h2: GOAWAY, then the session ends once its open streams have
+              if (sessions) for (const session of sessions) session.close();
             }),
         ),
       );
       this.servers.clear();
+      this.h2Sessions.clear();
       debug("closed");
     })();
     return this.closing;

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
@@ -16,6 +17,7 @@ import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
+import { acceptHttp2WebSocket, http2ConnectListener, isHttp2Stream } from "./http2.js";
 import { generateId as defaultGenerateId } from "./id.js";
 import { runMiddlewares } from "./middleware.js";
 import {
@@ -352,6 +354,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** Runs ws's handshake; returns whether it completed synchronously (it does, unless the socket is gone). */
   private upgradeWs(req: EngineRequest, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): boolean {
+    if (isHttp2Stream(socket)) {
+      // RFC 8441 over h2: ws's handshake is HTTP/1 only, so answer the stream here and run ws over it
+      const headers = this.decorateHeaders(takeUpgradeHeaders(req), req, this.wsHandshakeSid);
+      const ws = acceptHttp2WebSocket(req, socket, headers, { maxPayload: this.opts.maxHttpBufferSize });
+      if (ws === null) return false;
+      socket.removeListener("error", ignore);
+      cb(ws);
+      return true;
+    }
     const wss = this.wsServer();
     let done = false;
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -466,7 +477,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
       return null;
     }
-    if (req.method !== "GET") return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    // an RFC 8441 WebSocket (h2 extended CONNECT) is the GET of HTTP/1.1's Upgrade
+    if (req.method !== "GET" && !(upgrade && req.method === "CONNECT")) {
+      return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
     if (transport === "websocket" && !upgrade) {
       return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
     }
@@ -611,7 +625,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+  attach(
+    server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
+    options: AttachOptions = {},
+  ): void {
     const path = computePath(
       options.path ?? this.opts.path,
       options.addTrailingSlash ?? this.opts.addTrailingSlash,
@@ -631,6 +648,20 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
     });
     if (this.opts.transports.includes("websocket")) {
+      if ("updateSettings" in server) {
+        // an http2 server: WebSockets arrive as extended CONNECT streams (RFC 8441)
+        const previous = server.listeners("connect") as unknown as Parameters<typeof http2ConnectListener>[2];
+        server.removeAllListeners("connect");
+        server.on(
+          "connect",
+          http2ConnectListener(
+            check,
+            (req, stream, head) => this.handleUpgrade(req, stream, head),
+            previous,
+            server,
+          ),
+        );
+      }
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);
