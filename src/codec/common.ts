@@ -11,6 +11,7 @@ import {
   type Packet,
   SEPARATOR_BYTE,
 } from "../protocol/packet.js";
+import type { PayloadBody } from "./types.js";
 
 /**
  * Strings up to this many UTF-16 units are measured and written by a JS loop; longer ones by a native
@@ -181,6 +182,25 @@ export function encodePayloadWith(steps: EncodeSteps, input: readonly Packet[]):
     }
   }
   return pos === size ? out : out.subarray(0, pos);
+}
+
+/** Whether a body is given as its chunks. */
+export function isChunks(body: PayloadBody): body is readonly Uint8Array[] {
+  return Array.isArray(body);
+}
+
+/** The bytes of a chunked body in one array (the chunk itself when there is one). */
+export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
 }
 
 /** Decodes one `<type><data>` text packet `s[start, end)` whose type is not `b`. */

@@ -17,6 +17,8 @@ import {
   encodePayloadWith,
   encodeTextFrame,
   isBinary,
+  isChunks,
+  joinChunks,
   toBytes,
   utf8Length,
 } from "./common.js";
@@ -209,8 +211,9 @@ export const jsCodec: Codec = {
 
   encodePayload: (packets) => encodePayloadWith(jsSteps, packets),
 
-  decodePayload(body) {
-    if (typeof body === "string") return decodePayloadString(body, jsBase64DecodeString);
+  decodePayload(input) {
+    if (typeof input === "string") return decodePayloadString(input, jsBase64DecodeString);
+    const body = isChunks(input) ? joinChunks(input) : input;
     const packets: Packet[] = [];
     let start = 0;
     const n = body.length;

@@ -13,6 +13,8 @@ import {
   encodePayloadWith,
   encodeTextFrame,
   isBinary,
+  isChunks,
+  joinChunks,
   joinTextPayload,
   normalizePackets,
   toBytes,
@@ -144,8 +146,9 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       return joined !== null ? nb.fromUtf8(joined) : encodePayloadWith(steps, packets);
     },
 
-    decodePayload(body) {
-      if (typeof body === "string") return decodePayloadString(body, b64s);
+    decodePayload(input) {
+      if (typeof input === "string") return decodePayloadString(input, b64s);
+      const body = isChunks(input) ? joinChunks(input) : input;
       const buf = nb.view(body);
       // One native validation and one transcoding for the whole body; byte 0x1e never occurs inside a
       // multi-byte UTF-8 sequence, so splitting the string equals splitting the bytes.

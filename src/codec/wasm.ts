@@ -21,13 +21,23 @@ import {
   decodePayloadString,
   encodeTextFrame,
   isBinary,
+  isChunks,
   normalizePackets,
   type StringBase64Decoder,
   toBytes,
 } from "./common.js";
 import { jsBase64DecodeString, latin1String } from "./js.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
-import type { BackendName, Codec } from "./types.js";
+import type { BackendName, Codec, PayloadBody } from "./types.js";
+import {
+  DESCRIPTOR_BYTES,
+  FLAG_ASCII,
+  HEAD_BASE64,
+  HEAD_SEPARATOR,
+  KIND_BINARY,
+  RECORD_BYTES,
+  RECORD_I32,
+} from "./wasm-abi.js";
 
 /** The exports of `assembly/index.ts` (all pointers are byte offsets into `memory`). */
 export interface WasmKernels {
@@ -42,15 +52,23 @@ export interface WasmKernels {
 }
 
 /**
- * Compiles and instantiates one embedded module synchronously; `null` if this engine cannot (no
+ * Compiles one embedded module synchronously (like undici's llhttp loader); `null` if this engine cannot (no
  * WebAssembly, or no SIMD support for the SIMD build — compiling then throws a CompileError).
  */
-export function instantiateKernels(base64: string): WasmKernels | null {
+export function compileKernels(base64: string): WebAssembly.Module | null {
   if (typeof WebAssembly !== "object" || base64 === "") return null;
   try {
     const bytes = jsBase64DecodeString(base64, 0, base64.length);
     if (bytes === null) return null;
-    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh instance (own memory) of a compiled module; `null` if the engine refuses to instantiate it. */
+export function instantiateKernels(module: WebAssembly.Module): WasmKernels | null {
+  try {
     return new WebAssembly.Instance(module, {}).exports as unknown as WasmKernels;
   } catch {
     return null;
@@ -89,8 +107,6 @@ const SCAN_CAP = 1024;
 const SLACK = 64;
 const WASM_PAGE = 65536;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
-const HEAD_BASE64 = 0x100;
-const HEAD_SEPARATOR = 0x200;
 const align = (p: number) => (p + 15) & ~15;
 /** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
 const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
@@ -153,7 +169,8 @@ export function createWasmCodec(
   /** Total bytes of the ASCII text records in `i32[from, to)` (records of four i32). */
   function asciiTextBytes(from: number, to: number): number {
     let sum = 0;
-    for (let r = from; r < to; r += 4) if (i32[r]! < 7 && i32[r + 3] === 1) sum += i32[r + 2]! - i32[r + 1]!;
+    for (let r = from; r < to; r += RECORD_I32)
+      if (i32[r]! < KIND_BINARY && i32[r + 3] === FLAG_ASCII) sum += i32[r + 2]! - i32[r + 1]!;
     return sum;
   }
 
@@ -250,7 +267,7 @@ export function createWasmCodec(
 
     // Layout: [descriptors: 3 × i32 per packet][text: ≤ 3 bytes per UTF-16 unit][binary staging][body]
     const descPtr = base;
-    const textPtr = align(descPtr + count * 12);
+    const textPtr = align(descPtr + count * DESCRIPTOR_BYTES);
     const stagePtr = align(textPtr + chars * 3 + 16);
     const outPtr = align(stagePtr + binBytes + binCount * 16 + 16);
     const outBound = count * 2 + chars * 3 + base64Length(binBytes) + binCount * 4;
@@ -302,22 +319,34 @@ export function createWasmCodec(
     return utf8Encoder.encodeInto(s, u8.subarray(ptr, end)).written;
   }
 
-  function decodePayload(body: Uint8Array | string): Packet[] {
+  function decodePayload(body: PayloadBody): Packet[] {
     if (typeof body === "string") return decodePayloadString(body, b64String);
-    const len = body.length;
+    const chunks = isChunks(body) ? body : null;
+    let len = 0;
+    if (chunks === null) len = (body as Uint8Array).length;
+    else for (let i = 0; i < chunks.length; i++) len += chunks[i]!.length;
     if (len < minBytes || (len >= nativeDecodeMin && len < nativeDecodeMax)) return host.decodePayload(body);
     // Text bodies (judged by the first two packets: a POST carries one kind of message, and socket.io's
     // binary events are a text packet followed by binary ones): `node` validates and transcodes the whole
-    // body natively, with no copy into WASM memory.
-    if (native && body[0] !== BINARY_PREFIX_BYTE) {
-      const sep = body.indexOf(SEPARATOR_BYTE);
-      if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
+    // body natively, with no copy into WASM memory. (A chunked body is judged by its first chunk.)
+    const head = chunks === null ? (body as Uint8Array) : chunks[0]!;
+    if (native && head[0] !== BINARY_PREFIX_BYTE) {
+      const sep = head.indexOf(SEPARATOR_BYTE);
+      if (sep === -1 || head[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
     }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
-    if (!ensure(recPtr - base + SCAN_CAP * 16)) return host.decodePayload(body);
-    u8.set(body, base);
+    if (!ensure(recPtr - base + SCAN_CAP * RECORD_BYTES)) return host.decodePayload(body);
+    if (chunks === null) u8.set(body as Uint8Array, base);
+    else {
+      // each chunk straight into WASM memory: no concatenated copy first
+      let pos = base;
+      for (let i = 0; i < chunks.length; i++) {
+        u8.set(chunks[i]!, pos);
+        pos += chunks[i]!.length;
+      }
+    }
     const packets: Packet[] = [];
     // When ASCII text makes up a good part of the body, it is sliced out of one string of the whole body
     // (one native call instead of one per packet); otherwise each text gets its own string, so a small
@@ -326,17 +355,17 @@ export function createWasmCodec(
     let useWhole: boolean | null = null;
     let n = k.scan(base, len, outPtr, recPtr, SCAN_CAP);
     for (;;) {
-      for (let r = recPtr >> 2, end = r + n * 4; r < end; r += 4) {
+      for (let r = recPtr >> 2, end = r + n * RECORD_I32; r < end; r += RECORD_I32) {
         const kind = i32[r]!;
         const a = i32[r + 1]!;
         const b = i32[r + 2]!;
-        if (kind < 7) {
+        if (kind < KIND_BINARY) {
           const type = PACKET_TYPES_BY_CODE[kind]!;
           if (a === b) {
             packets.push({ type });
           } else {
             let data: string | null;
-            if (i32[r + 3] !== 1) {
+            if (i32[r + 3] !== FLAG_ASCII) {
               data = text(base + a, base + b);
             } else {
               useWhole ??= asciiTextBytes(r, end) * 4 >= len;
@@ -357,7 +386,7 @@ export function createWasmCodec(
             }
             packets.push({ type, data });
           }
-        } else if (kind === 7) {
+        } else if (kind === KIND_BINARY) {
           packets.push({ type: "message", data: copyOut(outPtr + a, b - a) });
         } else {
           packets.push(errorPacket());

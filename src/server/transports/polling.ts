@@ -8,8 +8,8 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import createDebug from "debug";
-import { decodePayload, encodePayload } from "../../codec/index.js";
-import { EioError, ERRORS } from "../../protocol/errors.js";
+import type { Codec, PayloadBody } from "../../codec/types.js";
+import { createError, type EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import { chooseEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
@@ -22,6 +22,8 @@ const debug = createDebug("engine:polling");
 
 /** What the polling transport needs from its server. */
 export interface PollingHost {
+  /** The codec that encodes responses and decodes POST bodies. */
+  readonly codec: Codec;
   /** Largest accepted POST body in bytes. */
   readonly maxHttpBufferSize: number;
   /** Compression settings of GET responses. */
@@ -37,6 +39,7 @@ type Tagged = { [kTransport]?: PollingTransport | null };
 
 const CLOSE_TIMEOUT_MS = 30_000;
 const OK_BODY = Buffer.from("ok");
+const EMPTY_BODY = new Uint8Array(0);
 
 function onPollClose(this: ServerResponse & Tagged): void {
   const t = this[kTransport];
@@ -73,6 +76,8 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   owner: TransportOwner | null = null;
   /** @inheritdoc */
   readonly supportsBinary: boolean;
+  /** @inheritdoc */
+  readonly writesDirectly = false;
 
   /** The pending GET. @internal */
   req: EngineRequest | null = null;
@@ -172,7 +177,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     res.end();
     res.once("finish", destroyRequest);
     this.fail(
-      new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", {
+      createError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", {
         limit: this.host.maxHttpBufferSize,
         size,
       }),
@@ -199,10 +204,9 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (req !== this.dataReq) return;
     const res = this.dataRes!;
     const chunks = this.chunks;
-    const length = this.bodyLength;
     this.cleanupData();
-    const body =
-      chunks === null ? new Uint8Array(0) : Array.isArray(chunks) ? Buffer.concat(chunks, length) : chunks;
+    // the codec takes the chunks as they came (copied once, into its working memory)
+    const body: PayloadBody = chunks === null ? EMPTY_BODY : chunks;
     const headers = this.host.decorateHeaders(
       { "Content-Type": "text/html", "Content-Length": "2", "cache-control": "no-store" },
       req as EngineRequest,
@@ -230,7 +234,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
       res.end();
     }
     req.destroy();
-    this.fail(new EioError("EIO_ERR_TIMEOUT", "http request timeout"));
+    this.fail(createError("EIO_ERR_TIMEOUT", "http request timeout"));
   }
 
   private cleanupData(): void {
@@ -248,8 +252,8 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   /** Feeds one decoded POST body to the owner. */
-  private onData(body: Uint8Array): void {
-    const packets = decodePayload(body);
+  private onData(body: PayloadBody): void {
+    const packets = this.host.codec.decodePayload(body);
     const owner = this.owner;
     for (let i = 0; i < packets.length; i++) {
       const packet = packets[i]!;
@@ -291,7 +295,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   private respond(req: EngineRequest, res: ServerResponse, packets: Packet[]): void {
-    const body = encodePayload(packets);
+    const body = this.host.codec.encodePayload(packets);
     const headers: OutgoingHttpHeaders = {
       "Content-Type": "text/plain; charset=UTF-8",
       "cache-control": "no-store",
@@ -367,7 +371,15 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     }
   }
 
-  /** Answers a pending GET with a `noop` (used to end it during an upgrade or a close). */
+  /** @inheritdoc */
+  sendMessage(data: string | Uint8Array, opts: Packet["options"], wantDrain: boolean): void {
+    this.send(
+      [opts === undefined ? { type: "message", data } : { type: "message", data, options: opts }],
+      wantDrain,
+    );
+  }
+
+  /** @inheritdoc */
   releasePoll(): void {
     if (this.writable) this.send([{ type: "noop" }], false);
   }
@@ -385,7 +397,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   private error(message: string): void {
-    this.fail(new EioError("EIO_ERR_TRANSPORT", message));
+    this.fail(createError("EIO_ERR_TRANSPORT", message));
   }
 
   private fail(err: EioError): void {
