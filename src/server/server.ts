@@ -15,6 +15,7 @@ import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } fr
 import type { Packet } from "../protocol/packet.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
+import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
 import { http2ConnectListener } from "./http2.js";
@@ -586,6 +587,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
       });
     }
+  }
+
+  /**
+   * The Fetch-API handler of this engine, for Bun and Deno (and any `(Request) => Response` host):
+   * `Bun.serve({ port, ...engine.handler() })` or `Deno.serve({ port }, engine.handler().fetch)`.
+   * Requests outside the engine path get `404`; use {@link FetchApp} to serve other routes beside it.
+   */
+  handler(): FetchHandler {
+    return createFetchHandler(this);
   }
 
   // ------------------------------------------------------------ host callbacks (internal)

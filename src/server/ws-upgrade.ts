@@ -5,6 +5,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+import { isFetchUpgrade } from "./fetch/upgrade.js";
 import { acceptHttp2WebSocket, isHttp2Stream } from "./http2.js";
 import type { EngineRequest, ResolvedOptions } from "./options.js";
 import { takeUpgradeHeaders } from "./upgrade-response.js";
@@ -45,6 +46,15 @@ export class WsUpgrader {
     sid: string,
     cb: (ws: WsSocket) => void,
   ): boolean {
+    if (isFetchUpgrade(socket)) {
+      // Bun / Deno: the runtime upgrades; its socket is adapted to ws's API
+      const headers = takeUpgradeHeaders(req);
+      this.decorate(headers, req, sid);
+      const ws = socket.accept(headers);
+      if (ws === null) return false;
+      cb(ws as unknown as WsSocket);
+      return true;
+    }
     if (isHttp2Stream(socket)) {
       // RFC 8441 over h2: ws's handshake is HTTP/1 only, so answer the stream here and run ws over it
       const headers = takeUpgradeHeaders(req);
