@@ -6,10 +6,11 @@
 import { Server } from "../../dist/esm/index.js";
 
 const config = JSON.parse(process.argv[2] ?? globalThis.Deno?.args?.[0] ?? "{}");
-const runtime = typeof globalThis.Bun !== "undefined" ? "bun" : typeof globalThis.Deno !== "undefined" ? "deno" : "node";
+const runtime =
+  typeof globalThis.Bun !== "undefined" ? "bun" : typeof globalThis.Deno !== "undefined" ? "deno" : "node";
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const engine = new Server(config.options ?? {});
+const engine = new Server({ ...(config.socketio ? { path: "/socket.io" } : {}), ...(config.options ?? {}) });
 engine.on("connection_error", (e) => out({ event: "connection_error", code: e.code, message: e.message }));
 
 if (config.socketio) {
@@ -22,7 +23,12 @@ if (config.socketio) {
   });
 } else {
   engine.on("connection", (socket) => {
-    out({ event: "connection", sid: socket.id, transport: socket.transport?.name, remote: socket.remoteAddress });
+    out({
+      event: "connection",
+      sid: socket.id,
+      transport: socket.transport?.name,
+      remote: socket.remoteAddress,
+    });
     socket.on("upgrade", (t) => out({ event: "upgrade", sid: socket.id, transport: t.name }));
     socket.on("heartbeat", () => out({ event: "heartbeat", sid: socket.id }));
     socket.on("close", (reason, description) =>

@@ -28,7 +28,7 @@ export interface BunWebSocketHandler {
   open(ws: BunServerWebSocket): void;
   message(ws: BunServerWebSocket, message: string | Uint8Array): void;
   close(ws: BunServerWebSocket, code: number, reason: string): void;
-  /** Largest message Bun accepts (it closes with 1009 above it). */
+  /** Largest message Bun accepts (it drops the connection above it). */
   maxPayloadLength: number;
 }
 
@@ -127,10 +127,12 @@ export function createFetchHandler(engine: FetchEngine): FetchHandler {
       message(ws, message) {
         socketOf(ws)?.onRawMessage(message);
       },
-      close(ws, code) {
-        socketOf(ws)?.onRawClose(code);
+      close(ws, code, reason) {
+        socketOf(ws)?.onRawClose(code, reason);
       },
-      maxPayloadLength: limit,
+      // above the limit, so the engine sees the message and closes with EIO_ERR_PAYLOAD_TOO_LARGE as on Node
+      // (Bun's own cut closes with 1006, no reason)
+      maxPayloadLength: Math.min(Number.MAX_SAFE_INTEGER, 2 * limit + 1024),
     },
     idleTimeout: Math.min(255, Math.max(1, Math.ceil((2 * engine.opts.pingInterval) / 1000))),
     maxRequestBodySize: Math.min(Number.MAX_SAFE_INTEGER, 2 * limit + 1024),

@@ -10,6 +10,8 @@ import type { FetchIncoming } from "./incoming.js";
 
 type HeaderValue = number | string | readonly string[];
 
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
 function toBytes(chunk: unknown): Uint8Array {
   if (typeof chunk === "string") return Buffer.from(chunk);
   if (chunk instanceof Uint8Array) return chunk;
@@ -57,10 +59,13 @@ export class FetchOutgoing extends EventEmitter {
     this.response = new Promise<Response>((resolve) => {
       this.resolve = resolve;
     });
-    const signal = req.request.signal;
-    // Deno 2.9 also aborts this signal after every successful response: only an abort before `end` counts
-    if (signal !== undefined && !signal.aborted)
-      signal.addEventListener("abort", this.onAbort, { once: true });
+    // Deno 2.9 aborts `request.signal` after every successful response too, and warns once it is read (its
+    // "legacy abort"): there a dropped long-poll is noticed by the heartbeat instead
+    if (!isDeno) {
+      const signal = req.request.signal;
+      if (signal !== undefined && !signal.aborted)
+        signal.addEventListener("abort", this.onAbort, { once: true });
+    }
   }
 
   private readonly onAbort = (): void => {
@@ -127,7 +132,7 @@ export class FetchOutgoing extends EventEmitter {
     if (this.writableEnded) return this;
     if (chunk !== undefined && chunk !== null && typeof chunk !== "function") this.write(chunk);
     this.writableEnded = this.writableFinished = this.headersSent = true;
-    this.req.request.signal?.removeEventListener("abort", this.onAbort);
+    if (!isDeno) this.req.request.signal?.removeEventListener("abort", this.onAbort);
     const status = this.statusCode;
     const noBody = status === 204 || status === 304 || this.req.method === "HEAD";
     let body: Uint8Array | null = null;

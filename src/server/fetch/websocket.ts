@@ -36,6 +36,7 @@ type SendCallback = (err?: Error) => void;
 type Raw = { kind: "bun"; ws: BunWebSocketLike } | { kind: "standard"; ws: StandardWebSocketLike };
 
 const CLOSE_TOO_BIG = 1009;
+const BUN_TOO_BIG = "Received too big message";
 
 function byteLength(data: string | Uint8Array): number {
   return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
@@ -181,10 +182,11 @@ export class FetchWebSocket extends EventEmitter {
   }
 
   /** The runtime closed the socket (Bun's `websocket.close(ws, code)`, Deno's `close` event). @internal */
-  onRawClose(code: number): void {
+  onRawClose(code: number, reason = ""): void {
     if (this.closed) return;
-    // Bun closes an oversized message with 1009 before we see it: report it as ws does
-    if (code === CLOSE_TOO_BIG) this.reportTooBig();
+    // Bun drops a message above its maxPayloadLength itself (1006 "Received too big message" to us, 1009 to
+    // the peer): report it as ws does, so the session closes with EIO_ERR_PAYLOAD_TOO_LARGE
+    if (code === CLOSE_TOO_BIG || reason === BUN_TOO_BIG) this.reportTooBig();
     this.closed = true;
     this.readyState = 3;
     const queue = this.queue;
