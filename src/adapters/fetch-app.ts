@@ -9,7 +9,7 @@
  * Bun.serve({ port: 3000, ...app.handler() });   // or: Deno.serve({ port: 3000 }, app.fetch)
  * ```
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import createDebug from "debug";
 import {
@@ -21,9 +21,14 @@ import {
   serveFetch,
 } from "../server/fetch/handler.js";
 import { computePath } from "../server/options.js";
-import { DEFAULT_INDEX, isInside, pathOf, resolveStaticFile, type StaticFiles } from "./static-files.js";
+import { pathOf, resolveStaticFile, type StaticFiles } from "./static-files.js";
+import { locateStaticFile } from "./static-lookup.js";
 
 const debug = createDebug("engine:app");
+
+function notFound(): Response {
+  return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
 
 /** A Fetch handler `FetchApp` can fall back to. */
 export type FetchOtherApp = (
@@ -79,7 +84,7 @@ export class FetchApp {
       if (served !== null) return served;
     }
     if (this.otherApp) return this.otherApp(request, ctx);
-    return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+    return notFound();
   };
 
   /** What `Bun.serve` takes: `{ fetch, websocket, idleTimeout, maxRequestBodySize }`. */
@@ -91,21 +96,19 @@ export class FetchApp {
   private async serveStatic(path: string, head: boolean): Promise<Response | null> {
     const match = resolveStaticFile(path, this.staticFiles, this.staticRoot);
     if (match === null) return null;
-    if (match === "forbidden") return new Response("Forbidden", { status: 403 });
-    let filename = match.filename;
-    let info = await stat(filename).catch(() => null);
-    if (info?.isDirectory()) {
-      filename = resolve(filename, DEFAULT_INDEX);
-      info = await stat(filename).catch(() => null);
-    }
-    if (info === null || !info.isFile()) return null;
-    if (match.root !== undefined && !isInside(match.root, filename))
-      return new Response("Forbidden", { status: 403 });
-    debug("static %s -> %s", path, filename);
-    const body = head ? null : await readFile(filename);
+    // as NodeApp: refused paths get 404, a missing file falls through to otherApp
+    if (match === "forbidden") return notFound();
+    const found = await locateStaticFile(match, this.staticFiles);
+    if (found === null) return null;
+    debug("static %s -> %s", path, found.filename);
+    const body = head ? null : await readFile(found.filename);
     return new Response(body as BodyInit | null, {
       status: 200,
-      headers: { "content-type": match.contentType, "content-length": String(info.size) },
+      headers: {
+        "content-type": found.contentType,
+        "content-length": String(found.size),
+        "x-content-type-options": "nosniff",
+      },
     });
   }
 }

@@ -7,7 +7,7 @@
  * too, and `close()` shuts down gracefully: engine sessions first, then the HTTP server.
  * @packageDocumentation
  */
-import { createReadStream, promises as fsp, type Stats } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
   createServer,
   type Server as HttpServer,
@@ -23,16 +23,8 @@ import debugModule from "debug";
 import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
-import {
-  DEFAULT_INDEX,
-  guessContentType,
-  isInside,
-  pathOf,
-  resolveStaticFile,
-  ruleOf,
-  type StaticFileMatch,
-  type StaticFiles,
-} from "./static-files.js";
+import { pathOf, resolveStaticFile, type StaticFileMatch, type StaticFiles } from "./static-files.js";
+import { locateStaticFile } from "./static-lookup.js";
 
 export type { StaticFileMatch, StaticFileRule, StaticFiles } from "./static-files.js";
 export { guessContentType, resolveStaticFile } from "./static-files.js";
@@ -116,14 +108,6 @@ function normalizeEnginePath(path: string, addTrailingSlash: boolean): string {
   let p = path.startsWith("/") ? path : `/${path}`;
   if (addTrailingSlash && !p.endsWith("/")) p += "/";
   return p;
-}
-
-async function statFile(filename: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(filename);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -271,33 +255,13 @@ export class NodeApp {
     res: ServerResponse,
     match: StaticFileMatch,
   ): Promise<boolean> {
-    let filename = match.filename;
-    let contentType = match.contentType;
-    let st = await statFile(filename);
-    if (st?.isDirectory()) {
-      // A prefix rule whose URL names a directory without the trailing slash: serve its index too.
-      const index = this.staticFiles[""];
-      const indexName = index === undefined ? DEFAULT_INDEX : ruleOf(index).filename;
-      filename = resolve(filename, indexName);
-      if (match.root !== undefined && !isInside(match.root, filename)) return false;
-      const explicit = index === undefined ? undefined : ruleOf(index).contentType;
-      contentType = explicit ?? guessContentType(filename);
-      st = await statFile(filename);
-    }
-    if (!st?.isFile()) return false;
-    // Symlinks may point anywhere; confine prefix rules to their directory after resolving them.
-    if (match.root !== undefined) {
-      const real = await fsp.realpath(filename);
-      const realRoot = await fsp.realpath(match.root).catch(() => match.root!);
-      if (!isInside(realRoot, real)) {
-        debug("refused %s: resolves outside %s", filename, match.root);
-        return false;
-      }
-    }
+    const found = await locateStaticFile(match, this.staticFiles);
+    if (found === null) return false;
+    const { filename, contentType } = found;
     debug("static %s -> %s", req.url, filename);
     res.writeHead(200, {
       "Content-Type": contentType,
-      "Content-Length": st.size,
+      "Content-Length": found.size,
       "X-Content-Type-Options": "nosniff",
     });
     if (req.method === "HEAD") {
