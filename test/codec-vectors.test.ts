@@ -1,5 +1,5 @@
 // @backends: self — iterates every backend itself (availableCodecs()), so it runs once.
-// Spec vectors (PROTOCOL.md, engine.io-protocol README) on every backend, including the WASM backends with
+// Spec vectors (the engine.io-protocol README's examples) on every backend, including the WASM backends with
 // their thresholds at zero so the kernels themselves run even on tiny inputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -35,7 +35,7 @@ function plain(packets: Packet[]): unknown[] {
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
-// The spec vector from PROTOCOL.md ("HTTP long-polling").
+// The spec vector of the engine.io-protocol README ("HTTP long-polling").
 const SPEC_PACKETS: Packet[] = [
   { type: "message", data: "hello" },
   { type: "ping" },
@@ -168,6 +168,26 @@ describe("chunked bodies decode exactly like the joined body, on every backend",
         plain(codec.decodePayload([broken.subarray(0, 5), broken.subarray(5)])),
         plain(codec.decodePayload(broken)),
       );
+    });
+  }
+});
+
+describe("non-ASCII text payloads (one UTF-8 write for all texts) match engine.io-parser, on every backend", () => {
+  const cases: string[][] = [
+    ["héllo", "wörld", "€".repeat(300)],
+    ["a\ud83d", "\ude00b", "x".repeat(600)], // a lone high surrogate, then a lone low one: must not pair up
+    ["\ud83d\ude00".repeat(200), "lone \udc00", "end \ud800"],
+  ];
+  for (const [label, codec] of backends()) {
+    it(label, () => {
+      for (const texts of cases) {
+        const packets: Packet[] = texts.map((data) => ({ type: "message", data }));
+        let ref = "";
+        parser.encodePayload(packets as parser.Packet[], (out) => {
+          ref = out;
+        });
+        assert.equal(hex(codec.encodePayload(packets)), Buffer.from(ref, "utf8").toString("hex"));
+      }
     });
   }
 });

@@ -59,14 +59,20 @@ async function loadedBackends() {
 const backends = values.backends ? values.backends.split(",") : await loadedBackends();
 const coverageOn = process.execArgv.includes("--experimental-test-coverage") && !values["no-coverage"];
 
-async function pass(label, backend, list) {
+/**
+ * Files run at once in the other passes: the default pass runs one at a time (timing-sensitive files and
+ * coverage see a quiet machine); the others, which repeat the same files on another backend, run two at a time.
+ */
+const OTHER_PASS_CONCURRENCY = Number(process.env.EIO_TEST_CONCURRENCY ?? 2);
+
+async function pass(label, backend, list, concurrency) {
   if (list.length === 0) return { pass: 0, fail: 0, coverage: null };
   console.log(`\n### ${label}: ${list.length} files (EIO_CODEC=${backend})`);
   process.env.EIO_CODEC = backend;
   let passed = 0;
   let failed = 0;
   let coverage = null;
-  const stream = run({ files: list.map((f) => join(root, f)), timeout: 120_000, concurrency: 1 });
+  const stream = run({ files: list.map((f) => join(root, f)), timeout: 120_000, concurrency });
   // tests, not suites (a suite fails when one of its tests does, which is already counted)
   stream.on("test:pass", (e) => {
     if (e.details?.type !== "suite" && !e.skip) passed++;
@@ -110,7 +116,8 @@ const results = [];
 // Both the default and the other passes always run, so a failure in one does not hide another.
 for (const [i, backend] of backends.entries()) {
   const list = i === 0 ? files : perBackend;
-  results.push(await pass(i === 0 ? `${backend} (default) + self-iterating` : backend, backend, list));
+  const label = i === 0 ? `${backend} (default) + self-iterating` : backend;
+  results.push(await pass(label, backend, list, i === 0 ? 1 : OTHER_PASS_CONCURRENCY));
 }
 
 let coverageFailed = false;

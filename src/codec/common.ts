@@ -248,6 +248,28 @@ export function decodeFrameString(frame: string, b64: StringBase64Decoder): Pack
   return decodeTextSegment(frame, 0, frame.length);
 }
 
+/**
+ * Encodes one packet for a WebSocket frame, the part every backend shares: binary data as itself for a
+ * binary-capable peer, else through the backend's `b` + base64 encoder; text as `<type><data>`.
+ */
+export function encodePacketWith(
+  packet: Packet,
+  supportsBinary: boolean,
+  base64Frame: (bytes: Uint8Array) => string,
+): string | Uint8Array {
+  const data = packet.data;
+  if (isBinary(data)) {
+    const bytes = toBytes(data);
+    return supportsBinary ? bytes : base64Frame(bytes);
+  }
+  return encodeTextFrame(packet);
+}
+
+/** Decodes one WebSocket frame: bytes are a binary message (the same view); text through {@link decodeFrameString}. */
+export function decodeFrameWith(frame: string | Uint8Array, b64: StringBase64Decoder): Packet {
+  return typeof frame === "string" ? decodeFrameString(frame, b64) : { type: "message", data: frame };
+}
+
 /** Encodes one packet as a WebSocket text frame (engine.io-parser: `PACKET_TYPES[type] + (data || "")`). */
 export function encodeTextFrame(packet: Packet): string {
   const d = packet.data;

@@ -235,3 +235,20 @@ export function getCodec(): Codec {
 export function codecBackend(): BackendName {
   return shared.target().name;
 }
+
+// Convenience functions on the shared default codec (for applications; the engine's transports use the codec
+// object they were given). Like the default itself, they compile nothing until first called.
+
+/** {@inheritDoc Codec.encodePacket} */
+export const encodePacket: Codec["encodePacket"] = (packet, supportsBinary) =>
+  shared.encodePacket(packet, supportsBinary);
+/** {@inheritDoc Codec.decodePacket} */
+export const decodePacket: Codec["decodePacket"] = (frame) => shared.decodePacket(frame);
+/** {@inheritDoc Codec.encodePayload} */
+export const encodePayload: Codec["encodePayload"] = (packets) => shared.encodePayload(packets);
+/** {@inheritDoc Codec.decodePayload} */
+export const decodePayload: Codec["decodePayload"] = (body) => shared.decodePayload(body);
+/** {@inheritDoc Codec.base64Encode} */
+export const base64Encode: Codec["base64Encode"] = (bytes) => shared.base64Encode(bytes);
+/** {@inheritDoc Codec.base64Decode} */
+export const base64Decode: Codec["base64Decode"] = (text) => shared.base64Decode(text);

@@ -1,7 +1,7 @@
 /**
  * HTTP long-polling transport (I/O only). A GET is held until there is something to send; its body is built with
  * the codec's bytes-first `encodePayload`. A POST body is read as bytes (bounded by `maxHttpBufferSize`) and
- * decoded with `decodePayload`. Overlap rules and status codes follow PROTOCOL.md / engine.io 6.6.
+ * decoded with `decodePayload`. Overlap rules and status codes follow engine.io 6.6 (its `transports/polling.js`) and the Engine.IO v4 spec.
  *
  * Request listeners are shared module-level functions (`this` is the request or response); the transport is found
  * through a symbol property, so no closure is allocated per request.
@@ -16,7 +16,8 @@ import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
 import { connectionClose } from "../http2.js";
 import type { EngineRequest, HttpCompressionOptions } from "../options.js";
-import type { ServerTransport, TransportOwner } from "./types.js";
+import { TransportBase } from "./base.js";
+import type { ServerTransport } from "./types.js";
 
 const debug = createDebug("engine:polling");
 
@@ -61,21 +62,11 @@ function destroyRequest(this: ServerResponse & { req: IncomingMessage }): void {
 }
 
 /** The long-polling transport of one session. */
-export class PollingTransport implements ServerTransport, DeadlineNode {
+export class PollingTransport extends TransportBase implements ServerTransport, DeadlineNode {
   /** @inheritdoc */
   readonly name = "polling" as const;
   /** @inheritdoc */
   writable = false;
-  /** @inheritdoc */
-  readyState: "open" | "closing" | "closed" = "open";
-  /** @inheritdoc */
-  sid = "";
-  /** @inheritdoc */
-  discarded = false;
-  /** @inheritdoc */
-  owner: TransportOwner | null = null;
-  /** @inheritdoc */
-  readonly supportsBinary: boolean;
   /** @inheritdoc */
   readonly writesDirectly = false;
 
@@ -101,7 +92,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     private readonly host: PollingHost,
     req: EngineRequest,
   ) {
-    this.supportsBinary = !req._query.b64;
+    super(req._query);
   }
 
   /** @inheritdoc */
@@ -119,10 +110,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
 
   private onPollRequest(req: EngineRequest, res: ServerResponse): void {
     if (this.res !== null) {
-      debug("request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("overlap from client");
+      this.refuseOverlap(res, "overlap from client");
       return;
     }
     if (this.readyState === "closed") {
@@ -140,12 +128,17 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (this.writable && this.shouldClose !== null) this.send([{ type: "noop" }], false);
   }
 
+  /** A second GET (or POST) while one is pending: engine.io answers 400 and closes the session. */
+  private refuseOverlap(res: ServerResponse, why: string): void {
+    debug(why);
+    res.writeHead(400);
+    res.end();
+    this.error(why);
+  }
+
   private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.dataReq !== null) {
-      debug("data request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("data request overlap from client");
+      this.refuseOverlap(res, "data request overlap from client");
       return;
     }
     if (req.headers["content-type"] === "application/octet-stream") {
@@ -334,11 +327,6 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
       }
       this.owner?.onTransportDrain(this);
     });
-  }
-
-  /** @inheritdoc */
-  discard(): void {
-    this.discarded = true;
   }
 
   /** @inheritdoc */

@@ -13,7 +13,8 @@ import type { Codec } from "../../codec/types.js";
 import { createError } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import type { EngineRequest } from "../options.js";
-import type { ServerTransport, TransportOwner } from "./types.js";
+import { TransportBase } from "./base.js";
+import type { ServerTransport } from "./types.js";
 
 const debug = createDebug("engine:ws");
 
@@ -71,21 +72,11 @@ function corkUntilNextTick(t: WsTransport): void {
 }
 
 /** The WebSocket transport of one session. */
-export class WsTransport implements ServerTransport {
+export class WsTransport extends TransportBase implements ServerTransport {
   /** @inheritdoc */
   readonly name = "websocket" as const;
   /** @inheritdoc */
   writable = true;
-  /** @inheritdoc */
-  readyState: "open" | "closing" | "closed" = "open";
-  /** @inheritdoc */
-  sid = "";
-  /** @inheritdoc */
-  discarded = false;
-  /** @inheritdoc */
-  owner: TransportOwner | null = null;
-  /** @inheritdoc */
-  readonly supportsBinary: boolean;
   /** @inheritdoc */
   readonly writesDirectly = true;
   /** The underlying `ws` socket. */
@@ -97,9 +88,9 @@ export class WsTransport implements ServerTransport {
   corked = false;
 
   constructor(ws: WsSocket, req: EngineRequest, deflate: boolean, codec: Codec) {
+    super(req._query);
     this.socket = ws;
     this.codec = codec;
-    this.supportsBinary = !req._query.b64;
     this.deflate = deflate;
     (ws as TaggedWs)[kTransport] = this;
     ws.on("message", onWsMessage);
@@ -195,11 +186,6 @@ export class WsTransport implements ServerTransport {
 
   /** @inheritdoc (a WebSocket holds no poll) */
   releasePoll(): void {}
-
-  /** @inheritdoc */
-  discard(): void {
-    this.discarded = true;
-  }
 
   /** @inheritdoc */
   close(fn?: () => void): void {
