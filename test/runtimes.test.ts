@@ -105,6 +105,44 @@ async function answer(base: string, r: (typeof BAD_REQUESTS)[number]) {
   return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
 }
 
+// CORS, the sid cookie and allowRequest, configured the same on Node and on the runtime host.
+const POLICY = {
+  options: { cors: { origin: "https://app.example", credentials: true }, cookie: true },
+  denyHeader: "x-deny",
+};
+
+/** The answer's status, body and the headers CORS / cookies / errors set (the sid normalised). */
+async function policyAnswer(base: string, init: RequestInit, path = "/engine.io/?EIO=4&transport=polling") {
+  const res = await fetch(base + path, init);
+  const body = await res.text();
+  const sid = body.startsWith("0") ? (JSON.parse(body.slice(1)) as { sid: string }).sid : "";
+  const pick = (h: string) => res.headers.get(h)?.replaceAll(sid || "\0", "SID") ?? null;
+  return {
+    status: res.status,
+    body: sid ? body.replace(sid, "SID") : body,
+    cors: [
+      pick("access-control-allow-origin"),
+      pick("access-control-allow-credentials"),
+      pick("access-control-allow-methods"),
+      pick("vary"),
+    ],
+    cookie: pick("set-cookie"),
+    type: pick("content-type"),
+  };
+}
+
+const POLICY_REQUESTS: { what: string; init: RequestInit }[] = [
+  { what: "handshake with an allowed Origin", init: { headers: { origin: "https://app.example" } } },
+  {
+    what: "CORS preflight",
+    init: {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    },
+  },
+  { what: "allowRequest refusal", init: { headers: { origin: "https://app.example", "x-deny": "1" } } },
+];
+
 for (const runtime of ["bun", "deno"] as Runtime[]) {
   const skip = hostUnavailable(runtime);
   if (skip) console.warn(`\n!!! SKIPPING the ${runtime} runtime tests: ${skip}\n`);
@@ -113,17 +151,51 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
     let host: Host;
     let small: Host;
     let socketio: Host;
+    let policy: Host;
     let node: Harness;
+    let nodePolicy: Harness;
     before(async () => {
-      [host, small, socketio] = await Promise.all([
+      [host, small, socketio, policy] = await Promise.all([
         startHost(runtime, { options: { pingInterval: 300, pingTimeout: 3000 } }),
         startHost(runtime, { options: { maxHttpBufferSize: 1000 } }),
         startHost(runtime, { socketio: true }),
+        startHost(runtime, POLICY),
       ]);
       node = await startServer();
+      nodePolicy = await startServer({
+        ...POLICY.options,
+        allowRequest: (req, fn) =>
+          fn(req.headers["x-deny"] ? "denied by header" : null, !req.headers["x-deny"]),
+      });
     });
     after(async () => {
-      await Promise.all([host?.stop(), small?.stop(), socketio?.stop(), node?.close()]);
+      await Promise.all([
+        host?.stop(),
+        small?.stop(),
+        socketio?.stop(),
+        policy?.stop(),
+        node?.close(),
+        nodePolicy?.close(),
+      ]);
+    });
+
+    it("CORS, the sid cookie and allowRequest answer as on Node", async () => {
+      for (const r of POLICY_REQUESTS) {
+        const [onNode, onRuntime] = await Promise.all([
+          policyAnswer(nodePolicy.url, r.init),
+          policyAnswer(policy.url, r.init),
+        ]);
+        assert.deepEqual(onRuntime, onNode, r.what);
+      }
+      const first = await policyAnswer(policy.url, POLICY_REQUESTS[0]!.init);
+      assert.equal(first.status, 200);
+      assert.equal(first.cors[0], "https://app.example");
+      assert.match(first.cookie ?? "", /^io=SID; Path=\/; HttpOnly; SameSite=Lax$/);
+      const denied = await policyAnswer(policy.url, POLICY_REQUESTS[2]!.init);
+      assert.deepEqual(
+        [denied.status, JSON.parse(denied.body)],
+        [403, { code: 4, message: "denied by header" }],
+      );
     });
 
     it("loads the package with the WASM codec as the backend", () => {

@@ -10,7 +10,13 @@ const runtime =
   typeof globalThis.Bun !== "undefined" ? "bun" : typeof globalThis.Deno !== "undefined" ? "deno" : "node";
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const engine = new Server({ ...(config.socketio ? { path: "/socket.io" } : {}), ...(config.options ?? {}) });
+const options = { ...(config.socketio ? { path: "/socket.io" } : {}), ...(config.options ?? {}) };
+if (config.denyHeader) {
+  // allowRequest: refuse handshakes carrying this header (403 with the message)
+  options.allowRequest = (req, fn) =>
+    fn(req.headers[config.denyHeader] ? "denied by header" : null, !req.headers[config.denyHeader]);
+}
+const engine = new Server(options);
 engine.on("connection_error", (e) => out({ event: "connection_error", code: e.code, message: e.message }));
 
 if (config.socketio) {
