@@ -1,3 +1,5 @@
+// @backends: self — the Bun/Deno processes pick their own codec (the WASM default; EIO_CODEC is cleared for
+// them), so this file runs once rather than once per backend.
 // The README's "Runtimes" blocks run as written: each is copied into test/artifacts/runtimes/ (inside the
 // package, so `engineio-wasm` resolves to this package's build), the port is swapped for a free one, the block
 // runs on its runtime (Node + tsx, Bun, Deno), and a Node client must get its answers.
@@ -38,7 +40,12 @@ function freePort(): Promise<number> {
 const children: ChildProcess[] = [];
 
 function start(cmd: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, args, {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" },
+  });
   children.push(child);
   let out = "";
   child.stdout!.on("data", (d: Buffer) => {

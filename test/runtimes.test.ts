@@ -1,3 +1,5 @@
+// @backends: self — the Bun/Deno processes pick their own codec (the WASM default; EIO_CODEC is cleared for
+// them), so this file runs once rather than once per backend.
 // The Fetch handler on the real runtimes: test/runtimes/host.mjs serves `engine.handler()` with `Bun.serve` and
 // `Deno.serve` (importing the built package), and engine.io-client, this project's client and socket.io-client
 // connect from Node over polling, WebSocket and the upgrade — text, binary, heartbeats, server close, the

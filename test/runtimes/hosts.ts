@@ -64,6 +64,8 @@ export function startHost(
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    // the runner's per-backend EIO_CODEC names Node backends; the runtimes take their default (WASM)
+    env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" },
   });
   const events: HostEvent[] = [];
   const stderr: string[] = [];
