@@ -7,8 +7,8 @@
  * `send` returns a promise that resolves once the message has been written.
  */
 
-import { isBinary } from "../codec/js.js";
 import { EioError } from "../protocol/errors.js";
+import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
 import { type CloseReason, Socket } from "./socket.js";
@@ -59,13 +59,11 @@ export interface ConnectOptions {
 /** Connection states, as python-engineio's `Client.state`. */
 export type ClientState = "disconnected" | "connecting" | "connected" | "disconnecting";
 
-/** Data accepted by `send`: text, binary, or anything JSON-serialisable (sent as JSON text, as python does). */
-export type SendData = string | BinaryInput | number | boolean | null | Record<string, unknown> | unknown[];
-
-function encodeSendData(data: SendData): string | BinaryInput {
-  if (typeof data === "string" || isBinary(data)) return data;
-  return JSON.stringify(data);
-}
+/**
+ * Data accepted by `send`: text, binary, or anything JSON-serialisable (sent as JSON text, as python does); the
+ * rule is shared with the server's `send(sid, data)` (src/protocol/message.ts).
+ */
+export type SendData = PythonSendData;
 
 abstract class BaseClient {
   /** Session id, `null` when not connected. */
@@ -237,8 +235,9 @@ abstract class BaseClient {
 export class Client extends BaseClient {
   /** Sends a message (objects and numbers as JSON text). Ignored when not connected, as python-engineio. */
   send(data: SendData): void {
+    const message = pythonMessage(data);
     if (this.state !== "connected" || !this.socket) return;
-    this.socket.send(encodeSendData(data));
+    this.socket.send(message);
   }
 
   protected dispatch<E extends ClientEvent>(event: E, args: Parameters<ClientHandlers[E]>): void {
@@ -267,12 +266,18 @@ export class AsyncClient extends BaseClient {
    * connected (the message is dropped, as python-engineio).
    */
   send(data: SendData): Promise<void> {
+    let message: string | BinaryInput;
+    try {
+      message = pythonMessage(data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const socket = this.socket;
     if (this.state !== "connected" || !socket) return Promise.resolve();
     return new Promise((resolve) => {
       const onClose = () => resolve();
       socket.once("close", onClose);
-      socket.send(encodeSendData(data), () => {
+      socket.send(message, () => {
         socket.off("close", onClose);
         resolve();
       });

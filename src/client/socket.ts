@@ -4,8 +4,9 @@
  * `Socket`, so code written for it (including socket.io-client's `Manager` semantics) carries over.
  */
 import createDebug from "debug";
-import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
+import { base64Length, toBytes, utf8Length } from "../codec/js.js";
 import { EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
@@ -565,12 +566,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       cb = options;
       options = undefined;
     }
+    // the send rule (src/protocol/message.ts) holds in every state, so misuse is found before the first close
+    if (data !== undefined) socketMessage(data);
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    if (data !== undefined && typeof data !== "string" && !isBinary(data)) {
-      throw Object.assign(new TypeError("data must be a string, an ArrayBuffer or an ArrayBufferView"), {
-        code: "EIO_ERR_INVALID_ARG",
-      });
-    }
     if (type === "message" && this.#pingInterval >= 0 && this.hasPingExpired()) return;
     const packet: Packet = {
       type,

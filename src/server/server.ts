@@ -11,6 +11,7 @@ import cors from "cors";
 import createDebug from "debug";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
 import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
@@ -29,7 +30,7 @@ import {
   type TransportName,
 } from "./options.js";
 import { parseQuery } from "./query.js";
-import { type CloseReason, type SendData, Socket, type SocketHost } from "./socket.js";
+import { type CloseReason, Socket, type SocketHost } from "./socket.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
 import { WebSocketTransport } from "./transports/websocket.js";
@@ -731,16 +732,19 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   // ------------------------------------------------------------ python-engineio API
 
   /**
-   * Sends a message to session `sid` (python-engineio's `send`).
+   * Sends a message to session `sid` (python-engineio's `send`): text and binary as they are, and JSON values
+   * (objects, arrays, numbers, booleans, `null`) as JSON text, as python-engineio does with dicts and lists.
    * @returns whether the session exists
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a value JSON cannot encode (`undefined`, a function, …).
    */
-  send(sid: string, data: SendData): boolean {
+  send(sid: string, data: PythonSendData): boolean {
+    const message = pythonMessage(data);
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
       debug("cannot send to unknown sid %s", sid);
       return false;
     }
-    socket.send(data);
+    socket.send(message);
     return true;
   }
 

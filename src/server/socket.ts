@@ -8,6 +8,7 @@
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
 import { EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
@@ -105,13 +106,12 @@ function toBuffer(data: RawData | BinaryData): string | Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Text or binary (see src/protocol/message.ts for the send rule) as the string or bytes the codec takes. */
 function normalize(data: unknown): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data === undefined || data === null) return "";
-  return String(data);
+  const d = socketMessage(data);
+  if (typeof d === "string" || d instanceof Uint8Array) return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** Size counted against `maxBufferedBytes`: UTF-16 length for text, byte length for binary. */
@@ -333,6 +333,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
 
   /**
    * Sends a message (string, Buffer, ArrayBuffer or any typed array). Dropped once the socket is closing.
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for any other value (objects are not stringified silently; the
+   * python-style `Server.send(sid, data)` sends JSON values as JSON).
    * @returns this, for chaining
    */
   send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
