@@ -21,7 +21,7 @@ export interface ClientHandlers {
   /** A message arrived. */
   message: (data: MessageData) => unknown;
   /** The connection ended (any reason, including `disconnect()`). */
-  disconnect: (reason: CloseReason, description?: CloseDetails | Error) => unknown;
+  disconnect: (reason: CloseReason, description?: CloseDetails | TransportError | EioError) => unknown;
 }
 
 /** Client event names. */

@@ -102,10 +102,17 @@ export type SocketEvents = {
   upgrade: [transport: Transport];
   /** The upgrade failed; the socket stays on its current transport. */
   upgradeError: [err: Error];
-  /** A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  error: [err: Error];
-  /** The socket closed. Emitted once. */
-  close: [reason: CloseReason, description?: CloseDetails | Error];
+  /**
+   * A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). Always
+   * coded: a {@link TransportError} for a failed request or connection (with `status`, `serverMessage`, `data`,
+   * `systemCode`, `address`, `port` when known), else an {@link EioError}; `err.code` needs no cast.
+   */
+  error: [err: TransportError | EioError];
+  /**
+   * The socket closed. Emitted once. `description` is the coded error of a failure, or the transport's
+   * {@link CloseDetails} for a clean close.
+   */
+  close: [reason: CloseReason, description?: CloseDetails | TransportError | EioError];
 };
 
 interface Queued {
@@ -625,7 +632,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     return this;
   }
 
-  #onError(err: TransportError | Error, reason: CloseReason = "transport error"): void {
+  #onError(err: TransportError | EioError, reason: CloseReason = "transport error"): void {
     debug("socket error %O", err);
     Socket.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === "opening") {
@@ -636,12 +643,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       this.#open();
       return;
     }
-    const code = (err as { code?: string }).code;
     this.emit("error", err);
-    this.#onClose(code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
+    this.#onClose(err.code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
   }
 
-  #onClose(reason: CloseReason, description?: CloseDetails | Error): void {
+  #onClose(reason: CloseReason, description?: CloseDetails | TransportError | EioError): void {
     if (this.readyState !== "opening" && this.readyState !== "open" && this.readyState !== "closing") return;
     debug('socket close with reason: "%s"', reason);
     if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);

@@ -77,15 +77,23 @@ export interface ServerEvents {
 
 /**
  * Thrown from a `connect` handler to refuse a connection (python-engineio's `ConnectionRefusedError`).
- * The HTTP 401 body is `data` as JSON.
+ * The HTTP 401 body is {@link ConnectionRefusedError.body}: `{"message": message, "data": data}`.
  */
 export class ConnectionRefusedError extends Error {
-  /** JSON-able body of the 401 answer. */
+  /** Extra JSON-able facts for the client (`undefined`: none). */
   readonly data: unknown;
   constructor(message = "Unauthorized", data?: unknown) {
     super(message);
     this.name = "ConnectionRefusedError";
-    this.data = data === undefined ? { message } : data;
+    this.data = data;
+  }
+
+  /**
+   * The JSON body of the 401 answer: `{"message": …}`, plus `"data": …` when given. This project's client
+   * exposes them as the error's `serverMessage` and `data`; python-engineio's client as its exception's args.
+   */
+  get body(): { message: string; data?: unknown } {
+    return this.data === undefined ? { message: this.message } : { message: this.message, data: this.data };
   }
 }
 
@@ -595,15 +603,11 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         if (isThenable(r)) r = await r;
         if (r === false) return { message: "Unauthorized" };
       } catch (e) {
-        if (
-          e !== null &&
-          typeof e === "object" &&
-          "data" in e &&
-          (e as { data: unknown }).data !== undefined
-        ) {
-          return (e as { data: unknown }).data;
-        }
-        return { message: e instanceof Error && e.message ? e.message : "Unauthorized" };
+        if (e instanceof ConnectionRefusedError) return e.body;
+        const message = e instanceof Error && e.message ? e.message : "Unauthorized";
+        // an error of another class with a `data` field is treated like a ConnectionRefusedError
+        const data = e !== null && typeof e === "object" ? (e as { data?: unknown }).data : undefined;
+        return data === undefined ? { message } : { message, data };
       }
     }
     return null;

@@ -6,7 +6,7 @@
 import createDebug from "debug";
 import { decodePayload, encodePayload } from "../../codec/index.js";
 import type { Packet } from "../../protocol/packet.js";
-import { parseServerError, TransportError } from "../errors.js";
+import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { HttpResponse } from "../platform-types.js";
 import { Transport } from "../transport.js";
@@ -182,28 +182,13 @@ export class Polling extends Transport {
 
   #onRequestError(err: unknown, message: string): void {
     if (this.readyState === "closed" || this.readyState === undefined) return;
-    if (err instanceof TransportError) {
-      this.onError(err);
-      return;
-    }
-    this.onError(new TransportError("EIO_ERR_TRANSPORT", message, { transport: this.name, cause: err }));
+    this.onError(err instanceof TransportError ? err : requestError(err, message, this.name));
   }
 
   #onStatusError(res: HttpResponse, message: string): void {
     if (this.readyState === "closed" || this.readyState === undefined) return;
-    const info = parseServerError(utf8.decode(res.body));
-    const refused = this.readyState === "opening";
     this.onError(
-      new TransportError(
-        refused ? "EIO_ERR_HANDSHAKE" : "EIO_ERR_TRANSPORT",
-        refused ? (info.message ?? `unexpected status code ${res.status}`) : message,
-        {
-          status: res.status,
-          transport: this.name,
-          ...(info.code !== undefined ? { serverCode: info.code } : {}),
-          ...(info.message !== undefined ? { serverMessage: info.message } : {}),
-        },
-      ),
+      statusError(res.status, utf8.decode(res.body), this.name, this.readyState === "opening", message),
     );
   }
 }
