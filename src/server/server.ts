@@ -132,6 +132,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** Resolved options. */
   readonly opts: ResolvedOptions;
+  /** Set by {@link Server.shutdown}: new handshakes are refused (403 `Server shutting down`). */
+  private shuttingDown = false;
   /** Open sessions by id. */
   clients: Record<string, Socket> = Object.create(null);
   /** Number of open sessions. */
@@ -221,12 +223,16 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /**
    * {@link Server.close}, resolved once every session has closed (or after `timeoutMs`, then the rest are
-   * dropped).
+   * dropped). From the call on, new handshakes are refused with 403 `Server shutting down`; the engine is
+   * meant to stop (use `close()` to close sessions and keep accepting).
    * @param timeoutMs - longest wait for polling clients to fetch their last messages
    * @default timeoutMs 5000
    */
   shutdown(timeoutMs = 5000): Promise<void> {
-    this.close();
+    this.shuttingDown = true;
+    debug("shutting down: closing all open clients");
+    // unlike close(), a polling client between two polls is waited for (up to timeoutMs) to get its close packet
+    for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down", true);
     if (this.clientsCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -511,6 +517,14 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (res !== null) abortRequest(res, code);
       else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
     };
+    if (this.shuttingDown) {
+      // shutdown() stops accepting at once: a client polling on a kept-alive connection cannot start a new
+      // session while the old ones are being closed
+      this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "SHUTTING_DOWN" });
+      if (res !== null) abortRequest(res, ERRORS.FORBIDDEN, "Server shutting down");
+      else if (rawSocket !== null) abortUpgrade(rawSocket, 403, "Forbidden", "Server shutting down");
+      return;
+    }
     if (req._query.EIO !== "4") {
       fail(ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: req._query.EIO });
       return;

@@ -523,8 +523,12 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     return this;
   }
 
-  /** @internal Graceful close with a given reason (`server shutting down` on server close). */
-  closeWith(reason: CloseReason): void {
+  /**
+   * @internal Graceful close with a given reason (`server shutting down` on server close). `awaitPoll`
+   * (shutdown, which bounds the wait itself): a polling client with no GET pending gets its close packet on its
+   * next poll instead of being dropped.
+   */
+  closeWith(reason: CloseReason, awaitPoll = false): void {
     if (this._readyState === "opening") {
       this.onClose(reason);
       return;
@@ -539,7 +543,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     }
     // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
     // do not wait for its next poll (engine.io discards the transport the same way).
-    if (reason === "server shutting down" && !this.transport.writable && this.probe === null)
+    if (reason === "server shutting down" && !awaitPoll && !this.transport.writable && this.probe === null)
       this.transport.discard();
     this.closeTransport();
   }
