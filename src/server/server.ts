@@ -105,6 +105,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 function ignore(): void {}
 
+/** Whether a URL's query carries Engine.IO's `EIO` and `transport` parameters. */
+function isEngineIoQuery(url: string | undefined): boolean {
+  const q = url?.indexOf("?") ?? -1;
+  if (q < 0) return false;
+  const params = new URLSearchParams(url!.slice(q + 1));
+  return params.has("EIO") && params.has("transport");
+}
+
 /** Closes a WebSocket that may not join a session (errors after this are ignored). */
 function refuseWs(ws: WsSocket): void {
   ws.on("error", ignore);
@@ -645,6 +653,18 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (check(req)) {
         debug('intercepting request for path "%s"', path);
         this.handleRequest(req, res);
+      } else if (server.listenerCount("request") === 1 && listeners.length === 0 && isEngineIoQuery(req.url)) {
+        // An Engine.IO request for another path, and nothing else would answer it (it would hang): say where
+        // the engine is. The common case is socket.io-client (path "/socket.io/") against an engine created
+        // with the default "/engine.io".
+        const asked = (req.url ?? "").split("?")[0];
+        debug('engine.io request for "%s", but the engine is at "%s"', asked, path);
+        abortRequest(
+          res,
+          ERRORS.BAD_REQUEST,
+          `no Engine.IO endpoint at ${asked}: this engine is attached at ${path}` +
+            (asked?.startsWith("/socket.io") ? ' (for socket.io, create it with { path: "/socket.io/" })' : ""),
+        );
       } else {
         for (const l of listeners) l.call(server, req, res);
       }
