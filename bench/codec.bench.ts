@@ -14,8 +14,8 @@ import * as parser from "engine.io-parser";
 import { Bench } from "tinybench";
 import {
   availableCodecs,
-  backend,
   type Codec,
+  codecBackend,
   createWasmBackend,
   NODE_NATIVE_DECODE_MAX,
   NODE_NATIVE_DECODE_MIN,
@@ -71,7 +71,7 @@ const reference: Contender = {
 
 const contenders: Contender[] = [reference];
 for (const c of availableCodecs())
-  contenders.push(fromCodec(c.name === backend ? `${c.name} (default)` : c.name, c));
+  contenders.push(fromCodec(c.name === codecBackend() ? `${c.name} (default)` : c.name, c));
 for (const n of ["wasm-simd", "wasm"] as const) {
   const raw = createWasmBackend(n, RAW_KERNELS);
   if (raw) contenders.push(fromCodec(`${n} raw`, raw));

@@ -1,3 +1,4 @@
+// @backends: self — iterates every backend itself (availableCodecs()), so it runs once.
 // Differential property tests: every backend (and the WASM kernels with thresholds at zero, and with every
 // segment forced to Node's native base64) against engine.io-parser 5.2.3 as the oracle, on random valid
 // payloads; plus random and mutated invalid bodies, on which all backends must agree with each other.

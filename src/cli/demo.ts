@@ -9,7 +9,6 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import debugModule from "debug";
 import { type CloseOptions, NodeApp } from "../adapters/node-app.js";
-import { backend } from "../codec/index.js";
 import { Server } from "../server/index.js";
 import {
   EXIT,
@@ -134,7 +133,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   engine.on("connection", (socket) => {
     const name = `guest-${socket.id.slice(0, 4)}`;
     sockets.set(socket.id, socket);
-    socket.send(JSON.stringify({ t: "welcome", name, backend }));
+    socket.send(JSON.stringify({ t: "welcome", name, backend: engine.codec.name }));
     broadcast({ t: "presence", online: sockets.size });
     socket.on("message", (data) => {
       const text = (typeof data === "string" ? data : "[binary]").slice(0, max);
@@ -239,6 +238,8 @@ export async function demoCommand(argv: readonly string[]): Promise<RunningDemo 
   const missing = demo.bundle.exists
     ? ""
     : ` — browser bundle missing (${demo.bundle.path}): run npm run build`;
-  process.stdout.write(`engineio-wasm demo on ${demo.url} (codec: ${backend}); Ctrl+C to stop${missing}\n`);
+  process.stdout.write(
+    `engineio-wasm demo on ${demo.url} (codec: ${demo.engine.codec.name}); Ctrl+C to stop${missing}\n`,
+  );
   return demo;
 }

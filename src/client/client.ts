@@ -7,7 +7,7 @@
  * `send` returns a promise that resolves once the message has been written.
  */
 
-import { EioError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
@@ -112,7 +112,7 @@ abstract class BaseClient {
    */
   connect(url: string, opts: ConnectOptions = {}): Promise<void> {
     if (this.state !== "disconnected") {
-      return Promise.reject(new EioError("EIO_ERR_INVALID_ARG", "Client is not in a disconnected state"));
+      return Promise.reject(createError("EIO_ERR_INVALID_ARG", "Client is not in a disconnected state"));
     }
     const o = this.options;
     const transports = opts.transports === undefined ? o.transports : [opts.transports].flat();

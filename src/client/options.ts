@@ -2,8 +2,9 @@
  * Options of the client {@link Socket}, with engine.io-client's names and defaults, plus the few this client
  * adds (`maxPacketsPerPost`). Node-only options are ignored in browsers.
  */
-
+import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 import {
   boolOption,
   flagOrObjectOption,
@@ -15,7 +16,7 @@ import {
 } from "../protocol/validate.js";
 
 /** Names of the transports this client implements. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** How received binary messages are handed to the application. */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob" | "uint8array";
@@ -112,6 +113,12 @@ export interface SocketOptions extends NodeTlsOptions {
    * @default { threshold: 1024 }
    */
   perMessageDeflate?: false | { threshold?: number; [option: string]: unknown };
+  /**
+   * The codec of this client: a codec object (e.g. from `createCodec()`) or a backend name, which creates one
+   * for this client.
+   * @default the shared default codec (`defaultCodec()`, backend chosen on first use)
+   */
+  codec?: Codec | BackendName;
   /** Largest WebSocket frame accepted from the server (Node, ws's `maxPayload`). @default 104857600 */
   maxPayload?: number;
   /**
@@ -159,7 +166,7 @@ function locationOf(): { protocol: string; hostname: string; port: string; href:
  * `path`) and options into {@link ResolvedOptions}.
  * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a URL that does not parse.
  */
-export function resolveOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
+export function resolveClientOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
   if (uri !== undefined && typeof uri !== "string") {
     throw createError("EIO_ERR_INVALID_ARG", "the URL must be a string", { url: uri }, TypeError);
   }

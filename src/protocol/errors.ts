@@ -32,13 +32,15 @@ export type EioErrorCode =
   | "EIO_ERR_BUFFER_FULL"
   | "EIO_ERR_PARSE"
   | "EIO_ERR_INVALID_ARG"
+  | "EIO_ERR_INVALID_ENGINE"
   | "EIO_ERR_UNKNOWN_CODEC"
   | "EIO_ERR_NOT_CONNECTED"
   | "EIO_ERR_HANDSHAKE"
   | "EIO_ERR_TIMEOUT"
-  | "EIO_ERR_TRANSPORT";
+  | "EIO_ERR_TRANSPORT"
+  | "EIO_ERR_PROBE";
 
-/** An `Error` with a stable `code`, used for close descriptions and misuse. */
+/** An `Error` with a stable `code`, used for close descriptions and reported failures. */
 export class EioError extends Error {
   /** Stable machine-readable code. */
   readonly code: EioErrorCode;
@@ -84,4 +86,14 @@ export function createError(
   err.code = code;
   if (context) err.context = context;
   return err;
+}
+
+/** The `RangeError` for a codec backend that does not exist, is switched off or did not load. */
+export function codecError(name: string): CodedError<RangeError> {
+  return createError(
+    "EIO_ERR_UNKNOWN_CODEC",
+    `codec backend "${name}" is not available`,
+    { backend: name },
+    RangeError,
+  );
 }

@@ -9,6 +9,7 @@ import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
+export type { CloseReason } from "../protocol/names.js";
 export type {
   AllowRequestFunction,
   AttachOptions,
@@ -21,13 +22,14 @@ export type {
   WsEngine,
 } from "./options.js";
 export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
+export { ConnectionRefusedError } from "./python-api.js";
 export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
-export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
+export { AsyncServer, Server } from "./server.js";
 export type {
-  CloseReason,
   SendCallback,
   SendData,
   SendOptions,
+  ServerCloseReason,
   SocketEvents,
   SocketReadyState,
 } from "./socket.js";

@@ -6,7 +6,10 @@ import type { Duplex } from "node:stream";
 import type { SerializeOptions } from "cookie";
 import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { PerMessageDeflateOptions } from "ws";
+import { resolveCodec } from "../codec/index.js";
+import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 import {
   boolOption,
   flagOrObjectOption,
@@ -19,7 +22,7 @@ import {
 } from "../protocol/validate.js";
 
 /** Transport names understood by the server. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** The `req` of a request the engine handles: an IncomingMessage with the parsed query attached. */
 export type EngineRequest = IncomingMessage & {
@@ -78,6 +81,12 @@ export interface HttpCompressionOptions {
 
 /** Options of {@link Server}. */
 export interface ServerOptions {
+  /**
+   * The codec this server's transports use: a codec object (e.g. from `createCodec()`) or a backend name
+   * (`"wasm-simd"`, `"wasm"`, `"node"`, `"js"`), which creates one for this server.
+   * @default the shared default codec (`defaultCodec()`, backend chosen on first use)
+   */
+  codec?: Codec | BackendName;
   /**
    * Milliseconds between server pings (sent this long after the previous pong).
    * @default 25000
@@ -206,6 +215,7 @@ export interface AttachOptions {
 
 /** Resolved options (every default filled in). */
 export interface ResolvedOptions {
+  codec: Codec;
   pingInterval: number;
   pingTimeout: number;
   upgradeTimeout: number;
@@ -239,7 +249,7 @@ const TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
  * range: delays must be integers from 1 ms to 2^31−1 ms, transports a non-empty list of known names) with code
  * `EIO_ERR_INVALID_ARG`, naming the option.
  */
-export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
+export function resolveServerOptions(opts: ServerOptions = {}): ResolvedOptions {
   if (opts === null || typeof opts !== "object") {
     throw createError("EIO_ERR_INVALID_ARG", "options must be an object", { value: opts }, TypeError);
   }
@@ -280,6 +290,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     );
   }
   return {
+    codec: resolveCodec(opts.codec),
     pingInterval: timeOption(opts.pingInterval, 25000, "pingInterval"),
     pingTimeout: timeOption(opts.pingTimeout, 20000, "pingTimeout"),
     upgradeTimeout: timeOption(opts.upgradeTimeout, 10000, "upgradeTimeout"),

@@ -9,8 +9,8 @@ import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
 import createDebug from "debug";
-import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import type { Codec } from "../codec/types.js";
+import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
 import { safeCorsOptions } from "./cors.js";
@@ -25,16 +25,18 @@ import {
   type EngineRequest,
   type Middleware,
   type ResolvedOptions,
-  resolveOptions,
+  resolveServerOptions,
   type ServerOptions,
   type TransportName,
 } from "./options.js";
+import { isThenable, type PyHandler, PythonHandlers } from "./python-api.js";
 import { parseQuery } from "./query.js";
-import { type CloseReason, Socket, type SocketHost } from "./socket.js";
+import { type ServerCloseReason, Socket, type SocketHost } from "./socket.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
-import { WebSocketTransport } from "./transports/websocket.js";
-import { takeUpgradeHeaders, UpgradeResponse } from "./upgrade-response.js";
+import { WsTransport } from "./transports/websocket.js";
+import { UpgradeResponse } from "./upgrade-response.js";
+import { ignoreSocketError, refuseWs, WsUpgrader } from "./ws-upgrade.js";
 
 const debug = createDebug("engine");
 
@@ -68,39 +70,11 @@ export interface ServerEvents {
   /** python-engineio style: a message from `sid` (listeners may be async). */
   message: [sid: string, data: string | Buffer];
   /** python-engineio style: `sid` disconnected, with engine.io's close reason. */
-  disconnect: [sid: string, reason: CloseReason];
+  disconnect: [sid: string, reason: ServerCloseReason];
   /** A socket's write buffer is being flushed. */
   flush: [socket: Socket, packets: Packet[]];
   /** A socket's buffered data was written out. */
   drain: [socket: Socket];
-}
-
-/**
- * Thrown from a `connect` handler to refuse a connection (python-engineio's `ConnectionRefusedError`).
- * The HTTP 401 body is {@link ConnectionRefusedError.body}: `{"message": message, "data": data}`.
- */
-export class ConnectionRefusedError extends Error {
-  /** Extra JSON-able facts for the client (`undefined`: none). */
-  readonly data: unknown;
-  constructor(message = "Unauthorized", data?: unknown) {
-    super(message);
-    this.name = "ConnectionRefusedError";
-    this.data = data;
-  }
-
-  /**
-   * The JSON body of the 401 answer: `{"message": …}`, plus `"data": …` when given. This project's client
-   * exposes them as the error's `serverMessage` and `data`; python-engineio's client as its exception's args.
-   */
-  get body(): { message: string; data?: unknown } {
-    return this.data === undefined ? { message: this.message } : { message: this.message, data: this.data };
-  }
-}
-
-type PyHandler = (...args: unknown[]) => unknown;
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as PromiseLike<unknown>).then === "function";
 }
 
 function ignore(): void {}
@@ -111,12 +85,6 @@ function isEngineIoQuery(url: string | undefined): boolean {
   if (q < 0) return false;
   const params = new URLSearchParams(url!.slice(q + 1));
   return params.has("EIO") && params.has("transport");
-}
-
-/** Closes a WebSocket that may not join a session (errors after this are ignored). */
-function refuseWs(ws: WsSocket): void {
-  ws.on("error", ignore);
-  ws.close();
 }
 
 /** A `(req, res)` request listener. */
@@ -142,6 +110,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   readonly opts: ResolvedOptions;
   /** Set by {@link Server.shutdown}: new handshakes are refused (403 `Server shutting down`). */
   private shuttingDown = false;
+  /** The codec of this server's transports (the `codec` option, or the shared default). */
+  readonly codec: Codec;
   /** Open sessions by id. */
   clients: Record<string, Socket> = Object.create(null);
   /** Number of open sessions. */
@@ -155,19 +125,23 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @internal */ hasDrainListeners = false;
 
   private readonly middlewares: Middleware[] = [];
-  /** The sid of the WebSocket handshake being completed (ws emits `headers` synchronously inside it). */
-  private wsHandshakeSid = "";
-  private ws: InstanceType<NonNullable<ResolvedOptions["wsEngine"]>> | null = null;
+  private readonly wsUpgrader: WsUpgrader;
+  private readonly python: PythonHandlers;
 
   /** @param opts - see {@link ServerOptions} */
   constructor(opts: ServerOptions = {}) {
     super();
-    this.opts = resolveOptions(opts);
+    this.opts = resolveServerOptions(opts);
+    this.codec = this.opts.codec;
     this.pingQueue = new DeadlineQueue<Socket>(this.opts.pingInterval, (s) => s.sendPing());
     this.pongQueue = new DeadlineQueue<Socket>(this.opts.pingTimeout, (s) => s.onPingTimeout(), true);
     this.bodyTimeouts = new DeadlineQueue<PollingTransport>(this.opts.httpRequestBodyTimeout, (t) =>
       t.onBodyTimeout(),
     );
+    this.wsUpgrader = new WsUpgrader(this.opts, (headers, req, sid) => {
+      this.decorateHeaders(headers, req, sid);
+    });
+    this.python = new PythonHandlers(this, !this.opts.asyncHandlers);
     if (this.opts.cors) this.use(cors(safeCorsOptions(this.opts.cors)) as unknown as Middleware);
     const untyped = this as EventEmitter;
     untyped.on("newListener", this.trackListeners);
@@ -287,8 +261,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
         const sid = req._query.sid;
         if (sid) {
-          const socket = this.clients[sid]!;
-          (socket.transport as PollingTransport).onRequest(req, res);
+          // verify() checked that the session runs on polling; a transport swapped since is refused like engine.io
+          const t = this.clients[sid]?.transport;
+          if (t instanceof PollingTransport) t.onRequest(req, res);
+          else this.rejectRequest(req, res, ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
         } else {
           this.handshake(req._query.transport as TransportName, req, res, null, null).catch((e) =>
             this.internalError(res, e),
@@ -315,7 +291,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** Handles an HTTP upgrade (WebSocket handshakes and upgrades). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const ereq = this.prepare(req);
-    socket.on("error", ignore);
+    socket.on("error", ignoreSocketError);
     const run = (): void => {
       try {
         this.verify(ereq, true, (code, context) => {
@@ -356,7 +332,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       });
       return;
     }
-    this.upgradeWs(req, socket, head, (ws) => {
+    this.wsUpgrader.upgrade(req, socket, head, "", (ws) => {
       const client = this.clients[sid];
       if (client?.readyState !== "open") {
         debug("upgrade attempt for closed client");
@@ -364,53 +340,13 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       } else if (client.upgrading) {
         debug("transport has already been trying to upgrade");
         refuseWs(ws);
-      } else if (client.upgraded || client.transport.name === "websocket") {
+      } else if (client.upgraded || client.transport?.name === "websocket") {
         debug("transport had already been upgraded");
         refuseWs(ws);
       } else {
-        client.maybeUpgrade(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+        client.maybeUpgrade(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
       }
     });
-  }
-
-  /** Runs ws's handshake; returns whether it completed synchronously (it does, unless the socket is gone). */
-  private upgradeWs(req: EngineRequest, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): boolean {
-    const wss = this.wsServer();
-    let done = false;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      done = true;
-      // ws has its own error listener on the TCP socket now; one listener (not an array) per session
-      socket.removeListener("error", ignore);
-      cb(ws);
-    });
-    return done;
-  }
-
-  private wsServer(): NonNullable<Server["ws"]> {
-    if (this.ws !== null) return this.ws;
-    const Engine =
-      this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
-    const ws = new Engine({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: this.opts.perMessageDeflate,
-      maxPayload: this.opts.maxHttpBufferSize,
-    });
-    if (typeof ws.on === "function") {
-      ws.on("headers", (headersArray: string[], req: IncomingMessage) => {
-        const ereq = req as EngineRequest;
-        const extra = takeUpgradeHeaders(ereq);
-        this.decorateHeaders(extra, ereq, this.wsHandshakeSid);
-        for (const key of Object.keys(extra)) {
-          const v = extra[key];
-          if (v === undefined) continue;
-          if (Array.isArray(v)) for (const one of v) headersArray.push(`${key}: ${one}`);
-          else headersArray.push(`${key}: ${v}`);
-        }
-      });
-    }
-    this.ws = ws;
-    return ws;
   }
 
   /** Parses the query once (kept if a framework already set `_query`). */
@@ -555,7 +491,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     this.clientsCount++;
 
     if (this.listenerCount("connect") > 0) {
-      const refusal = await this.runConnectHandlers(id, req);
+      const refusal = await this.python.connect(this.listeners("connect") as PyHandler[], id, req);
       if (refusal !== null) {
         this.unregister(socket);
         const body = JSON.stringify(refusal);
@@ -585,12 +521,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       transport.onRequest(req, res!);
     } else {
       if (rawSocket === null || head === null) return;
-      this.wsHandshakeSid = id;
-      const completed = this.upgradeWs(req, rawSocket, head, (ws) => {
-        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws) => {
+        socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
         socket.open();
       });
-      this.wsHandshakeSid = "";
       if (!completed) {
         // ws refused the handshake (bad headers, or the connection is gone)
         this.unregister(socket);
@@ -617,24 +551,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     }
   }
 
-  /** Runs python-style `connect` handlers; returns the 401 body when one refuses, else null. */
-  private async runConnectHandlers(sid: string, req: IncomingMessage): Promise<unknown | null> {
-    for (const handler of this.listeners("connect") as PyHandler[]) {
-      try {
-        let r = handler.call(this, sid, req);
-        if (isThenable(r)) r = await r;
-        if (r === false) return { message: "Unauthorized" };
-      } catch (e) {
-        if (e instanceof ConnectionRefusedError) return e.body;
-        const message = e instanceof Error && e.message ? e.message : "Unauthorized";
-        // an error of another class with a `data` field is treated like a ConnectionRefusedError
-        const data = e !== null && typeof e === "object" ? (e as { data?: unknown }).data : undefined;
-        return data === undefined ? { message } : { message, data };
-      }
-    }
-    return null;
-  }
-
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
@@ -653,7 +569,11 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (check(req)) {
         debug('intercepting request for path "%s"', path);
         this.handleRequest(req, res);
-      } else if (server.listenerCount("request") === 1 && listeners.length === 0 && isEngineIoQuery(req.url)) {
+      } else if (
+        server.listenerCount("request") === 1 &&
+        listeners.length === 0 &&
+        isEngineIoQuery(req.url)
+      ) {
         // An Engine.IO request for another path, and nothing else would answer it (it would hang): say where
         // the engine is. The common case is socket.io-client (path "/socket.io/") against an engine created
         // with the default "/engine.io".
@@ -663,7 +583,9 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
           res,
           ERRORS.BAD_REQUEST,
           `no Engine.IO endpoint at ${asked}: this engine is attached at ${path}` +
-            (asked?.startsWith("/socket.io") ? ' (for socket.io, create it with { path: "/socket.io/" })' : ""),
+            (asked?.startsWith("/socket.io")
+              ? ' (for socket.io, create it with { path: "/socket.io/" })'
+              : ""),
         );
       } else {
         for (const l of listeners) l.call(server, req, res);
@@ -701,13 +623,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @internal */
   onSocketMessage(socket: Socket, data: string | Buffer): void {
     if (this.listenerCount("message") === 0) return;
-    this.dispatch(socket, "message", data);
+    this.python.dispatch(this.listeners("message") as PyHandler[], socket, data);
   }
 
   /** @internal */
-  onSocketClose(socket: Socket, reason: CloseReason, _description?: EioError): void {
+  onSocketClose(socket: Socket, reason: ServerCloseReason, _description?: EioError): void {
     this.unregister(socket);
-    if (socket.connected && this.listenerCount("disconnect") > 0) this.dispatch(socket, "disconnect", reason);
+    if (socket.connected && this.listenerCount("disconnect") > 0) {
+      this.python.dispatch(this.listeners("disconnect") as PyHandler[], socket, reason);
+    }
   }
 
   /** @internal */
@@ -719,53 +643,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   onSocketDrain(socket: Socket): void {
     this.emit("drain", socket);
   }
-
-  /** Calls python-style handlers, catching errors of async ones; sequential per socket unless asyncHandlers. */
-  private dispatch(socket: Socket, event: "message" | "disconnect", arg: unknown): void {
-    const handlers = this.listeners(event) as PyHandler[];
-    const run = (): unknown => {
-      let pending: Promise<unknown>[] | null = null;
-      for (const h of handlers) {
-        try {
-          const r = h.call(this, socket.id, arg);
-          if (isThenable(r)) {
-            if (pending === null) pending = [];
-            pending.push(Promise.resolve(r).catch(this.onHandlerError));
-          }
-        } catch (e) {
-          this.onHandlerError(e);
-        }
-      }
-      return pending === null ? undefined : Promise.all(pending);
-    };
-    if (this.opts.asyncHandlers) {
-      run();
-      return;
-    }
-    if (socket.handlerQueue !== null) {
-      socket.handlerQueue.push(run);
-      return;
-    }
-    const r = run();
-    if (r === undefined) return;
-    socket.handlerQueue = [];
-    const drain = (): void => {
-      const q = socket.handlerQueue;
-      while (q !== null && q.length > 0) {
-        const next = q.shift()!();
-        if (next !== undefined) {
-          (next as Promise<unknown>).then(drain);
-          return;
-        }
-      }
-      socket.handlerQueue = null;
-    };
-    (r as Promise<unknown>).then(drain);
-  }
-
-  private readonly onHandlerError = (e: unknown): void => {
-    debug("handler error: %O", e);
-  };
 
   // ------------------------------------------------------------ python-engineio API
 
@@ -803,14 +680,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** The user session object of `sid` (created empty on first use). */
   getSession(sid: string): Record<string, unknown> {
-    const socket = this.requireSocket(sid);
-    socket.session ??= {};
-    return socket.session;
+    return this.python.session(this.requireSocket(sid));
   }
 
   /** Replaces the user session object of `sid`. */
   saveSession(sid: string, session: Record<string, unknown>): void {
-    this.requireSocket(sid).session = session;
+    this.python.saveSession(this.requireSocket(sid), session);
   }
 
   /**
@@ -827,9 +702,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   private requireSocket(sid: string): Socket {
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
-      const err = new RangeError(`unknown session id "${sid}"`) as RangeError & { code: string };
-      err.code = "EIO_ERR_NOT_CONNECTED";
-      throw err;
+      throw createError("EIO_ERR_NOT_CONNECTED", `unknown session id "${sid}"`, { sid }, RangeError);
     }
     return socket;
   }

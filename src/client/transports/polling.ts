@@ -4,7 +4,6 @@
  * decoded straight from the response bytes by the codec.
  */
 import createDebug from "debug";
-import { decodePayload, encodePayload } from "../../codec/index.js";
 import type { Packet } from "../../protocol/packet.js";
 import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
@@ -74,7 +73,7 @@ export class Polling extends Transport {
       this.#onStatusError(res, "fetch read error");
       return;
     }
-    const packets = decodePayload(res.body);
+    const packets = this.host.codec.decodePayload(res.body);
     debug("received %d packet(s)", packets.length);
     for (const packet of packets) {
       if (packet.type === "error") {
@@ -113,7 +112,7 @@ export class Polling extends Transport {
 
   protected write(packets: Packet[]): void {
     this.writable = false;
-    this.#post(encodePayload(packets), () => {
+    this.#post(this.host.codec.encodePayload(packets), () => {
       this.writable = true;
       this.emit("drain");
     });
@@ -155,10 +154,12 @@ export class Polling extends Transport {
     // and after CLOSE_GRACE_MS at the latest, so a server that never answers cannot hold the process.
     const grace = setTimeout(abortAll, CLOSE_GRACE_MS);
     (grace as { unref?: () => void }).unref?.();
-    this.#request("POST", encodePayload([{ type: "close" }]), this.opts.requestTimeout, false).then(
-      () => {},
-      abortAll,
-    );
+    this.#request(
+      "POST",
+      this.host.codec.encodePayload([{ type: "close" }]),
+      this.opts.requestTimeout,
+      false,
+    ).then(() => {}, abortAll);
   }
 
   #request(method: "GET" | "POST", body: Uint8Array | undefined, timeout: number, tracked = true) {
