@@ -92,7 +92,7 @@ abstract class BaseClient {
     handler?: ClientHandlers[E],
   ): this | ((handler: ClientHandlers[E]) => ClientHandlers[E]) {
     if (event !== "connect" && event !== "message" && event !== "disconnect") {
-      throw Object.assign(new TypeError(`unknown event "${String(event)}"`), { code: "EIO_ERR_INVALID_ARG" });
+      throw createError("EIO_ERR_INVALID_ARG", `unknown event "${String(event)}"`, { event }, TypeError);
     }
     if (handler === undefined) {
       return (h: ClientHandlers[E]) => {

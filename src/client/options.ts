@@ -248,7 +248,7 @@ const BOOLEAN_OPTIONS = [
 ] as const;
 
 /**
- * Checks every option's type and range (the values are then read by {@link resolveOptions}). Throws a
+ * Checks every option's type and range (the values are then read by {@link resolveClientOptions}). Throws a
  * `TypeError`/`RangeError` with code `EIO_ERR_INVALID_ARG` naming the option.
  */
 function validateOptions(o: SocketOptions): void {
