@@ -41,6 +41,22 @@ describe("a server that is not there", () => {
     });
   }
 
+  test("the error and close listeners are typed as coded errors (err.code without a cast)", async () => {
+    const port = await closedPort();
+    const s = new Socket(`http://127.0.0.1:${port}`, { transports: ["polling"] });
+    const codes: string[] = [];
+    s.on("error", (err) => {
+      // compile-time check: `err` is TransportError | EioError, so `code` is an EioErrorCode
+      codes.push(err.code);
+    });
+    const [, description] = await next<[string, unknown]>(s, "close", 10000);
+    s.on("close", (_reason, d) => {
+      if (d !== undefined && "code" in d) codes.push(d.code);
+    });
+    assert.deepEqual(codes, ["EIO_ERR_TRANSPORT"]);
+    assert.ok(description instanceof TransportError);
+  });
+
   test("DNS failure: ENOTFOUND names the host", async () => {
     const s = new Socket("http://no-such-host.invalid", { transports: ["polling"] });
     const [err] = await next<[TransportError]>(s, "error", 15000);

@@ -94,6 +94,7 @@ export interface SocketOptions extends NodeTlsOptions {
    * Timeout (ms) of the handshake and of each POST (and, in Node, of the WebSocket opening handshake); 0
    * disables it. Long-poll GETs after the handshake wait at least `pingInterval + pingTimeout` (+5 s), like
    * python-engineio, so a small value cannot break polling.
+   * An integer from 0 to 2^31−1; anything else throws a coded `RangeError`.
    * @default 0
    */
   requestTimeout?: number;

@@ -89,16 +89,19 @@ export interface ServerOptions {
   codec?: Codec | BackendName;
   /**
    * Milliseconds between server pings (sent this long after the previous pong).
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 25000
    */
   pingInterval?: number;
   /**
    * Milliseconds to wait for the pong before closing with `ping timeout`.
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 20000
    */
   pingTimeout?: number;
   /**
    * Milliseconds an upgrade may take before the probe transport is closed.
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 10000
    */
   upgradeTimeout?: number;
