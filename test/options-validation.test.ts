@@ -82,6 +82,20 @@ describe("server options", () => {
     }
   });
 
+  test("attach() options and shutdown()'s timeout are checked the same way", async () => {
+    const { createServer } = await import("node:http");
+    const engine = new Server();
+    const http = createServer();
+    throwsInvalid(
+      () => engine.attach(http, { destroyUpgradeTimeout: -1 }),
+      RangeError,
+      "destroyUpgradeTimeout",
+    );
+    throwsInvalid(() => engine.attach(http, { path: 1 as never }), TypeError, "path");
+    throwsInvalid(() => engine.shutdown(Number.POSITIVE_INFINITY), RangeError, "timeoutMs");
+    engine.close();
+  });
+
   test("a valid pingInterval is advertised as a number in the handshake", async () => {
     const h = await startServer({ pingInterval: 1234 });
     try {
@@ -139,8 +153,19 @@ describe("client options", () => {
     }
   });
 
-  test("the python-style Client rejects connect() with the coded error of a bad option", async () => {
-    const c = new Client({ requestTimeout: Number.POSITIVE_INFINITY });
+  test("the python-style Client checks its own options at construction", () => {
+    throwsInvalid(
+      () => new Client({ requestTimeout: Number.POSITIVE_INFINITY }),
+      RangeError,
+      "requestTimeout",
+    );
+    throwsInvalid(() => new Client({ sslVerify: "no" as never }), TypeError, "sslVerify");
+    throwsInvalid(() => new Client({ maxPacketsPerPost: 0 }), RangeError, "maxPacketsPerPost");
+    throwsInvalid(() => new Client({ logger: {} as never }), TypeError, "logger");
+  });
+
+  test("the python-style Client rejects connect() with the coded error of a bad socket option", async () => {
+    const c = new Client({ transports: ["websockets" as never] });
     await assert.rejects(
       c.connect(url),
       (e: Coded) => e instanceof RangeError && e.code === "EIO_ERR_INVALID_ARG",

@@ -9,6 +9,7 @@
 
 import { createError, type EioError } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
+import { boolOption, sizeOption, timeOption } from "../protocol/validate.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
 import { type CloseReason, Socket } from "./socket.js";
@@ -77,7 +78,25 @@ abstract class BaseClient {
   protected readonly handlers: Partial<ClientHandlers> = {};
   #waiters: Array<() => void> = [];
 
+  /**
+   * @throws TypeError/RangeError (`EIO_ERR_INVALID_ARG`) for an option of the wrong type or out of range; the
+   * other {@link SocketOptions} are checked the same way by `connect()`.
+   */
   constructor(options: ClientOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw createError("EIO_ERR_INVALID_ARG", "options must be an object", { value: options }, TypeError);
+    }
+    timeOption(options.requestTimeout, 5000, "requestTimeout", { allowZero: true });
+    sizeOption(options.maxPacketsPerPost, 16, "maxPacketsPerPost", { min: 1, allowInfinity: true });
+    boolOption(options.sslVerify, true, "sslVerify");
+    if (options.logger !== undefined && typeof options.logger?.error !== "function") {
+      throw createError(
+        "EIO_ERR_INVALID_ARG",
+        "option logger must have an error(message, err) method",
+        { option: "logger" },
+        TypeError,
+      );
+    }
     this.options = options;
   }
 

@@ -13,6 +13,7 @@ import type { Codec } from "../codec/types.js";
 import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
+import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { hasInvalidHeaderChar } from "./headers.js";
@@ -211,6 +212,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    * @default timeoutMs 5000
    */
   shutdown(timeoutMs = 5000): Promise<void> {
+    timeOption(timeoutMs, 5000, "timeoutMs", { allowZero: true });
     this.shuttingDown = true;
     debug("shutting down: closing all open clients");
     // unlike close(), a polling client between two polls is waited for (up to timeoutMs) to get its close packet
@@ -556,11 +558,16 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
     const path = computePath(
-      options.path ?? this.opts.path,
-      options.addTrailingSlash ?? this.opts.addTrailingSlash,
+      stringOption(options.path, this.opts.path, "path"),
+      boolOption(options.addTrailingSlash, this.opts.addTrailingSlash, "addTrailingSlash"),
     );
-    const destroyUpgrade = options.destroyUpgrade ?? this.opts.destroyUpgrade;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? this.opts.destroyUpgradeTimeout;
+    const destroyUpgrade = boolOption(options.destroyUpgrade, this.opts.destroyUpgrade, "destroyUpgrade");
+    const destroyUpgradeTimeout = timeOption(
+      options.destroyUpgradeTimeout,
+      this.opts.destroyUpgradeTimeout,
+      "destroyUpgradeTimeout",
+      { allowZero: true },
+    );
     const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
     const listeners = server.listeners("request").slice(0) as RequestListener[];
     server.removeAllListeners("request");
