@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
@@ -16,8 +17,10 @@ import type { Packet } from "../protocol/packet.js";
 import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
+import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
+import { http2ConnectListener } from "./http2.js";
 import { generateId as defaultGenerateId } from "./id.js";
 import { runMiddlewares } from "./middleware.js";
 import {
@@ -427,7 +430,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
       return null;
     }
-    if (req.method !== "GET") return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    // an RFC 8441 WebSocket (h2 extended CONNECT) is the GET of HTTP/1.1's Upgrade
+    if (req.method !== "GET" && !(upgrade && req.method === "CONNECT")) {
+      return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
     if (transport === "websocket" && !upgrade) {
       return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
     }
@@ -556,7 +562,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+  attach(
+    server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
+    options: AttachOptions = {},
+  ): void {
     const path = computePath(
       stringOption(options.path, this.opts.path, "path"),
       boolOption(options.addTrailingSlash, this.opts.addTrailingSlash, "addTrailingSlash"),
@@ -599,6 +608,20 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
     });
     if (this.opts.transports.includes("websocket")) {
+      if ("updateSettings" in server) {
+        // an http2 server: WebSockets arrive as extended CONNECT streams (RFC 8441)
+        const previous = server.listeners("connect") as unknown as Parameters<typeof http2ConnectListener>[2];
+        server.removeAllListeners("connect");
+        server.on(
+          "connect",
+          http2ConnectListener(
+            check,
+            (req, stream, head) => this.handleUpgrade(req, stream, head),
+            previous,
+            server,
+          ),
+        );
+      }
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);
@@ -612,6 +635,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
       });
     }
+  }
+
+  /**
+   * The Fetch-API handler of this engine, for Bun and Deno (and any `(Request) => Response` host):
+   * `Bun.serve({ port, ...engine.handler() })` or `Deno.serve({ port }, engine.handler().fetch)`.
+   * Requests outside the engine path get `404`; use {@link FetchApp} to serve other routes beside it.
+   */
+  handler(): FetchHandler {
+    return createFetchHandler(this);
   }
 
   // ------------------------------------------------------------ host callbacks (internal)
