@@ -5,9 +5,10 @@
  */
 import createDebug from "debug";
 import { resolveCodec } from "../codec/index.js";
-import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
+import { base64Length, toBytes, utf8Length } from "../codec/js.js";
 import type { Codec } from "../codec/types.js";
-import { createError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
 import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
@@ -95,10 +96,17 @@ export type SocketEvents = {
   upgrade: [transport: Transport];
   /** The upgrade failed; the socket stays on its current transport. */
   upgradeError: [err: Error];
-  /** A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  error: [err: Error];
-  /** The socket closed. Emitted once. */
-  close: [reason: CloseReason, description?: CloseDetails | Error];
+  /**
+   * A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). Always
+   * coded: a {@link TransportError} for a failed request or connection (with `status`, `serverMessage`, `data`,
+   * `systemCode`, `address`, `port` when known), else an {@link EioError}; `err.code` needs no cast.
+   */
+  error: [err: TransportError | EioError];
+  /**
+   * The socket closed. Emitted once. `description` is the coded error of a failure, or the transport's
+   * {@link CloseDetails} for a clean close.
+   */
+  close: [reason: CloseReason, description?: CloseDetails | TransportError | EioError];
 };
 
 interface Queued {
@@ -567,12 +575,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       cb = options;
       options = undefined;
     }
+    // the send rule (src/protocol/message.ts) holds in every state, so misuse is found before the first close
+    if (data !== undefined) socketMessage(data);
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    if (data !== undefined && typeof data !== "string" && !isBinary(data)) {
-      throw Object.assign(new TypeError("data must be a string, an ArrayBuffer or an ArrayBufferView"), {
-        code: "EIO_ERR_INVALID_ARG",
-      });
-    }
     if (type === "message" && this.#pingInterval >= 0 && this.hasPingExpired()) return;
     const packet: Packet = {
       type,
@@ -629,7 +634,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     return this;
   }
 
-  #onError(err: TransportError | Error, reason: CloseReason = "transport error"): void {
+  #onError(err: TransportError | EioError, reason: CloseReason = "transport error"): void {
     debug("socket error %O", err);
     Socket.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === "opening") {
@@ -640,12 +645,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       this.#open();
       return;
     }
-    const code = (err as { code?: string }).code;
     this.emit("error", err);
-    this.#onClose(code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
+    this.#onClose(err.code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
   }
 
-  #onClose(reason: CloseReason, description?: CloseDetails | Error): void {
+  #onClose(reason: CloseReason, description?: CloseDetails | TransportError | EioError): void {
     if (this.readyState !== "opening" && this.readyState !== "open" && this.readyState !== "closing") return;
     debug('socket close with reason: "%s"', reason);
     if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
