@@ -2,10 +2,11 @@
 import {
   createServer,
   type Server as HttpServer,
+  type ServerOptions as HttpServerOptions,
   request as httpRequest,
   type IncomingHttpHeaders,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { attach, type Server, type ServerOptions } from "../src/index.js";
 
 export interface Harness {
@@ -16,9 +17,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts an http server on 127.0.0.1 (port 0) with an engine attached. */
-export async function startServer(opts: ServerOptions & { path?: string } = {}): Promise<Harness> {
-  const http = createServer((_req, res) => {
+/**
+ * Starts an http server on 127.0.0.1 (port 0) with an engine attached. `httpOpts` go to `http.createServer`
+ * (e.g. `insecureHTTPParser`, so header bytes Node's strict parser refuses reach the engine's own checks).
+ */
+export async function startServer(
+  opts: ServerOptions & { path?: string } = {},
+  httpOpts: HttpServerOptions = {},
+): Promise<Harness> {
+  const http = createServer(httpOpts, (_req, res) => {
     res.writeHead(404);
     res.end("not found");
   });
@@ -105,6 +112,32 @@ export function raw(
     });
     if (body !== undefined) req.end(body);
     else req.end();
+  });
+}
+
+/**
+ * Writes `bytes` on a fresh TCP connection and resolves with everything the server sent until it closed the
+ * connection; rejects after `ms` (for requests Node's HTTP client refuses to send, e.g. control characters).
+ */
+export function rawBytes(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const sock = connect(port, "127.0.0.1", () => sock.write(bytes));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no complete answer within ${ms} ms: ${JSON.stringify(out)}`));
+    }, ms);
+    sock.setEncoding("latin1");
+    sock.on("data", (d: string) => {
+      out += d;
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    sock.on("error", () => {
+      // a reset after the answer still resolves with what arrived (on close)
+    });
   });
 }
 
