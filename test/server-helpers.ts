@@ -45,16 +45,31 @@ export async function startServer(
   };
 }
 
-/** Resolves when `emitter` emits `event` (first args), rejects after `ms`. */
-export function once<T = unknown>(
+/** An emitter typed with an event map (node's `EventEmitter<Events>`, e.g. the server `Socket`). */
+export interface TypedEmitter<Events extends Record<keyof Events, unknown[]>> {
+  once<K extends keyof Events>(event: K, fn: (...args: Events[K]) => void): unknown;
+}
+
+/** Any emitter, for peers without an event map (ws, workers, engine.io-client, socket.io). */
+export interface LooseEmitter {
   // biome-ignore lint/suspicious/noExplicitAny: accepts any emitter's listener signature
-  emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
-  event: string,
-  ms = 5000,
-): Promise<T[]> {
+  once(event: string, fn: (...args: any[]) => void): unknown;
+}
+
+/**
+ * Resolves with the arguments of the next `event` of `emitter`, rejects after `ms`. With a typed emitter the
+ * event name and the arguments are checked; otherwise the caller names the argument type.
+ */
+export function once<Events extends Record<keyof Events, unknown[]>, K extends keyof Events & string>(
+  emitter: TypedEmitter<Events>,
+  event: K,
+  ms?: number,
+): Promise<Events[K]>;
+export function once<T = unknown>(emitter: LooseEmitter, event: string, ms?: number): Promise<T[]>;
+export function once(emitter: LooseEmitter, event: string, ms = 5000): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
-    emitter.once(event, (...args: T[]) => {
+    emitter.once(event, (...args: unknown[]) => {
       clearTimeout(timer);
       resolve(args);
     });
