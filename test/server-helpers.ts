@@ -7,7 +7,8 @@ import {
   type IncomingHttpHeaders,
 } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { attach, type Server, type ServerOptions } from "../src/index.js";
+import { attach, type Server, type ServerOptions, type Socket } from "../src/index.js";
+import { PollingTransport } from "../src/server/transports/polling.js";
 
 export interface Harness {
   engine: Server;
@@ -83,6 +84,30 @@ export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"
     if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The session `sid` of `engine` (throws if there is none). */
+export function sessionOf(engine: Server, sid: string): Socket {
+  const s = engine.clients[sid];
+  if (s === undefined) throw new Error(`no session ${sid}`);
+  return s;
+}
+
+/** The polling transport of session `sid` (throws if the session is on another transport). */
+export function pollingOf(engine: Server, sid: string): PollingTransport {
+  const t = sessionOf(engine, sid).transport;
+  if (!(t instanceof PollingTransport)) throw new Error(`session ${sid} is not polling`);
+  return t;
+}
+
+/** Resolves once the server holds a GET of session `sid` (the long-poll is pending). */
+export function pollPending(engine: Server, sid: string, ms = 5000): Promise<void> {
+  return waitFor(() => pollingOf(engine, sid).writable, ms, `a pending GET on ${sid}`);
+}
+
+/** Resolves once the server is reading a POST body of session `sid`. */
+export function postPending(engine: Server, sid: string, ms = 5000): Promise<void> {
+  return waitFor(() => pollingOf(engine, sid).dataReq !== null, ms, `a POST being read on ${sid}`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
