@@ -1,4 +1,6 @@
 // Shared helpers for the server tests: a server on 127.0.0.1:0, bounded waits, raw HTTP requests.
+
+import type { EventEmitter } from "node:events";
 import {
   createServer,
   type Server as HttpServer,
@@ -46,11 +48,6 @@ export async function startServer(
   };
 }
 
-/** An emitter typed with an event map (node's `EventEmitter<Events>`, e.g. the server `Socket`). */
-export interface TypedEmitter<Events extends Record<keyof Events, unknown[]>> {
-  once<K extends keyof Events>(event: K, fn: (...args: Events[K]) => void): unknown;
-}
-
 /** Any emitter, for peers without an event map (ws, workers, engine.io-client, socket.io). */
 export interface LooseEmitter {
   // biome-ignore lint/suspicious/noExplicitAny: accepts any emitter's listener signature
@@ -58,11 +55,12 @@ export interface LooseEmitter {
 }
 
 /**
- * Resolves with the arguments of the next `event` of `emitter`, rejects after `ms`. With a typed emitter the
- * event name and the arguments are checked; otherwise the caller names the argument type.
+ * Resolves with the arguments of the next `event` of `emitter`, rejects after `ms`. With an emitter typed by an
+ * event map (`EventEmitter<Events>`, e.g. the server `Socket`) the event name and the arguments are checked;
+ * otherwise the caller names the argument type.
  */
 export function once<Events extends Record<keyof Events, unknown[]>, K extends keyof Events & string>(
-  emitter: TypedEmitter<Events>,
+  emitter: EventEmitter<Events>,
   event: K,
   ms?: number,
 ): Promise<Events[K]>;
