@@ -110,8 +110,13 @@ export const BACKEND_ORDER: readonly BackendName[] = ["native", "wasm-simd", "wa
 //   1×64 KiB binary encode 691 vs 805 (that row's default path is `node`), decode 899 vs 1061 → the host.
 //   Text: native has nothing to add (the host's one isAscii + latin1Slice / one joined UTF-8 write) → the host.
 
-/** Native payloads below this many bytes (text + binary, or body) stay on the host. */
-export const NATIVE_MIN_BYTES = 512;
+/**
+ * Native payloads below this many bytes (text + binary, or body) stay on the host: per call, three typed-array
+ * arguments and the output Buffer cost more than the kernels save on one 1 KiB packet
+ * (bench/results/codec-polling-native.md, ns per call ÷ `node`: 1×1 KiB bin decode native 0.85 vs wasm-simd
+ * 0.58, encode 0.78 vs 0.61; at 3×1 KiB, a 4109 B body, they are level: decode 0.63 vs 0.60, encode 0.45 vs 0.48).
+ */
+export const NATIVE_MIN_BYTES = 2048;
 /** Payloads whose largest binary packet is in [MIN, MAX) bytes are encoded by the host (1×64 KiB encode row). */
 export const NATIVE_HOST_SEGMENT_MIN = NODE_NATIVE_SEGMENT_MIN;
 /** See {@link NATIVE_HOST_SEGMENT_MIN}. */
