@@ -60,10 +60,12 @@ describe("python-engineio clients → this server", () => {
             const sid = await connected(py, 0, final);
             assert.equal(h.engine.transport(sid), final);
             let from = py.events.length;
-            py.command(`send ${JSON.stringify("hello € 😀 ✓")}`);
+            // python-engineio 4.3.4's Client posts text through requests as latin-1 (UnicodeEncodeError on "€")
+            const text = col.version === "4.3.4" && flavour === "sync" ? "hello ascii" : "hello € 😀 ✓";
+            py.command(`send ${JSON.stringify(text)}`);
             py.command("sendbin 0001feff");
             const [a, b] = await messages(py, from, 2);
-            assert.deepEqual([a!.text, a!.head], [[..."hello € 😀 ✓"].length, "hello € 😀 ✓"]);
+            assert.deepEqual([a!.text, a!.head], [[...text].length, text]);
             assert.deepEqual([b!.bin, b!.head], [4, [0, 1, 254, 255]]);
             // one large message at a time: python-engineio's polling client puts every queued packet in one POST
             // and does not split by maxPayload (a POST above maxHttpBufferSize is refused by any server)

@@ -6,6 +6,7 @@
 import json
 import sys
 import threading
+import time
 
 import engineio
 
@@ -56,6 +57,11 @@ if flavour == "sync":
         cmd, _, arg = line.strip().partition(" ")
         try:
             if cmd == "connect":
+                # the disconnect event fires before the state is reset (engineio/client.py disconnect())
+                for _ in range(100):
+                    if eio.state == "disconnected":
+                        break
+                    time.sleep(0.05)
                 eio.connect(url, transports=transports)
             elif cmd == "disconnect":
                 eio.disconnect()
@@ -96,6 +102,10 @@ else:
             cmd, _, arg = (await lines.get()).strip().partition(" ")
             try:
                 if cmd == "connect":
+                    for _ in range(100):
+                        if eio.state == "disconnected":
+                            break
+                        await asyncio.sleep(0.05)
                     await eio.connect(url, transports=transports)
                 elif cmd == "disconnect":
                     await eio.disconnect()

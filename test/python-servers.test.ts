@@ -1,0 +1,120 @@
+// This project's clients against python-engineio servers, for every column of the python matrix
+// (test/python/peers.ts) and every server mode the column has: AsyncServer + ASGIApp under uvicorn, AsyncServer
+// under aiohttp, Server (threading) + WSGIApp under werkzeug's threaded server. The engine.io-style Socket over
+// polling, WebSocket and the upgrade: UTF-8 text and binary both ways, messages near max_http_buffer_size, the
+// server-initiated close, the close reason python sees; the python-style Client and AsyncClient: connect,
+// send, receive, server-initiated disconnect, reconnect; ping timeout against a frozen (SIGSTOP) server.
+// Codec-independent in intent. Skips loudly when a column cannot run.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { AsyncClient, Client, type SocketOptions } from "../src/client/index.js";
+import { collect, next, open, shut } from "./client-helpers.js";
+import { type PyServer, runnableColumns, startPyServer } from "./python/peers.js";
+
+const BIG_TEXT = 900_000;
+const BIG_BIN = 600_000;
+const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i % 256));
+
+describe("this project's clients → python-engineio servers", () => {
+  for (const col of runnableColumns("this project's clients → python-engineio servers")) {
+    for (const mode of col.modes) {
+      describe(`python-engineio ${col.version} ${mode}`, { skip: col.skip }, () => {
+        let py: PyServer;
+        before(async () => {
+          py = await startPyServer(col, mode, { ping_interval: 1, ping_timeout: 1 });
+        });
+        after(() => py?.close());
+
+        const modes: Array<{ name: string; opts: SocketOptions; final: string }> = [
+          { name: "polling", opts: { transports: ["polling"] }, final: "polling" },
+          { name: "websocket", opts: { transports: ["websocket"] }, final: "websocket" },
+          { name: "polling + upgrade", opts: {}, final: "websocket" },
+        ];
+        for (const m of modes) {
+          test(`Socket ${m.name}: UTF-8, binary, near-maxPayload both ways, server close`, async (t) => {
+            // python-engineio drops a POST of more than 16 packets
+            const socket = await open(py.url, { ...m.opts, maxPacketsPerPost: 16 });
+            t.after(() => shut(socket));
+            if (socket.transport.name !== m.final) await next(socket, "upgrade");
+            const got = collect(socket, 2);
+            socket.send("hello € 😀 ✓");
+            socket.send(new Uint8Array([0, 1, 254, 255]));
+            const [a, b] = await got;
+            assert.equal(a, "hello € 😀 ✓");
+            assert.deepEqual([...(b as Buffer)], [0, 1, 254, 255]);
+            for (const [send, check] of [
+              ["y".repeat(BIG_TEXT), (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
+              [pattern(BIG_BIN), (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
+              [`cmd:big:${BIG_TEXT}`, (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
+              [`cmd:bigbin:${BIG_BIN}`, (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
+            ] as const) {
+              const one = collect(socket, 1, 10000);
+              socket.send(send);
+              check((await one)[0]);
+            }
+            assert.equal(socket.transport.name, m.final);
+            const sid = socket.id;
+            const closed = next(socket, "close");
+            socket.send("cmd:close");
+            const [reason] = await closed;
+            assert.equal(reason, m.final === "polling" ? "transport close" : "transport close");
+            const seen = await py.proc.event((e) => e.ev === "disconnect" && e.sid === sid, "python disconnect");
+            assert.equal(seen.reason, col.reasons ? "server disconnect" : null);
+          });
+        }
+
+        test("Socket websocket: the python server sees 'client disconnect' when we close", async () => {
+          const socket = await open(py.url, { transports: ["websocket"] });
+          const sid = socket.id;
+          await shut(socket);
+          const seen = await py.proc.event((e) => e.ev === "disconnect" && e.sid === sid, "python disconnect");
+          assert.equal(seen.reason, col.reasons ? "client disconnect" : null);
+        });
+
+        for (const [name, Ctor] of [
+          ["Client", Client],
+          ["AsyncClient", AsyncClient],
+        ] as const) {
+          test(`${name}: connect, send, receive, server disconnect, reconnect`, async (t) => {
+            const client = new Ctor();
+            t.after(() => client.disconnect());
+            const received: unknown[] = [];
+            const reasons: string[] = [];
+            client.on("message", (d) => {
+              received.push(d);
+            });
+            client.on("disconnect", (r) => {
+              reasons.push(r);
+            });
+            for (const round of [1, 2]) {
+              await client.connect(py.url, { transports: ["polling", "websocket"] });
+              assert.equal(typeof client.sid, "string");
+              const before = received.length;
+              await client.send(`round ${round}`);
+              await client.send(new Uint8Array([round]));
+              await py.proc.until(() => received.length >= before + 2, "echoes");
+              assert.equal(received[before], `round ${round}`);
+              assert.deepEqual([...(received[before + 1] as Buffer)], [round]);
+              await client.send("cmd:close");
+              await py.proc.until(() => reasons.length === round && client.state === "disconnected", "disconnect");
+            }
+            assert.equal(reasons.length, 2);
+          });
+        }
+
+        test("Socket websocket: a frozen python server is dropped with 'ping timeout'", async (t) => {
+          const socket = await open(py.url, { transports: ["websocket"] });
+          t.after(async () => {
+            py.proc.freeze(false);
+            await shut(socket);
+          });
+          const closed = next(socket, "close", 8000);
+          py.proc.freeze(true);
+          const [reason] = await closed;
+          py.proc.freeze(false);
+          assert.equal(reason, "ping timeout");
+        });
+      });
+    }
+  }
+});
