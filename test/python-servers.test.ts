@@ -42,9 +42,15 @@ describe("this project's clients → python-engineio servers", () => {
             const [a, b] = await got;
             assert.equal(a, "hello € 😀 ✓");
             assert.deepEqual([...(b as Buffer)], [0, 1, 254, 255]);
-            for (const [send, check] of [
+            // python-engineio's aiohttp driver reads a POST body with one StreamReader.read(length), which returns
+            // only what is buffered (engineio/async_socket.py:111 with async_drivers/aiohttp.py:25, 4.13.1 and
+            // 4.15.1): large uploads over polling are truncated by the peer, so they are only sent over WebSocket.
+            const uploads = mode === "aiohttp" && m.final === "polling" ? [] : ([
               ["y".repeat(BIG_TEXT), (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
               [pattern(BIG_BIN), (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
+            ] as const);
+            for (const [send, check] of [
+              ...uploads,
               [`cmd:big:${BIG_TEXT}`, (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
               [`cmd:bigbin:${BIG_BIN}`, (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
             ] as const) {
@@ -57,7 +63,7 @@ describe("this project's clients → python-engineio servers", () => {
             const closed = next(socket, "close");
             socket.send("cmd:close");
             const [reason] = await closed;
-            assert.equal(reason, m.final === "polling" ? "transport close" : "transport close");
+            assert.equal(reason, "transport close");
             const seen = await py.proc.event((e) => e.ev === "disconnect" && e.sid === sid, "python disconnect");
             assert.equal(seen.reason, col.reasons ? "server disconnect" : null);
           });
@@ -76,7 +82,8 @@ describe("this project's clients → python-engineio servers", () => {
           ["AsyncClient", AsyncClient],
         ] as const) {
           test(`${name}: connect, send, receive, server disconnect, reconnect`, async (t) => {
-            const client = new Ctor();
+            // both flavours share the event API; AsyncClient.send returns a Promise, Client.send does not
+            const client = new Ctor() as Client;
             t.after(() => client.disconnect());
             const received: unknown[] = [];
             const reasons: string[] = [];
