@@ -13,8 +13,15 @@ import engineio
 flavour, url, transports = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 
 
+_out = threading.Lock()
+
+
 def report(ev, **fields):
-    print("EV", json.dumps(dict(ev=ev, **fields)), flush=True)
+    # one write per line under a lock: handler threads report concurrently
+    line = "EV " + json.dumps(dict(ev=ev, **fields)) + "\n"
+    with _out:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def describe(data):

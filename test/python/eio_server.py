@@ -8,6 +8,7 @@
 import json
 import socket
 import sys
+import threading
 
 import engineio
 
@@ -20,8 +21,15 @@ kwargs = {
 }
 
 
+_out = threading.Lock()
+
+
 def report(ev, **fields):
-    print("EV", json.dumps(dict(ev=ev, **fields)), flush=True)
+    # one write per line under a lock: handler threads report concurrently
+    line = "EV " + json.dumps(dict(ev=ev, **fields)) + "\n"
+    with _out:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def describe(data):

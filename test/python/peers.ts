@@ -86,7 +86,13 @@ export class PyProcess {
       while (nl >= 0) {
         const line = this.out.slice(0, nl);
         this.out = this.out.slice(nl + 1);
-        if (line.startsWith("EV ")) this.events.push(JSON.parse(line.slice(3)) as PyEvent);
+        if (line.startsWith("EV ")) {
+          try {
+            this.events.push(JSON.parse(line.slice(3)) as PyEvent);
+          } catch {
+            this.events.push({ ev: "unparsable", line });
+          }
+        }
         else if (line.startsWith("PORT ")) this.port = Number(line.slice(5));
         nl = this.out.indexOf("\n");
       }
@@ -189,4 +195,9 @@ export async function startPyServer(col: PyColumn, mode: PyServerMode, opts: PyS
 /** Starts a python-engineio client of `col` (`sync` = engineio.Client, `async` = AsyncClient). */
 export function startPyClient(col: PyColumn, flavour: "sync" | "async", url: string, transports: string): PyProcess {
   return new PyProcess(col.python, [`${HERE}eio_client.py`, flavour, url, transports]);
+}
+
+/** Starts one of the scripts beside this file (`name`, e.g. `sio_client.py`) with the interpreter of `col`. */
+export function startPyScript(col: PyColumn, name: string, args: string[]): PyProcess {
+  return new PyProcess(col.python, [`${HERE}${name}`, ...args]);
 }
