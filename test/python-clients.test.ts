@@ -23,7 +23,8 @@ describe("python-engineio clients → this server", () => {
         const [, cmd, n] = data.split(":");
         if (cmd === "close") h.engine.disconnect(sid);
         else if (cmd === "big") h.engine.send(sid, "z".repeat(Number(n)));
-        else if (cmd === "bigbin") h.engine.send(sid, Buffer.from(Array.from({ length: Number(n) }, (_, i) => i % 256)));
+        else if (cmd === "bigbin")
+          h.engine.send(sid, Buffer.from(Array.from({ length: Number(n) }, (_, i) => i % 256)));
         return;
       }
       h.engine.send(sid, data);
@@ -71,9 +72,15 @@ describe("python-engineio clients → this server", () => {
             // and does not split by maxPayload (a POST above maxHttpBufferSize is refused by any server)
             for (const [cmd, check] of [
               [`sendbig ${BIG_TEXT}`, (m: PyEvent) => assert.equal(m.text, BIG_TEXT)],
-              [`sendbigbin ${BIG_BIN}`, (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true])],
+              [
+                `sendbigbin ${BIG_BIN}`,
+                (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true]),
+              ],
               [`send "cmd:big:${BIG_TEXT}"`, (m: PyEvent) => assert.equal(m.text, BIG_TEXT)],
-              [`send "cmd:bigbin:${BIG_BIN}"`, (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true])],
+              [
+                `send "cmd:bigbin:${BIG_BIN}"`,
+                (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true]),
+              ],
             ] as const) {
               from = py.events.length;
               py.command(cmd);

@@ -45,10 +45,13 @@ describe("this project's clients → python-engineio servers", () => {
             // python-engineio's aiohttp driver reads a POST body with one StreamReader.read(length), which returns
             // only what is buffered (engineio/async_socket.py:111 with async_drivers/aiohttp.py:25, 4.13.1 and
             // 4.15.1): large uploads over polling are truncated by the peer, so they are only sent over WebSocket.
-            const uploads = mode === "aiohttp" && m.final === "polling" ? [] : ([
-              ["y".repeat(BIG_TEXT), (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
-              [pattern(BIG_BIN), (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
-            ] as const);
+            const uploads =
+              mode === "aiohttp" && m.final === "polling"
+                ? []
+                : ([
+                    ["y".repeat(BIG_TEXT), (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
+                    [pattern(BIG_BIN), (d: unknown) => assert.ok(pattern(BIG_BIN).equals(d as Buffer))],
+                  ] as const);
             for (const [send, check] of [
               ...uploads,
               [`cmd:big:${BIG_TEXT}`, (d: unknown) => assert.equal((d as string).length, BIG_TEXT)],
@@ -64,16 +67,42 @@ describe("this project's clients → python-engineio servers", () => {
             socket.send("cmd:close");
             const [reason] = await closed;
             assert.equal(reason, "transport close");
-            const seen = await py.proc.event((e) => e.ev === "disconnect" && e.sid === sid, "python disconnect");
+            const seen = await py.proc.event(
+              (e) => e.ev === "disconnect" && e.sid === sid,
+              "python disconnect",
+            );
             assert.equal(seen.reason, col.reasons ? "server disconnect" : null);
           });
         }
+
+        test("AsyncClient polling: JSON-looking text, and a burst of 60 messages (> 16 per POST) echoed in order", async (t) => {
+          const client = new AsyncClient();
+          t.after(() => client.disconnect());
+          const got: unknown[] = [];
+          client.on("message", (d) => {
+            got.push(d);
+          });
+          await client.connect(py.url, { transports: ["polling"] });
+          await client.send('{"a":[1,2]}');
+          await py.proc.until(() => got.length === 1, "JSON echo");
+          // python-engineio JSON-decodes text that looks like JSON and re-encodes it when sending
+          assert.deepEqual(JSON.parse(got[0] as string), { a: [1, 2] });
+          await Promise.all(Array.from({ length: 60 }, (_, i) => client.send(`m${i}`)));
+          await py.proc.until(() => got.length === 61, "60 echoes");
+          assert.deepEqual(
+            got.slice(1),
+            Array.from({ length: 60 }, (_, i) => `m${i}`),
+          );
+        });
 
         test("Socket websocket: the python server sees 'client disconnect' when we close", async () => {
           const socket = await open(py.url, { transports: ["websocket"] });
           const sid = socket.id;
           await shut(socket);
-          const seen = await py.proc.event((e) => e.ev === "disconnect" && e.sid === sid, "python disconnect");
+          const seen = await py.proc.event(
+            (e) => e.ev === "disconnect" && e.sid === sid,
+            "python disconnect",
+          );
           assert.equal(seen.reason, col.reasons ? "client disconnect" : null);
         });
 
@@ -103,7 +132,10 @@ describe("this project's clients → python-engineio servers", () => {
               assert.equal(received[before], `round ${round}`);
               assert.deepEqual([...(received[before + 1] as Buffer)], [round]);
               await client.send("cmd:close");
-              await py.proc.until(() => reasons.length === round && client.state === "disconnected", "disconnect");
+              await py.proc.until(
+                () => reasons.length === round && client.state === "disconnected",
+                "disconnect",
+              );
             }
             assert.equal(reasons.length, 2);
           });

@@ -35,7 +35,7 @@ describe("python-socketio clients → socket.io on this engine", () => {
       // python-socketio's `sid` is the engine.io session id in some versions, the namespace sid in others
       socket.on("disconnect", (reason) => {
         serverReasons.set(socket.id, reason);
-        serverReasons.set(socket.conn.id, reason);
+        serverReasons.set((socket.conn as unknown as { id: string }).id, reason);
       });
     });
   });
@@ -71,7 +71,8 @@ describe("python-socketio clients → socket.io on this engine", () => {
             // Client races its handler thread against its read loop on a server disconnect (see sio_client.py),
             // so there the handler may not run, or first see the transport end ("transport error")
             if (flavour === "async" || gone) {
-              const allowed = flavour === "async" ? ["server disconnect"] : ["server disconnect", "transport error"];
+              const allowed =
+                flavour === "async" ? ["server disconnect"] : ["server disconnect", "transport error"];
               if (col.reasons) assert.ok(allowed.includes(gone?.reason as string), JSON.stringify(py.events));
               else assert.equal(gone?.reason, null);
             }

@@ -63,7 +63,8 @@ export function pyColumns(): PyColumn[] {
 /** Prints the loud line for every skipped column; returns the columns that run. */
 export function runnableColumns(what: string): PyColumn[] {
   const cols = pyColumns();
-  for (const c of cols) if (c.skip) console.warn(`\n!!! SKIPPING ${what} for python-engineio ${c.version}: ${c.skip}\n`);
+  for (const c of cols)
+    if (c.skip) console.warn(`\n!!! SKIPPING ${what} for python-engineio ${c.version}: ${c.skip}\n`);
   return cols;
 }
 
@@ -92,8 +93,7 @@ export class PyProcess {
           } catch {
             this.events.push({ ev: "unparsable", line });
           }
-        }
-        else if (line.startsWith("PORT ")) this.port = Number(line.slice(5));
+        } else if (line.startsWith("PORT ")) this.port = Number(line.slice(5));
         nl = this.out.indexOf("\n");
       }
       this.wake();
@@ -126,9 +126,14 @@ export class PyProcess {
       const v = cond();
       if (v) return v;
       if (this.child.exitCode !== null || this.child.signalCode !== null)
-        throw new Error(`python exited (${this.child.exitCode ?? this.child.signalCode}) waiting for ${what}\n${this.err}`);
+        throw new Error(
+          `python exited (${this.child.exitCode ?? this.child.signalCode}) waiting for ${what}\n${this.err}`,
+        );
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${what}\nevents: ${JSON.stringify(this.events).slice(-2000)}\n${this.err}`);
+      if (left <= 0)
+        throw new Error(
+          `timeout waiting for ${what}\nevents: ${JSON.stringify(this.events).slice(-2000)}\n${this.err}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 250));
         this.waiters.push(() => {
@@ -181,7 +186,11 @@ export interface PyServerOptions {
 }
 
 /** Starts python-engineio's server of `col` in `mode`; resolves once it listens. */
-export async function startPyServer(col: PyColumn, mode: PyServerMode, opts: PyServerOptions = {}): Promise<PyServer> {
+export async function startPyServer(
+  col: PyColumn,
+  mode: PyServerMode,
+  opts: PyServerOptions = {},
+): Promise<PyServer> {
   const proc = new PyProcess(col.python, [`${HERE}eio_server.py`, mode, JSON.stringify(opts)]);
   try {
     await proc.until(() => proc.port, "python server port", 15000);
@@ -193,7 +202,12 @@ export async function startPyServer(col: PyColumn, mode: PyServerMode, opts: PyS
 }
 
 /** Starts a python-engineio client of `col` (`sync` = engineio.Client, `async` = AsyncClient). */
-export function startPyClient(col: PyColumn, flavour: "sync" | "async", url: string, transports: string): PyProcess {
+export function startPyClient(
+  col: PyColumn,
+  flavour: "sync" | "async",
+  url: string,
+  transports: string,
+): PyProcess {
   return new PyProcess(col.python, [`${HERE}eio_client.py`, flavour, url, transports]);
 }
 

@@ -41,7 +41,8 @@ function withLock(fn) {
     } catch {
       // a lock older than the wait bound belongs to a killed run
       try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_WAIT_MS) rmSync(lock, { recursive: true, force: true });
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_WAIT_MS)
+          rmSync(lock, { recursive: true, force: true });
       } catch {}
       if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
       sleepSync(200);
@@ -109,9 +110,14 @@ export function ensurePythonEnvs(log = (line) => process.stderr.write(`${line}\n
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const envs = ensurePythonEnvs();
   for (const e of envs) {
-    if (e.skip) console.log(`!!! python-engineio ${e.version}: ${e.skip} (its interop tests will be skipped)`);
+    if (e.skip)
+      console.log(`!!! python-engineio ${e.version}: ${e.skip} (its interop tests will be skipped)`);
     else {
-      const r = spawnSync(e.python, ["-c", "from importlib.metadata import version as v; print('python-socketio', v('python-socketio'))"], { encoding: "utf8" });
+      const r = spawnSync(
+        e.python,
+        ["-c", "from importlib.metadata import version as v; print('python-socketio', v('python-socketio'))"],
+        { encoding: "utf8" },
+      );
       console.log(`python-engineio ${e.version}: ${e.python} ${r.stdout.trim()}`);
     }
   }
