@@ -66,7 +66,11 @@ describe("this project's clients → python-engineio servers", () => {
             const closed = next(socket, "close");
             socket.send("cmd:close");
             const [reason] = await closed;
-            assert.equal(reason, "transport close");
+            // over polling python-engineio may have answered the pending GET before the close packet was
+            // queued; the next GET is then refused (400, session gone) and the close is a "transport error"
+            const closeReasons =
+              m.final === "polling" ? ["transport close", "transport error"] : ["transport close"];
+            assert.ok(closeReasons.includes(reason as string), String(reason));
             const seen = await py.proc.event(
               (e) => e.ev === "disconnect" && e.sid === sid,
               "python disconnect",
@@ -89,10 +93,11 @@ describe("this project's clients → python-engineio servers", () => {
           assert.deepEqual(JSON.parse(got[0] as string), { a: [1, 2] });
           await Promise.all(Array.from({ length: 60 }, (_, i) => client.send(`m${i}`)));
           await py.proc.until(() => got.length === 61, "60 echoes");
-          assert.deepEqual(
-            got.slice(1),
-            Array.from({ length: 60 }, (_, i) => `m${i}`),
-          );
+          const want = Array.from({ length: 60 }, (_, i) => `m${i}`);
+          // python-engineio's threading Server runs each message handler in its own thread (async_handlers,
+          // engineio/server.py _trigger_event run_async): its echoes may come back reordered
+          if (mode === "wsgi") assert.deepEqual([...(got.slice(1) as string[])].sort(), [...want].sort());
+          else assert.deepEqual(got.slice(1), want);
         });
 
         test("Socket websocket: the python server sees 'client disconnect' when we close", async () => {
