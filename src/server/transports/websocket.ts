@@ -214,7 +214,8 @@ export class WebSocketTransport implements ServerTransport {
     // python-engineio sends a close packet before closing a WebSocket (engineio/socket.py:126, 4.13.1): its
     // clients report "server disconnect" after it and "transport error" without it. engine.io's clients
     // ignore it. Not sent back to a peer that closed first, nor on a discarded probe.
-    if (!this.peerClosed && !this.discarded && this.socket.readyState === this.socket.OPEN) this.socket.send("1");
+    if (!this.peerClosed && !this.discarded && this.socket.readyState === this.socket.OPEN)
+      this.socket.send("1");
     try {
       this.socket.close();
     } catch {
