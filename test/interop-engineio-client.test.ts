@@ -66,9 +66,9 @@ describe("engine.io-client 6.6 → this server", () => {
           }
           assert.equal(c.transport.name, upgrade ? "websocket" : transports[0]);
           const s = h.engine.clients[c.id!]!;
-          await waitFor(() => s.transport.name === c.transport.name, 3000, "server-side transport switch");
+          await waitFor(() => s.transport?.name === c.transport.name, 3000, "server-side transport switch");
           assert.ok(s, "server knows the sid");
-          assert.equal(s.transport.name, c.transport.name);
+          assert.equal(s.transport?.name, c.transport.name);
           assert.equal(s.protocol, 4);
           assert.equal(s.readyState, "open");
           assert.equal(s.request._query.EIO, "4");

@@ -173,7 +173,7 @@ describe("websocket (raw ws client)", () => {
     const c2 = await open(wsUrl(`&sid=${sid}`));
     await once(c2.ws as never, "close");
     c.ws.send("5");
-    await waitFor(() => h.engine.clients[sid]?.transport.name === "websocket", 3000, "upgrade");
+    await waitFor(() => h.engine.clients[sid]?.transport?.name === "websocket", 3000, "upgrade");
     assert.equal(h.engine.clients[sid]!.upgraded, true);
     assert.deepEqual(events, ["upgrading websocket", "upgrade websocket"]);
     c.ws.send("4after");
@@ -195,7 +195,7 @@ describe("websocket (raw ws client)", () => {
     assert.equal(await c.next(), "3probe");
     assert.equal((await pending).text, "6");
     c.ws.send("5");
-    await waitFor(() => h.engine.clients[sid]?.transport.name === "websocket", 3000, "upgrade");
+    await waitFor(() => h.engine.clients[sid]?.transport?.name === "websocket", 3000, "upgrade");
     c.ws.close();
   });
 
@@ -209,7 +209,7 @@ describe("websocket (raw ws client)", () => {
       await once(c.ws as never, "close", 2000);
       const s = h2.engine.clients[sid]!;
       assert.equal(s.readyState, "open");
-      assert.equal(s.transport.name, "polling");
+      assert.equal(s.transport?.name, "polling");
       assert.equal(s.upgrading, false);
     } finally {
       await h2.close();

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import debugModule from "debug";
 import { NodeApp } from "../adapters/node-app.js";
-import { backend } from "../codec/index.js";
+import { createError } from "../protocol/errors.js";
 import { Server } from "../server/index.js";
 import { DEMO_PAGE } from "./demo-page.js";
 
@@ -141,7 +141,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   engine.on("connection", (socket) => {
     const name = `guest-${socket.id.slice(0, 4)}`;
     sockets.set(socket.id, socket);
-    socket.send(JSON.stringify({ t: "welcome", name, backend }));
+    socket.send(JSON.stringify({ t: "welcome", name, backend: engine.codec.name }));
     broadcast({ t: "presence", online: sockets.size });
     socket.on("message", (data) => {
       const text = (typeof data === "string" ? data : "[binary]").slice(0, max);
@@ -189,9 +189,7 @@ export const DEMO_USAGE = `Usage: engineio-wasm demo [options]      (npm start -
  */
 export async function demoCommand(argv: readonly string[]): Promise<RunningDemo | null> {
   const invalid = (message: string): never => {
-    const err = new Error(message) as Error & { code: string };
-    err.code = "EIO_ERR_INVALID_ARG";
-    throw err;
+    throw createError("EIO_ERR_INVALID_ARG", message, undefined, Error);
   };
   let values: { port?: string; host?: string; "bundle-dir"?: string; "no-wasm"?: boolean; help?: boolean } =
     {};
@@ -232,6 +230,8 @@ export async function demoCommand(argv: readonly string[]): Promise<RunningDemo 
   const missing = demo.bundle.exists
     ? ""
     : ` — browser bundle missing (${demo.bundle.path}): run npm run build`;
-  process.stdout.write(`engineio-wasm demo on ${demo.url} (codec: ${backend}); Ctrl+C to stop${missing}\n`);
+  process.stdout.write(
+    `engineio-wasm demo on ${demo.url} (codec: ${demo.engine.codec.name}); Ctrl+C to stop${missing}\n`,
+  );
   return demo;
 }

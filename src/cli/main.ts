@@ -15,6 +15,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createError } from "../protocol/errors.js";
 
 /** A subcommand: receives the arguments after its name; resolves once started. */
 export type Command = (argv: readonly string[]) => Promise<unknown>;
@@ -35,10 +36,7 @@ const SERVE_USAGE = `Usage: engineio-wasm serve [options]
 `;
 
 function fail(message: string): never {
-  const err = new Error(message) as Error & { code: string; usage: boolean };
-  err.code = "EIO_ERR_INVALID_ARG";
-  err.usage = true;
-  throw err;
+  throw Object.assign(createError("EIO_ERR_INVALID_ARG", message, undefined, Error), { usage: true });
 }
 
 function intOption(value: string | undefined, name: string, fallback: number): number {

@@ -8,7 +8,7 @@
  */
 
 import { isBinary } from "../codec/js.js";
-import { EioError } from "../protocol/errors.js";
+import { createError } from "../protocol/errors.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
 import { type CloseReason, Socket } from "./socket.js";
@@ -114,7 +114,7 @@ abstract class BaseClient {
    */
   connect(url: string, opts: ConnectOptions = {}): Promise<void> {
     if (this.state !== "disconnected") {
-      return Promise.reject(new EioError("EIO_ERR_INVALID_ARG", "Client is not in a disconnected state"));
+      return Promise.reject(createError("EIO_ERR_INVALID_ARG", "Client is not in a disconnected state"));
     }
     const o = this.options;
     const transports = opts.transports === undefined ? o.transports : [opts.transports].flat();

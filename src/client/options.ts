@@ -2,9 +2,12 @@
  * Options of the client {@link Socket}, with engine.io-client's names and defaults, plus the few this client
  * adds (`maxPacketsPerPost`). Node-only options are ignored in browsers.
  */
+import type { BackendName, Codec } from "../codec/types.js";
+import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 
 /** Names of the transports this client implements. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** How received binary messages are handed to the application. */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob" | "uint8array";
@@ -101,6 +104,12 @@ export interface SocketOptions extends NodeTlsOptions {
    * @default { threshold: 1024 }
    */
   perMessageDeflate?: false | { threshold?: number; [option: string]: unknown };
+  /**
+   * The codec of this client: a codec object (e.g. from `createCodec()`) or a backend name, which creates one
+   * for this client.
+   * @default the shared default codec (`defaultCodec()`, backend chosen on first use)
+   */
+  codec?: Codec | BackendName;
   /** Largest WebSocket frame accepted from the server (Node, ws's `maxPayload`). @default 104857600 */
   maxPayload?: number;
   /**
@@ -148,7 +157,7 @@ function locationOf(): { protocol: string; hostname: string; port: string; href:
  * `path`) and options into {@link ResolvedOptions}.
  * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a URL that does not parse.
  */
-export function resolveOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
+export function resolveClientOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
   const loc = locationOf();
   const o: SocketOptions = { ...opts };
   let query = queryToObject(o.query);
@@ -160,9 +169,7 @@ export function resolveOptions(uri: string | undefined, opts: SocketOptions): Re
     try {
       url = new URL(text, loc?.href);
     } catch {
-      const err = new TypeError(`invalid URL: ${uri}`) as TypeError & { code: string };
-      err.code = "EIO_ERR_INVALID_ARG";
-      throw err;
+      throw createError("EIO_ERR_INVALID_ARG", `invalid URL: ${uri}`, undefined, TypeError);
     }
     o.hostname = url.hostname.replace(/^\[|\]$/g, "");
     o.secure = url.protocol === "https:" || url.protocol === "wss:";

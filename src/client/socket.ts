@@ -4,8 +4,11 @@
  * `Socket`, so code written for it (including socket.io-client's `Manager` semantics) carries over.
  */
 import createDebug from "debug";
+import { resolveCodec } from "../codec/index.js";
 import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
-import { EioError } from "../protocol/errors.js";
+import type { Codec } from "../codec/types.js";
+import { createError } from "../protocol/errors.js";
+import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
@@ -15,7 +18,7 @@ import {
   type BinaryType,
   type MessageData,
   type ResolvedOptions,
-  resolveOptions,
+  resolveClientOptions,
   type SocketOptions,
   type TransportName,
 } from "./options.js";
@@ -44,16 +47,7 @@ export interface HandshakeData {
 /** Ready states of a {@link Socket}. */
 export type SocketState = "opening" | "open" | "closing" | "closed";
 
-/**
- * Why a socket closed: `transport close` (the server or network closed it), `transport error` (a request
- * failed), `parse error` (the server sent something undecodable), `ping timeout`, `forced close` (`close()`).
- */
-export type CloseReason =
-  | "transport close"
-  | "transport error"
-  | "parse error"
-  | "ping timeout"
-  | "forced close";
+export type { CloseReason } from "../protocol/names.js";
 
 /** A packet as the application sees it: binary data already in the socket's {@link BinaryType}. */
 export interface ClientPacket {
@@ -201,6 +195,8 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
   readonly platform: Platform = platform;
   /** Cookie jar (Node with `withCredentials`). */
   readonly cookieJar: CookieJar | undefined;
+  /** The codec of this client's transports (the `codec` option, or the shared default). */
+  readonly codec: Codec;
 
   #queue: Queued[] = [];
   #prevBufferLen = 0;
@@ -227,7 +223,8 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       opts = uri;
       uri = undefined;
     }
-    this.opts = resolveOptions(uri, opts);
+    this.opts = resolveClientOptions(uri, opts);
+    this.codec = resolveCodec(this.opts.codec);
     this.transports = this.opts.transports;
     this.binaryType = this.platform.defaultBinaryType;
     this.cookieJar = this.opts.withCredentials ? this.platform.createCookieJar() : undefined;
@@ -261,10 +258,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
 
   #open(): void {
     if (this.transports.length === 0) {
-      this.#timer(
-        () => this.emit("error", new EioError("EIO_ERR_INVALID_ARG", "No transports available")),
-        0,
-      );
+      this.#timer(() => this.emit("error", createError("EIO_ERR_INVALID_ARG", "No transports available")), 0);
       return;
     }
     const name: TransportName =
@@ -329,7 +323,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
           });
         } else {
           debug('probe transport "%s" failed', name);
-          const err = Object.assign(new Error("probe error"), { transport: name });
+          const err = Object.assign(createError("EIO_ERR_PROBE", "probe error", { transport: name }), {
+            transport: name,
+          });
           freezeTransport();
           this.emit("upgradeError", err);
         }
@@ -346,7 +342,13 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
 
     const onerror = (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
-      const error = Object.assign(new Error(`probe error: ${reason}`), { transport: name, cause: err });
+      const error = Object.assign(
+        createError("EIO_ERR_PROBE", `probe error: ${reason}`, { transport: name }),
+        {
+          transport: name,
+          cause: err,
+        },
+      );
       freezeTransport();
       debug('probe transport "%s" failed because of error: %s', name, reason);
       this.emit("upgradeError", error);
@@ -584,7 +586,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
         // here, keep the session, and say exactly why
         this.emit(
           "error",
-          new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", `message of ${size} bytes exceeds maxPayload`, {
+          createError("EIO_ERR_PAYLOAD_TOO_LARGE", `message of ${size} bytes exceeds maxPayload`, {
             size,
             maxPayload: this.#maxPayload,
           }),

@@ -6,9 +6,13 @@ import type { Duplex } from "node:stream";
 import type { SerializeOptions } from "cookie";
 import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { PerMessageDeflateOptions } from "ws";
+import { resolveCodec } from "../codec/index.js";
+import type { BackendName, Codec } from "../codec/types.js";
+import { createError } from "../protocol/errors.js";
+import type { TransportName } from "../protocol/names.js";
 
 /** Transport names understood by the server. */
-export type TransportName = "polling" | "websocket";
+export type { TransportName } from "../protocol/names.js";
 
 /** The `req` of a request the engine handles: an IncomingMessage with the parsed query attached. */
 export type EngineRequest = IncomingMessage & {
@@ -67,6 +71,12 @@ export interface HttpCompressionOptions {
 
 /** Options of {@link Server}. */
 export interface ServerOptions {
+  /**
+   * The codec this server's transports use: a codec object (e.g. from `createCodec()`) or a backend name
+   * (`"wasm-simd"`, `"wasm"`, `"node"`, `"js"`), which creates one for this server.
+   * @default the shared default codec (`defaultCodec()`, backend chosen on first use)
+   */
+  codec?: Codec | BackendName;
   /**
    * Milliseconds between server pings (sent this long after the previous pong).
    * @default 25000
@@ -195,6 +205,7 @@ export interface AttachOptions {
 
 /** Resolved options (every default filled in). */
 export interface ResolvedOptions {
+  codec: Codec;
   pingInterval: number;
   pingTimeout: number;
   upgradeTimeout: number;
@@ -224,17 +235,18 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 10 * 1024 * 1024;
 function num(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    const err = new RangeError(`option ${name} must be a non-negative number`) as RangeError & {
-      code: string;
-    };
-    err.code = "EIO_ERR_INVALID_ARG";
-    throw err;
+    throw createError(
+      "EIO_ERR_INVALID_ARG",
+      `option ${name} must be a non-negative number`,
+      undefined,
+      RangeError,
+    );
   }
   return value;
 }
 
 /** Fills in defaults and validates (misuse throws `RangeError` with code `EIO_ERR_INVALID_ARG`). */
-export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
+export function resolveServerOptions(opts: ServerOptions = {}): ResolvedOptions {
   const maxBuffered = num(opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes");
   let perMessageDeflate: false | PerMessageDeflateOptions = false;
   if (opts.perMessageDeflate) {
@@ -261,6 +273,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     (t): t is TransportName => t === "polling" || t === "websocket",
   );
   return {
+    codec: resolveCodec(opts.codec),
     pingInterval: num(opts.pingInterval, 25000, "pingInterval"),
     pingTimeout: num(opts.pingTimeout, 20000, "pingTimeout"),
     upgradeTimeout: num(opts.upgradeTimeout, 10000, "upgradeTimeout"),

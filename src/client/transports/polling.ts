@@ -4,7 +4,6 @@
  * decoded straight from the response bytes by the codec.
  */
 import createDebug from "debug";
-import { decodePayload, encodePayload } from "../../codec/index.js";
 import type { Packet } from "../../protocol/packet.js";
 import { parseServerError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
@@ -71,7 +70,7 @@ export class Polling extends Transport {
       this.#onStatusError(res, "fetch read error");
       return;
     }
-    const packets = decodePayload(res.body);
+    const packets = this.host.codec.decodePayload(res.body);
     debug("received %d packet(s)", packets.length);
     for (const packet of packets) {
       if (packet.type === "error") {
@@ -110,7 +109,7 @@ export class Polling extends Transport {
 
   protected write(packets: Packet[]): void {
     this.writable = false;
-    this.#post(encodePayload(packets), () => {
+    this.#post(this.host.codec.encodePayload(packets), () => {
       this.writable = true;
       this.emit("drain");
     });
@@ -136,7 +135,7 @@ export class Polling extends Transport {
     const sendClose = () => {
       debug("writing close packet");
       // not tracked: aborting the in-flight requests below must not cancel the goodbye
-      this.#post(encodePayload([{ type: "close" }]), () => {}, false);
+      this.#post(this.host.codec.encodePayload([{ type: "close" }]), () => {}, false);
     };
     if (this.readyState === "open") sendClose();
     else debug("transport not open - no close packet");

@@ -3,9 +3,8 @@
  * `forceBase64`). The socket itself comes from the platform: `ws` in Node, the global `WebSocket` in browsers.
  */
 import createDebug from "debug";
-import { decodePacket, encodePacket } from "../../codec/index.js";
 import { utf8Length } from "../../codec/js.js";
-import type { Packet } from "../../protocol/packet.js";
+import { errorPacket, type Packet } from "../../protocol/packet.js";
 import { parseServerError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { WebSocketLike } from "../platform-types.js";
@@ -80,10 +79,11 @@ export class WebSocketTransport extends Transport {
 
   #onFrame(data: unknown): void {
     let packet: Packet;
-    if (typeof data === "string") packet = decodePacket(data);
+    const codec = this.host.codec;
+    if (typeof data === "string") packet = codec.decodePacket(data);
     else {
       const bytes = this.host.platform.frameBytes(data);
-      packet = bytes === undefined ? { type: "error", data: "parser error" } : decodePacket(bytes);
+      packet = bytes === undefined ? errorPacket() : codec.decodePacket(bytes);
     }
     if (packet.type === "error") {
       this.onError(new TransportError("EIO_ERR_PARSE", "parse error", { transport: this.name }));
@@ -96,11 +96,17 @@ export class WebSocketTransport extends Transport {
     this.writable = false;
     const ws = this.#ws;
     const pmd = this.opts.perMessageDeflate;
-    const threshold = pmd === false ? Number.POSITIVE_INFINITY : (pmd?.threshold ?? 1024);
+    const platform = this.host.platform;
+    const threshold =
+      pmd === false || !platform.wsCompression ? Number.POSITIVE_INFINITY : (pmd?.threshold ?? 1024);
+    const codec = this.host.codec;
     for (const packet of packets) {
-      const frame = encodePacket(packet, this.supportsBinary);
-      const size = typeof frame === "string" ? utf8Length(frame) : frame.byteLength;
-      const compress = packet.options?.compress !== false && size >= threshold;
+      const frame = codec.encodePacket(packet, this.supportsBinary);
+      // measured only where the platform can act on it (Node's ws; browsers ignore a compress flag)
+      const compress =
+        threshold !== Number.POSITIVE_INFINITY &&
+        packet.options?.compress !== false &&
+        (typeof frame === "string" ? utf8Length(frame) : frame.byteLength) >= threshold;
       try {
         if (ws) this.host.platform.wsSend(ws, frame, compress);
       } catch (err) {
