@@ -1,9 +1,9 @@
+// @backends: once (codec-independent: the python matrix exercises the wire and the peers, not a backend)
 // python-engineio clients (engineio.Client and engineio.AsyncClient) against this server, for every column of the
 // python matrix (test/python/peers.ts: python-engineio 4.13.1 and the latest in .venv-py/, Debian's 4.3.4):
 // polling, WebSocket and the upgrade; UTF-8 text and binary both ways; messages near maxPayload; the
 // disconnect reasons each side sees for a server-initiated and a client-initiated close; reconnecting with the
-// same client object; ping timeout (the python process is stopped with SIGSTOP). Codec-independent in intent
-// (the wire is exercised, not a backend). Skips loudly when a column cannot run.
+// same client object; ping timeout (the python process is stopped with SIGSTOP). Skips loudly when a column cannot run.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type PyEvent, type PyProcess, runnableColumns, startPyClient } from "./python/peers.js";

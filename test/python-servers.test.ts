@@ -1,3 +1,4 @@
+// @backends: once (codec-independent: the python matrix exercises the wire and the peers, not a backend)
 // This project's clients against python-engineio servers, for every column of the python matrix
 // (test/python/peers.ts) and every server mode the column has: AsyncServer + ASGIApp under uvicorn, AsyncServer
 // under aiohttp, Server (threading) + WSGIApp under werkzeug's threaded server. The engine.io-style Socket over

@@ -1,9 +1,9 @@
+// @backends: once (codec-independent: the python matrix exercises the wire and the peers, not a backend)
 // socket.io 4.8 bound to this engine (`io.bind(engine)`) with the python-socketio client (socketio.Client and
 // socketio.AsyncClient) of every column of the python matrix (test/python/peers.ts: the python-socketio that
 // pip pairs with python-engineio 4.13.1 and with the latest; Debian's 5.7.2 on 4.3.4): connect on each
 // transport, emit with acknowledgement (UTF-8, JSON, binary attachments), rooms and broadcast, heartbeats (the
-// engine's pings answered), server-initiated disconnect and the reasons both sides see. Codec-independent in
-// intent. Skips loudly when a column cannot run.
+// engine's pings answered), server-initiated disconnect and the reasons both sides see. Skips loudly when a column cannot run.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Server as IoServer } from "socket.io";
