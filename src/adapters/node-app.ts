@@ -349,14 +349,18 @@ export class NodeApp {
   }
 
   /**
-   * Graceful shutdown: closes every engine session (they see `server shutting down`), then stops the attached
-   * HTTP servers, destroying connections still open after `timeout`. Safe to call more than once.
+   * Graceful shutdown: the engine refuses new sessions at once (403 `Server shutting down`), closes every session (waiting up to `timeout` for polling clients to fetch their
+   * close packet; the sessions' server-side `close` handlers get `server shutting down`, clients see their
+   * transport close), then closes idle connections and destroys the ones still open `timeout` later. Safe to
+   * call more than once.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     const timeout = options.timeout ?? 5000;
     this.closing = (async () => {
       debug("closing: %d http server(s)", this.servers.size);
+      // The listener stays open while the sessions close (the engine already refuses new handshakes): a
+      // polling client between two polls needs a connection to fetch its close packet.
       if (typeof this.engine.shutdown === "function") await this.engine.shutdown(timeout);
       else await this.engine.close();
       await Promise.all(
