@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const VENV_ROOT = join(root, ".venv-py");
+// EIO_PY_VENV moves the environments elsewhere (e.g. to check the loud skip with an unreachable index).
+export const VENV_ROOT = process.env.EIO_PY_VENV || join(root, ".venv-py");
 /** The system python with Debian's python3-engineio 4.3.4 (the third, optional column). */
 export const DEBIAN_PYTHON = "/usr/bin/python3";
 
