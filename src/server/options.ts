@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import type { SerializeOptions } from "cookie";
 import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { PerMessageDeflateOptions } from "ws";
+import { validateNodeId } from "./id.js";
 
 /** Transport names understood by the server. */
 export type TransportName = "polling" | "websocket";
@@ -67,6 +68,14 @@ export interface HttpCompressionOptions {
 
 /** Options of {@link Server}. */
 export interface ServerOptions {
+  /**
+   * Prefix of every session id this server issues: 1–4 characters of `[A-Za-z0-9]`, the same length on every
+   * node of a deployment. A load balancer (or `engineio-wasm/cluster`) then routes a request on the `sid` query
+   * parameter's prefix, with no cookie. Ids stay 20 base64url characters with ≥ 96 random bits.
+   * A custom {@link Server.generateId} overrides it. Bad values throw `TypeError`/`RangeError` with code
+   * `EIO_ERR_INVALID_ARG`.
+   */
+  nodeId?: string;
   /**
    * Milliseconds between server pings (sent this long after the previous pong).
    * @default 25000
@@ -216,6 +225,7 @@ export interface ResolvedOptions {
   addTrailingSlash: boolean;
   destroyUpgrade: boolean;
   destroyUpgradeTimeout: number;
+  nodeId: string | undefined;
 }
 
 /** Default of {@link ServerOptions.maxBufferedBytes}. */
@@ -282,6 +292,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     addTrailingSlash: opts.addTrailingSlash !== false,
     destroyUpgrade: opts.destroyUpgrade !== false,
     destroyUpgradeTimeout: num(opts.destroyUpgradeTimeout, 1000, "destroyUpgradeTimeout"),
+    nodeId: validateNodeId(opts.nodeId),
   };
 }
 
