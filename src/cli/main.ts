@@ -31,6 +31,9 @@ const SERVE_USAGE = `Usage: engineio-wasm serve [options]
   --cors-origin <origins>      comma-separated allowed origins, or * (default: no CORS headers)
   --transports <list>          comma-separated: polling,websocket (default both)
   --no-wasm                    use the pure TypeScript codec (same as EIO_NO_WASM=1)
+  --workers <n>                run n worker processes behind a node:cluster primary that routes by the
+                               sid prefix (default 0: one process)
+  --node-id <id>               prefix of every sid (1-4 of [A-Za-z0-9]) for routing behind a load balancer
   -h, --help                   this text
 `;
 
@@ -70,6 +73,10 @@ export interface ServeArgs {
   transports: ("polling" | "websocket")[];
   /** @default false */
   noWasm: boolean;
+  /** Worker processes (0 = serve in this process). @default 0 */
+  workers: number;
+  /** `nodeId` of the engine (single-process mode). */
+  nodeId: string | undefined;
   /** Whether `--help` was given. */
   help: boolean;
 }
@@ -93,6 +100,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         "cors-origin": { type: "string" },
         transports: { type: "string" },
         "no-wasm": { type: "boolean" },
+        workers: { type: "string" },
+        "node-id": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -129,6 +138,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
               .filter(Boolean),
     transports: transports as ("polling" | "websocket")[],
     noWasm: values["no-wasm"] === true,
+    workers: intOption(values.workers as string | undefined, "workers", 0),
+    nodeId: values["node-id"] as string | undefined,
     help: values.help === true,
   };
 }
@@ -157,24 +168,46 @@ export async function serveCommand(
   if (args.noWasm) process.env.EIO_NO_WASM = "1";
   const { createServer } = await import("node:http");
   const { Server, HTTP_SERVER_DEFAULTS } = await import("../server/index.js");
-  const engine = new Server({
-    pingInterval: args.pingInterval,
-    pingTimeout: args.pingTimeout,
-    maxHttpBufferSize: args.maxHttpBufferSize,
-    transports: args.transports,
-    cors: args.corsOrigin === undefined ? false : { origin: args.corsOrigin },
-  });
-  if (args.echo) {
-    engine.on("connection", (socket) => {
-      socket.on("message", (data) => socket.send(data));
+  const makeApp = (nodeId: string | undefined) => {
+    const engine = new Server({
+      nodeId,
+      pingInterval: args.pingInterval,
+      pingTimeout: args.pingTimeout,
+      maxHttpBufferSize: args.maxHttpBufferSize,
+      transports: args.transports,
+      cors: args.corsOrigin === undefined ? false : { origin: args.corsOrigin },
     });
+    if (args.echo) {
+      engine.on("connection", (socket) => {
+        socket.on("message", (data) => socket.send(data));
+      });
+    }
+    const server = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      res.end("Not Found");
+    });
+    server.keepAliveTimeout = 65_000;
+    engine.attach(server, { path: args.path });
+    return { server, engine };
+  };
+  const host = args.host.includes(":") ? `[${args.host}]` : args.host;
+  const path = args.path.endsWith("/") ? args.path : `${args.path}/`;
+  const urlOf = (port: number) => `http://${host}:${port}${path.startsWith("/") ? path : `/${path}`}`;
+  if (args.workers > 0) {
+    const { runCluster } = await import("../cluster/index.js");
+    const handle = await runCluster({
+      workers: args.workers,
+      port: args.port,
+      host: args.host,
+      installSignals,
+      worker: ({ nodeId }) => makeApp(nodeId),
+    });
+    if (handle.role === "worker") return null;
+    const url = urlOf(handle.port);
+    process.stdout.write(`engineio-wasm listening on ${url} (${args.workers} workers)\n`);
+    return { url, close: handle.close };
   }
-  const http = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
-    res.writeHead(404, { "Content-Type": "text/plain" });
-    res.end("Not Found");
-  });
-  http.keepAliveTimeout = 65_000;
-  engine.attach(http, { path: args.path });
+  const { server: http, engine } = makeApp(args.nodeId);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(args.port, args.host, () => {
@@ -184,9 +217,7 @@ export async function serveCommand(
   });
   const address = http.address();
   const port = typeof address === "object" && address !== null ? address.port : args.port;
-  const host = args.host.includes(":") ? `[${args.host}]` : args.host;
-  const path = args.path.endsWith("/") ? args.path : `${args.path}/`;
-  const url = `http://${host}:${port}${path.startsWith("/") ? path : `/${path}`}`;
+  const url = urlOf(port);
   process.stdout.write(`engineio-wasm listening on ${url}\n`);
 
   let closing: Promise<void> | null = null;
