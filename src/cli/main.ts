@@ -250,6 +250,7 @@ export async function serveCommand(
 /** Subcommands by name. */
 export const COMMANDS: Record<string, Command> = {
   serve: (argv) => serveCommand(argv),
+  deploy: async (argv) => (await import("./deploy.js")).deployCommand(argv),
   // `demo` (npm start) lives in demo.ts; imported late so `--no-wasm` applies before the codec loads.
   demo: async (argv) => {
     if (argv.includes("--no-wasm")) process.env.EIO_NO_WASM = "1";
