@@ -5,6 +5,17 @@
 // (ptr, len) arguments and reads the result back. One source gives two builds: `if (ASC_FEATURE_SIMD)`
 // blocks compile out of the scalar build.
 
+import {
+  DESCRIPTOR_BYTES,
+  FLAG_ASCII,
+  HEAD_BASE64,
+  HEAD_SEPARATOR,
+  HEAD_TYPE_MASK,
+  KIND_BINARY,
+  KIND_ERROR,
+  RECORD_BYTES,
+} from "../src/codec/wasm-abi";
+
 // ---------------------------------------------------------------------------------------------------------
 // Tables (data segments). SIMD constants are loaded from memory once per call, before the loops.
 
@@ -238,11 +249,6 @@ export function b64decode(src: usize, n: usize, dst: usize): isize {
 // ---------------------------------------------------------------------------------------------------------
 // Payload scan: split a long-polling body on 0x1e, classify each segment, decode `b` segments.
 
-/** Record kinds written by scan(). 0–6 are the packet type digits. */
-const KIND_BINARY: i32 = 7;
-const KIND_ERROR: i32 = 8;
-/** Record flag: the text data is pure ASCII (the host may take a faster string path). */
-const FLAG_ASCII: i32 = 1;
 
 let scanBody: usize = 0;
 let scanEnd: usize = 0;
@@ -311,7 +317,7 @@ export function scanMore(rec: usize, cap: i32, out: usize): i32 {
   const body = scanBody;
   let o = scanOut;
   while (count < cap) {
-    const r = rec + (<usize>count << 4);
+    const r = rec + <usize>count * RECORD_BYTES;
     count++;
     let kind = KIND_ERROR;
     let a: i32 = 0;
@@ -364,8 +370,6 @@ export function scanMore(rec: usize, cap: i32, out: usize): i32 {
 // text bytes and base64.
 
 /** Descriptor head bits: low byte = type character (0 = none), then these flags. */
-const HEAD_BASE64: u32 = 0x100;
-const HEAD_SEPARATOR: u32 = 0x200;
 
 /**
  * Writes a long-polling body at `out` from `count` descriptors of three i32 `(head, src, len)` at `desc`:
@@ -376,14 +380,14 @@ const HEAD_SEPARATOR: u32 = 0x200;
 export function assemble(desc: usize, count: i32, out: usize): usize {
   let o = out;
   for (let k: i32 = 0; k < count; k++) {
-    const d = desc + <usize>k * 12;
+    const d = desc + <usize>k * DESCRIPTOR_BYTES;
     const head = load<u32>(d);
     const src = <usize>load<i32>(d, 4);
     const len = <usize>load<i32>(d, 8);
-    if (head & HEAD_SEPARATOR) store<u8>(o++, <u8>SEP);
-    const t = head & 0xff;
+    if (head & <u32>HEAD_SEPARATOR) store<u8>(o++, <u8>SEP);
+    const t = head & <u32>HEAD_TYPE_MASK;
     if (t != 0) store<u8>(o++, <u8>t);
-    if (head & HEAD_BASE64) {
+    if (head & <u32>HEAD_BASE64) {
       o += b64encode(src, len, o);
     } else if (len <= 16) {
       for (let i: usize = 0; i < len; i++) store<u8>(o + i, load<u8>(src + i));

@@ -3,8 +3,8 @@
 import * as parser from "engine.io-parser";
 import {
   availableCodecs,
-  backend,
   type Codec,
+  codecBackend,
   createWasmBackend,
   type Packet,
   RAW_KERNELS,
@@ -73,7 +73,11 @@ function vectors(): { backend: string; hasBuffer: boolean; results: Record<strin
     );
     results[label] = fails;
   }
-  return { backend, hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== "undefined", results };
+  return {
+    backend: codecBackend(),
+    hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== "undefined",
+    results,
+  };
 }
 
 function pattern(n: number): Uint8Array {

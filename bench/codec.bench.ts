@@ -14,8 +14,9 @@ import * as parser from "engine.io-parser";
 import { Bench } from "tinybench";
 import {
   availableCodecs,
-  backend,
   type Codec,
+  codecBackend,
+  createNativeBackend,
   createWasmBackend,
   NODE_NATIVE_DECODE_MAX,
   NODE_NATIVE_DECODE_MIN,
@@ -24,6 +25,7 @@ import {
   NODE_NATIVE_STRING_BASE64,
   type Packet,
   RAW_KERNELS,
+  RAW_NATIVE,
   WASM_MIN_BYTES,
 } from "../src/codec/index.js";
 import { instantiateKernels } from "../src/codec/wasm.js";
@@ -71,11 +73,14 @@ const reference: Contender = {
 
 const contenders: Contender[] = [reference];
 for (const c of availableCodecs())
-  contenders.push(fromCodec(c.name === backend ? `${c.name} (default)` : c.name, c));
+  contenders.push(fromCodec(c.name === codecBackend() ? `${c.name} (default)` : c.name, c));
 for (const n of ["wasm-simd", "wasm"] as const) {
   const raw = createWasmBackend(n, RAW_KERNELS);
   if (raw) contenders.push(fromCodec(`${n} raw`, raw));
 }
+// The native tier with its thresholds at zero: every payload through the Rust kernels.
+const nativeRaw = createNativeBackend(RAW_NATIVE);
+if (nativeRaw) contenders.push(fromCodec("native raw", nativeRaw));
 const DEFAULT = contenders.find((c) => c.name.endsWith("(default)"))!.name;
 
 // ---- shapes --------------------------------------------------------------------------------------------------

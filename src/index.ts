@@ -5,12 +5,18 @@
  * @packageDocumentation
  */
 
-export type { EioErrorCode, ErrorCode } from "./protocol/errors.js";
+// The codec objects (also at `engineio-wasm/codec`): a server's or client's `codec` option takes one.
+export type { BackendName, Codec } from "./codec/index.js";
+export { availableCodecs, codecBackend, createCodec, defaultCodec, useCodec } from "./codec/index.js";
+export type { CodedError, EioErrorCode, ErrorCode } from "./protocol/errors.js";
 export { EioError, ERROR_MESSAGES, ERRORS } from "./protocol/errors.js";
 export type { BinaryData, Packet, PacketType, RawData } from "./protocol/packet.js";
 export * from "./server/index.js";
 /** engine.io's `protocol` export: the Engine.IO protocol revision. */
 export const protocol = 4;
+// FetchApp: the same for Fetch-API runtimes (Bun, Deno): engine path + static files + a fallback Fetch handler.
+export type { FetchAppOptions, FetchOtherApp } from "./adapters/fetch-app.js";
+export { FetchApp } from "./adapters/fetch-app.js";
 export type {
   AttachableServer,
   CloseOptions,

@@ -49,6 +49,6 @@ test("serve --node-id: every sid starts with it; a bad one is a usage error", {
     "toolong",
   ]);
   const { code } = await bad.exited;
-  assert.equal(code, 1);
-  assert.match(bad.stderr(), /nodeId must be 1-4 characters/);
+  assert.equal(code, 2);
+  assert.match(bad.stderr(), /--node-id must be 1-4 characters/);
 });

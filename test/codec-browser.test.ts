@@ -1,3 +1,4 @@
+// @backends: self — checks every backend inside Chromium, so it runs once.
 // The codec bundled for the browser (esbuild) and run in headless Chromium: spec vectors on the WASM and
 // JS backends, with no Node Buffer in the page. Skips loudly when Chromium is not installed.
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// @backends: self — iterates every backend itself (availableCodecs()), so it runs once.
 /**
  * Short codec fuzz run (the long one is `npm run fuzz`): generated and mutated inputs through every backend
  * that loaded, compared with each other and with engine.io-parser; regression fixtures replayed; and a
@@ -110,7 +111,7 @@ describe("codec fuzz harness self-test (planted bugs are found)", () => {
       faulty({
         decodePayload: (body) =>
           jsCodec.decodePayload(
-            typeof body === "string" ? body : new Uint8Array(body.buffer, 0, body.length),
+            body instanceof Uint8Array ? new Uint8Array(body.buffer, 0, body.length) : body,
           ),
       }),
       "divergence",
@@ -120,7 +121,7 @@ describe("codec fuzz harness self-test (planted bugs are found)", () => {
       faulty({
         decodePayload: (body) => {
           const out = jsCodec.decodePayload(body);
-          if (typeof body !== "string" && body.length > 2) body[1] = body[1]! ^ 1;
+          if (body instanceof Uint8Array && body.length > 2) body[1] = body[1]! ^ 1;
           return out;
         },
       }),

@@ -1,19 +1,20 @@
-// Spec vectors (PROTOCOL.md, engine.io-protocol README) on every backend, including the WASM backends with
+// @backends: self — iterates every backend itself (availableCodecs()), so it runs once.
+// Spec vectors (the engine.io-protocol README's examples) on every backend, including the WASM backends with
 // their thresholds at zero so the kernels themselves run even on tiny inputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
 import {
   availableCodecs,
-  backend,
   type Codec,
+  codecBackend,
+  createCodec,
+  createNativeBackend,
   createWasmBackend,
-  decodePacket,
-  decodePayload,
-  encodePacket,
-  encodePayload,
+  defaultCodec,
   getCodec,
   RAW_KERNELS,
+  RAW_NATIVE,
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
 import type { Packet } from "../src/protocol/packet.js";
@@ -24,6 +25,8 @@ function backends(): [string, Codec][] {
     const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
+  const rawNative = createNativeBackend(RAW_NATIVE);
+  if (rawNative) list.push(["native (raw kernels)", rawNative]);
   return list;
 }
 
@@ -36,7 +39,7 @@ function plain(packets: Packet[]): unknown[] {
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
-// The spec vector from PROTOCOL.md ("HTTP long-polling").
+// The spec vector of the engine.io-protocol README ("HTTP long-polling").
 const SPEC_PACKETS: Packet[] = [
   { type: "message", data: "hello" },
   { type: "ping" },
@@ -47,8 +50,9 @@ const SPEC_BYTES = "3468656c6c6f1e321e624151494442413d3d1e34e282ac";
 
 it("the default backend is a WASM backend on Node 20 (unless forced)", () => {
   const forced = process.env.EIO_CODEC ?? (process.env.EIO_NO_WASM === "1" ? "node" : undefined);
-  assert.equal(backend, forced ?? "wasm-simd");
-  assert.equal(getCodec().name, backend);
+  assert.equal(codecBackend(), forced ?? "wasm-simd");
+  assert.equal(getCodec().name, codecBackend());
+  assert.equal(defaultCodec().name, codecBackend());
   assert.ok(availableCodecs().some((c) => c.name === "js"));
 });
 
@@ -141,12 +145,76 @@ for (const [label, codec] of backends()) {
   });
 }
 
-describe("module-level functions delegate to the active backend", () => {
+describe("chunked bodies decode exactly like the joined body, on every backend", () => {
+  const body = Buffer.concat([
+    Buffer.from("4hello\x1e"),
+    Buffer.from(`b${Buffer.alloc(3000, 9).toString("base64")}\x1e`),
+    Buffer.from("4€ and more\x1e2\x1e"),
+    Buffer.from(`b${Buffer.alloc(700, 1).toString("base64")}`),
+  ]);
+  const cuts = [1, 7, 100, 2048, 4000, body.length - 1];
+  for (const [label, codec] of backends()) {
+    it(label, () => {
+      const whole = plain(codec.decodePayload(body));
+      assert.equal(whole.length, 5);
+      for (const cut of cuts) {
+        assert.deepEqual(
+          plain(codec.decodePayload([body.subarray(0, cut), body.subarray(cut)])),
+          whole,
+          `cut ${cut}`,
+        );
+      }
+      const bytes = [...body].map((_, i) => body.subarray(i, i + 1));
+      assert.deepEqual(plain(codec.decodePayload(bytes)), whole, "one chunk per byte");
+      assert.deepEqual(plain(codec.decodePayload([body])), whole);
+      const broken = Buffer.from("4ok\x1ebA=A=\x1e4x");
+      assert.deepEqual(
+        plain(codec.decodePayload([broken.subarray(0, 5), broken.subarray(5)])),
+        plain(codec.decodePayload(broken)),
+      );
+    });
+  }
+});
+
+describe("non-ASCII text payloads (one UTF-8 write for all texts) match engine.io-parser, on every backend", () => {
+  const cases: string[][] = [
+    ["héllo", "wörld", "€".repeat(300)],
+    ["a\ud83d", "\ude00b", "x".repeat(600)], // a lone high surrogate, then a lone low one: must not pair up
+    ["\ud83d\ude00".repeat(200), "lone \udc00", "end \ud800"],
+  ];
+  for (const [label, codec] of backends()) {
+    it(label, () => {
+      for (const texts of cases) {
+        const packets: Packet[] = texts.map((data) => ({ type: "message", data }));
+        let ref = "";
+        parser.encodePayload(packets as parser.Packet[], (out) => {
+          ref = out;
+        });
+        assert.equal(hex(codec.encodePayload(packets)), Buffer.from(ref, "utf8").toString("hex"));
+      }
+    });
+  }
+});
+
+describe("the shared default codec delegates to its backend", () => {
   it("round-trips the spec payload", () => {
-    assert.equal(hex(encodePayload(SPEC_PACKETS)), SPEC_BYTES);
-    assert.deepEqual(plain(decodePayload(Buffer.from(SPEC_BYTES, "hex"))), plain(SPEC_PACKETS));
-    assert.equal(encodePacket({ type: "message", data: "x" }, true), "4x");
-    assert.deepEqual(decodePacket("4x"), { type: "message", data: "x" });
+    const codec = defaultCodec();
+    assert.equal(hex(codec.encodePayload(SPEC_PACKETS)), SPEC_BYTES);
+    assert.deepEqual(plain(codec.decodePayload(Buffer.from(SPEC_BYTES, "hex"))), plain(SPEC_PACKETS));
+    assert.equal(codec.encodePacket({ type: "message", data: "x" }, true), "4x");
+    assert.deepEqual(codec.decodePacket("4x"), { type: "message", data: "x" });
+  });
+
+  it("createCodec gives each caller its own WASM instance; unknown or switched-off names throw coded errors", () => {
+    const a = createCodec("wasm-simd");
+    const b = createCodec("wasm-simd");
+    assert.notEqual(a, b, "two codecs must not share scratch memory");
+    const big = [{ type: "message" as const, data: new Uint8Array(4096).fill(7) }];
+    assert.deepEqual(a.encodePayload(big), b.encodePayload(big));
+    assert.throws(
+      () => createCodec("nope" as never),
+      (err: Error & { code?: string }) => err instanceof RangeError && err.code === "EIO_ERR_UNKNOWN_CODEC",
+    );
   });
 
   it("the js backend never needs Buffer", () => {

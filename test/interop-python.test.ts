@@ -49,7 +49,8 @@ describe("python-engineio client → this server", { skip }, () => {
       h.engine.send(sid, data);
     });
     h.engine.on("connect", (sid) => {
-      setTimeout(() => h.engine.send(sid, "welcome"), 50);
+      // sent from the connect handler: the session queues it behind the open packet
+      h.engine.send(sid, "welcome");
     });
     h.engine.on("disconnect", (sid, reason) => disconnects.push({ sid, reason }));
   });

@@ -1,10 +1,30 @@
-// Runs the whole node:test suite (TypeScript through tsx), then the codec-dependent suites again on the
-// pure-TypeScript backend (EIO_CODEC=js), so both paths stay green. Node 20 does not expand globs itself.
-import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+// The test command's runner: every test file through node:test's run() API, once per codec backend.
+//
+// Each pass sets EIO_CODEC for the test processes, so everything that uses the shared default codec —
+// servers, clients, the child servers of the hostile and multi-process tests — runs on that backend. A file
+// whose first lines say `// @backends: self` iterates every backend itself (availableCodecs()) and runs once.
+// The first pass collects coverage of src/ (V8, through --experimental-test-coverage) and enforces the floor.
+//
+//   node --experimental-test-coverage --import tsx test/run.mjs [--backends a,b] [--no-coverage] [file…]
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { run } from "node:test";
+import { spec } from "node:test/reporters";
+import { parseArgs } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
+
+/** Line coverage floor for src/ (the default pass), in percent. */
+const COVERAGE_FLOOR = { lines: 85, functions: 80 };
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    backends: { type: "string" },
+    "no-coverage": { type: "boolean" },
+  },
+});
+
 function collect(dir) {
   const out = [];
   for (const name of readdirSync(dir).sort()) {
@@ -14,35 +34,110 @@ function collect(dir) {
   }
   return out;
 }
-const only = process.argv.slice(2);
-const all = only.length ? only : collect(join(root, "test"));
-// Files whose behaviour depends on the codec backend; re-run with EIO_CODEC=js.
-const jsPass = all.filter((f) => /codec|polling|interop|upgrade/.test(f));
 
-async function run(files, extraEnv, label) {
-  if (files.length === 0) return { status: 0, pass: 0, fail: 0 };
-  console.log(`\n### ${label}: ${files.length} files`);
-  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-timeout=120000", ...files], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ...extraEnv },
-  });
-  let tail = "";
-  child.stdout.on("data", (chunk) => {
-    process.stdout.write(chunk);
-    tail = (tail + chunk.toString("utf8")).slice(-4096);
-  });
-  const status = await new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
-  const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
-  return { status, pass: count("pass"), fail: count("fail") };
+const files = positionals.length ? positionals : collect(join(root, "test"));
+const selfIterating = (f) =>
+  /^\/\/ @backends: self\b/m.test(readFileSync(join(root, f), "utf8").slice(0, 600));
+
+// The backends that load here, best first (asking the codec module itself, in a child, so this process
+// compiles nothing and no kill switch leaks in).
+async function loadedBackends() {
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "-e",
+      'import("./src/codec/index.ts").then((m) => console.log(m.availableCodecs().map((c) => c.name).join(",")))',
+    ],
+    { cwd: root, encoding: "utf8", env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" } },
+  );
+  return out.trim().split(",");
 }
 
-// Both passes always run, so a failure in the first does not hide the second; the closing lines add them up.
-const passes = [await run(all, {}, "default codec")];
-if (!only.length && !process.env.EIO_CODEC)
-  passes.push(await run(jsPass, { EIO_CODEC: "js" }, "EIO_CODEC=js"));
-const failed = passes.some((p) => p.status !== 0);
-console.log(`\n### all passes: ${passes.length}`);
-console.log(`# pass ${passes.reduce((n, p) => n + p.pass, 0)}`);
-console.log(`# fail ${passes.reduce((n, p) => n + p.fail, 0) || (failed ? 1 : 0)}`);
-process.exit(failed ? 1 : 0);
+const backends = values.backends ? values.backends.split(",") : await loadedBackends();
+const coverageOn = process.execArgv.includes("--experimental-test-coverage") && !values["no-coverage"];
+
+/**
+ * Files run at once in the other passes: the default pass runs one at a time (timing-sensitive files and
+ * coverage see a quiet machine); the others, which repeat the same files on another backend, run two at a time.
+ */
+const OTHER_PASS_CONCURRENCY = Number(process.env.EIO_TEST_CONCURRENCY ?? 2);
+
+async function pass(label, backend, list, concurrency) {
+  if (list.length === 0) return { pass: 0, fail: 0, coverage: null };
+  console.log(`\n### ${label}: ${list.length} files (EIO_CODEC=${backend})`);
+  process.env.EIO_CODEC = backend;
+  let passed = 0;
+  let failed = 0;
+  let coverage = null;
+  const stream = run({ files: list.map((f) => join(root, f)), timeout: 120_000, concurrency });
+  // tests, not suites (a suite fails when one of its tests does, which is already counted)
+  stream.on("test:pass", (e) => {
+    if (e.details?.type !== "suite" && !e.skip) passed++;
+  });
+  stream.on("test:fail", (e) => {
+    if (e.details?.type !== "suite" || e.details?.error?.failureType !== "subtestsFailed") failed++;
+  });
+  stream.on("test:coverage", (e) => {
+    coverage = e.summary;
+  });
+  await new Promise((resolve, reject) => {
+    const out = stream.compose(spec);
+    out.on("data", (chunk) => process.stdout.write(chunk));
+    out.on("end", resolve);
+    out.on("error", reject);
+  });
+  return { pass: passed, fail: failed, coverage };
+}
+
+/** Totals over the files under src/ only (tests, bench and node_modules excluded). */
+function srcTotals(summary) {
+  const t = { lines: 0, coveredLines: 0, functions: 0, coveredFunctions: 0 };
+  for (const f of summary.files) {
+    const rel = relative(root, f.path);
+    if (!rel.startsWith(`src${sep}`) || rel.includes(".generated.")) continue;
+    t.lines += f.totalLineCount;
+    t.coveredLines += f.coveredLineCount;
+    t.functions += f.totalFunctionCount;
+    t.coveredFunctions += f.coveredFunctionCount;
+  }
+  return {
+    lines: t.lines ? (100 * t.coveredLines) / t.lines : 0,
+    functions: t.functions ? (100 * t.coveredFunctions) / t.functions : 0,
+    files: summary.files.filter((f) => relative(root, f.path).startsWith(`src${sep}`)).length,
+  };
+}
+
+const once = files.filter(selfIterating);
+const perBackend = files.filter((f) => !once.includes(f));
+const results = [];
+// Both the default and the other passes always run, so a failure in one does not hide another.
+for (const [i, backend] of backends.entries()) {
+  const list = i === 0 ? files : perBackend;
+  const label = i === 0 ? `${backend} (default) + self-iterating` : backend;
+  results.push(await pass(label, backend, list, i === 0 ? 1 : OTHER_PASS_CONCURRENCY));
+}
+
+let coverageFailed = false;
+const cov = results[0]?.coverage;
+if (cov) {
+  const t = srcTotals(cov);
+  const ok = t.lines >= COVERAGE_FLOOR.lines && t.functions >= COVERAGE_FLOOR.functions;
+  console.log(
+    `\n### coverage of src/ (${t.files} files, default pass): lines ${t.lines.toFixed(1)} % (floor ${COVERAGE_FLOOR.lines} %), functions ${t.functions.toFixed(1)} % (floor ${COVERAGE_FLOOR.functions} %)${ok ? "" : "  BELOW THE FLOOR"}`,
+  );
+  coverageFailed = !ok;
+} else if (coverageOn) {
+  console.log("\n!!! coverage was requested but node:test reported none");
+  coverageFailed = true;
+}
+
+const total = (k) => results.reduce((n, r) => n + r[k], 0);
+console.log(
+  `\n### passes: ${results.map((r, i) => `${backends[i]} ${r.pass}/${r.pass + r.fail}`).join(", ")}`,
+);
+console.log(`# pass ${total("pass")}`);
+console.log(`# fail ${total("fail") + (coverageFailed ? 1 : 0)}`);
+process.exit(total("fail") > 0 || coverageFailed ? 1 : 0);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { DEFAULT_MAX_BUFFERED_BYTES, type Socket } from "../src/index.js";
-import { handshake, once, raw, sleep, startServer, waitFor } from "./server-helpers.js";
+import { handshake, once, raw, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
 
@@ -41,7 +41,8 @@ describe("outgoing buffer bound", () => {
         s.send(chunk);
         sent += chunk.length;
         maxBuffered = Math.max(maxBuffered, s.bufferedAmount);
-        if (i % 8 === 7) await sleep(1); // let the kernel buffers fill
+        // let the I/O phase run so the kernel buffers fill (a yield, not a wait for time)
+        if (i % 8 === 7) await new Promise((r) => setImmediate(r));
       }
       assert.equal(reason, "transport error");
       assert.equal(code, "EIO_ERR_BUFFER_FULL");
@@ -67,7 +68,7 @@ describe("outgoing buffer bound", () => {
     try {
       const { sid } = await handshake(h.port);
       const s = h.engine.clients[sid]!;
-      const closed = once<string | { code: string }>(s as never, "close");
+      const closed = once(s, "close");
       let n = 0;
       while (s.readyState === "open" && n < 1000) {
         s.send("x".repeat(199));
@@ -75,7 +76,7 @@ describe("outgoing buffer bound", () => {
       }
       const [reason, desc] = await closed;
       assert.equal(reason, "transport error");
-      assert.equal((desc as { code: string }).code, "EIO_ERR_BUFFER_FULL");
+      assert.equal(desc?.code, "EIO_ERR_BUFFER_FULL");
       assert.ok(n >= 45 && n <= 51, `accepted ${n} messages of 200 bytes`);
     } finally {
       await h.close();
@@ -94,8 +95,9 @@ describe("outgoing buffer bound", () => {
       let callbacks = 0;
       const chunk = Buffer.alloc(512 * 1024);
       for (let i = 0; i < 16; i++) s.send(chunk, () => callbacks++);
-      await sleep(20);
+      // 8 MiB to a reader that is paused cannot all be in the kernel
       assert.ok(s.bufferedAmount > 0, `bufferedAmount ${s.bufferedAmount}`);
+      assert.ok(callbacks < 16, `callbacks before resume: ${callbacks}`);
       raw.resume();
       await waitFor(() => callbacks === 16, 5000, "send callbacks");
       await waitFor(() => drains >= 1 && s.bufferedAmount === 0, 5000, "drain");
@@ -137,7 +139,11 @@ describe("outgoing buffer bound", () => {
       assert.equal(r.text, "4w");
       s.close();
       s.send("ignored");
-      await sleep(10);
+      assert.equal(s.bufferedAmount, 0);
+      // the next poll carries the close packet, not the message sent after close()
+      const last = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+      assert.equal(last.text.split("\x1e").at(-1), "1");
+      assert.doesNotMatch(last.text, /ignored/);
     } finally {
       await h.close();
     }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { hasInvalidHeaderChar } from "../src/server/headers.js";
 import { generateId } from "../src/server/id.js";
-import { computePath, resolveOptions } from "../src/server/options.js";
+import { computePath, resolveServerOptions } from "../src/server/options.js";
 import { parseQuery } from "../src/server/query.js";
 
 describe("parseQuery", () => {
@@ -52,7 +52,7 @@ describe("hasInvalidHeaderChar", () => {
 
 describe("options", () => {
   test("engine.io defaults", () => {
-    const o = resolveOptions();
+    const o = resolveServerOptions();
     assert.equal(o.pingInterval, 25000);
     assert.equal(o.pingTimeout, 20000);
     assert.equal(o.upgradeTimeout, 10000);
@@ -72,16 +72,18 @@ describe("options", () => {
     assert.equal(o.destroyUpgradeTimeout, 1000);
   });
   test("cookie and perMessageDeflate defaults; maxBufferedBytes 0 disables; invalid numbers throw", () => {
-    assert.deepEqual(resolveOptions({ cookie: true }).cookie, {
+    assert.deepEqual(resolveServerOptions({ cookie: true }).cookie, {
       name: "io",
       path: "/",
       httpOnly: true,
       sameSite: "lax",
     });
-    assert.deepEqual(resolveOptions({ perMessageDeflate: true }).perMessageDeflate, { threshold: 1024 });
-    assert.equal(resolveOptions({ maxBufferedBytes: 0 }).maxBufferedBytes, Number.POSITIVE_INFINITY);
-    assert.throws(() => resolveOptions({ pingInterval: -1 }), { code: "EIO_ERR_INVALID_ARG" });
-    assert.throws(() => resolveOptions({ pingTimeout: Number.NaN }), { code: "EIO_ERR_INVALID_ARG" });
+    assert.deepEqual(resolveServerOptions({ perMessageDeflate: true }).perMessageDeflate, {
+      threshold: 1024,
+    });
+    assert.equal(resolveServerOptions({ maxBufferedBytes: 0 }).maxBufferedBytes, Number.POSITIVE_INFINITY);
+    assert.throws(() => resolveServerOptions({ pingInterval: -1 }), { code: "EIO_ERR_INVALID_ARG" });
+    assert.throws(() => resolveServerOptions({ pingTimeout: Number.NaN }), { code: "EIO_ERR_INVALID_ARG" });
   });
   test("computePath", () => {
     assert.equal(computePath(undefined, true), "/engine.io/");

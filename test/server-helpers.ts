@@ -1,12 +1,16 @@
 // Shared helpers for the server tests: a server on 127.0.0.1:0, bounded waits, raw HTTP requests.
+
+import type { EventEmitter } from "node:events";
 import {
   createServer,
   type Server as HttpServer,
+  type ServerOptions as HttpServerOptions,
   request as httpRequest,
   type IncomingHttpHeaders,
 } from "node:http";
-import type { AddressInfo } from "node:net";
-import { attach, type Server, type ServerOptions } from "../src/index.js";
+import { type AddressInfo, connect } from "node:net";
+import { attach, type Server, type ServerOptions, type Socket } from "../src/index.js";
+import { PollingTransport } from "../src/server/transports/polling.js";
 
 export interface Harness {
   engine: Server;
@@ -16,9 +20,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts an http server on 127.0.0.1 (port 0) with an engine attached. */
-export async function startServer(opts: ServerOptions & { path?: string } = {}): Promise<Harness> {
-  const http = createServer((_req, res) => {
+/**
+ * Starts an http server on 127.0.0.1 (port 0) with an engine attached. `httpOpts` go to `http.createServer`
+ * (e.g. `insecureHTTPParser`, so header bytes Node's strict parser refuses reach the engine's own checks).
+ */
+export async function startServer(
+  opts: ServerOptions & { path?: string } = {},
+  httpOpts: HttpServerOptions = {},
+): Promise<Harness> {
+  const http = createServer(httpOpts, (_req, res) => {
     res.writeHead(404);
     res.end("not found");
   });
@@ -38,16 +48,27 @@ export async function startServer(opts: ServerOptions & { path?: string } = {}):
   };
 }
 
-/** Resolves when `emitter` emits `event` (first args), rejects after `ms`. */
-export function once<T = unknown>(
+/** Any emitter, for peers without an event map (ws, workers, engine.io-client, socket.io). */
+export interface LooseEmitter {
   // biome-ignore lint/suspicious/noExplicitAny: accepts any emitter's listener signature
-  emitter: { once(event: string, fn: (...args: any[]) => void): unknown },
-  event: string,
-  ms = 5000,
-): Promise<T[]> {
+  once(event: string, fn: (...args: any[]) => void): unknown;
+}
+
+/**
+ * Resolves with the arguments of the next `event` of `emitter`, rejects after `ms`. With an emitter typed by an
+ * event map (`EventEmitter<Events>`, e.g. the server `Socket`) the event name and the arguments are checked;
+ * otherwise the caller names the argument type.
+ */
+export function once<Events extends Record<keyof Events, unknown[]>, K extends keyof Events & string>(
+  emitter: EventEmitter<Events>,
+  event: K,
+  ms?: number,
+): Promise<Events[K]>;
+export function once<T = unknown>(emitter: LooseEmitter, event: string, ms?: number): Promise<T[]>;
+export function once(emitter: LooseEmitter, event: string, ms = 5000): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
-    emitter.once(event, (...args: T[]) => {
+    emitter.once(event, (...args: unknown[]) => {
       clearTimeout(timer);
       resolve(args);
     });
@@ -61,6 +82,30 @@ export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"
     if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The session `sid` of `engine` (throws if there is none). */
+export function sessionOf(engine: Server, sid: string): Socket {
+  const s = engine.clients[sid];
+  if (s === undefined) throw new Error(`no session ${sid}`);
+  return s;
+}
+
+/** The polling transport of session `sid` (throws if the session is on another transport). */
+export function pollingOf(engine: Server, sid: string): PollingTransport {
+  const t = sessionOf(engine, sid).transport;
+  if (!(t instanceof PollingTransport)) throw new Error(`session ${sid} is not polling`);
+  return t;
+}
+
+/** Resolves once the server holds a GET of session `sid` (the long-poll is pending). */
+export function pollPending(engine: Server, sid: string, ms = 5000): Promise<void> {
+  return waitFor(() => pollingOf(engine, sid).writable, ms, `a pending GET on ${sid}`);
+}
+
+/** Resolves once the server is reading a POST body of session `sid`. */
+export function postPending(engine: Server, sid: string, ms = 5000): Promise<void> {
+  return waitFor(() => pollingOf(engine, sid).dataReq !== null, ms, `a POST being read on ${sid}`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -105,6 +150,32 @@ export function raw(
     });
     if (body !== undefined) req.end(body);
     else req.end();
+  });
+}
+
+/**
+ * Writes `bytes` on a fresh TCP connection and resolves with everything the server sent until it closed the
+ * connection; rejects after `ms` (for requests Node's HTTP client refuses to send, e.g. control characters).
+ */
+export function rawBytes(port: number, bytes: string | Buffer, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const sock = connect(port, "127.0.0.1", () => sock.write(bytes));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no complete answer within ${ms} ms: ${JSON.stringify(out)}`));
+    }, ms);
+    sock.setEncoding("latin1");
+    sock.on("data", (d: string) => {
+      out += d;
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    sock.on("error", () => {
+      // a reset after the answer still resolves with what arrived (on close)
+    });
   });
 }
 

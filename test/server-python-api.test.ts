@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { AsyncServer, ConnectionRefusedError, Server } from "../src/index.js";
-import { handshake, raw, sleep, startServer, waitFor } from "./server-helpers.js";
+import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
 
@@ -62,13 +62,16 @@ describe("python-engineio style API", () => {
     const h = await startServer();
     try {
       h.engine.on("connect", async (_sid, req) => {
-        await sleep(5);
+        await new Promise((r) => setImmediate(r)); // answered after the handler's promise settles
         if (req.url?.includes("token=good")) return;
         throw new ConnectionRefusedError("bad token", { reason: "bad token", retry: false });
       });
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&token=bad`);
       assert.equal(r.status, 401);
-      assert.deepEqual(JSON.parse(r.text), { reason: "bad token", retry: false });
+      assert.deepEqual(JSON.parse(r.text), {
+        message: "bad token",
+        data: { reason: "bad token", retry: false },
+      });
       const ok = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&token=good`);
       assert.equal(ok.status, 200);
       const status = await new Promise<number>((resolve) => {
@@ -107,24 +110,58 @@ describe("python-engineio style API", () => {
     }
   });
 
+  /** Message handlers that wait for the test to release them, recording when each started and ended. */
+  function gatedHandlers(fail?: string) {
+    const started: string[] = [];
+    const order: string[] = [];
+    const gates = new Map<string, () => void>();
+    const opened = new Map<string, Promise<void>>();
+    const gate = (name: string): Promise<void> => {
+      let p = opened.get(name);
+      if (p === undefined) {
+        p = new Promise<void>((r) => gates.set(name, r));
+        opened.set(name, p);
+      }
+      return p;
+    };
+    const release = (name: string): void => {
+      void gate(name);
+      gates.get(name)!();
+    };
+    let running = 0;
+    let maxRunning = 0;
+    const handler = async (_sid: string, data: unknown): Promise<void> => {
+      const name = String(data);
+      started.push(name);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      try {
+        await gate(name);
+        order.push(name);
+        if (name === fail) throw new Error("handler failure is contained");
+      } finally {
+        running--;
+      }
+    };
+    return { started, order, release, handler, maxRunning: () => maxRunning };
+  }
+
   test("asyncHandlers: false runs each socket's handlers one after another, in order", async () => {
     const h = await startServer({ asyncHandlers: false });
     try {
-      const order: string[] = [];
-      let running = 0;
-      let maxRunning = 0;
-      h.engine.on("message", async (_sid, data) => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await sleep(Number(String(data).slice(1)));
-        order.push(String(data));
-        running--;
-      });
+      const g = gatedHandlers();
+      h.engine.on("message", g.handler);
       const { sid } = await handshake(h.port);
-      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4a30\x1e4b1\x1e4c10");
-      await waitFor(() => order.length === 3, 3000, "handlers");
-      assert.deepEqual(order, ["a30", "b1", "c10"]);
-      assert.equal(maxRunning, 1);
+      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4a\x1e4b\x1e4c");
+      await waitFor(() => g.started.length >= 1, 3000, "the first handler");
+      // the three messages were decoded together: concurrent handlers would all have started by now
+      assert.deepEqual(g.started, ["a"]);
+      g.release("c");
+      g.release("b");
+      g.release("a");
+      await waitFor(() => g.order.length === 3, 3000, "handlers");
+      assert.deepEqual(g.order, ["a", "b", "c"]);
+      assert.equal(g.maxRunning(), 1);
     } finally {
       await h.close();
     }
@@ -133,16 +170,21 @@ describe("python-engineio style API", () => {
   test("asyncHandlers: true (default) runs handlers concurrently; a rejected handler does not crash", async () => {
     const h = await startServer();
     try {
-      const order: string[] = [];
-      h.engine.on("message", async (_sid, data) => {
-        await sleep(Number(String(data).slice(1)));
-        order.push(String(data));
-        if (data === "b1") throw new Error("handler failure is contained");
-      });
+      const g = gatedHandlers("b");
+      h.engine.on("message", g.handler);
       const { sid } = await handshake(h.port);
-      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4a30\x1e4b1\x1e4c10");
-      await waitFor(() => order.length === 3, 3000, "handlers");
-      assert.deepEqual(order, ["b1", "c10", "a30"]);
+      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4a\x1e4b\x1e4c");
+      await waitFor(() => g.started.length === 3, 3000, "all three handlers running");
+      g.release("b");
+      await waitFor(() => g.order.length === 1, 3000, "b");
+      g.release("c");
+      await waitFor(() => g.order.length === 2, 3000, "c");
+      g.release("a");
+      await waitFor(() => g.order.length === 3, 3000, "a");
+      assert.deepEqual(g.order, ["b", "c", "a"]);
+      assert.equal(g.maxRunning(), 3);
+      // the session survived the rejected handler
+      assert.equal(h.engine.clients[sid]?.readyState, "open");
     } finally {
       await h.close();
     }
@@ -181,8 +223,10 @@ describe("python-engineio style API", () => {
       assert.ok(["1", "6\x1e1"].includes(r.text), r.text);
       assert.equal(h.engine.clientsCount, 2);
       for (const sid of Object.keys(h.engine.clients)) {
+        const open = h.engine.clients[sid]?.readyState === "open";
         const get = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-        await sleep(10);
+        // (a session already closing answers this GET with its close packet at once)
+        if (open) await pollPending(h.engine, sid);
         h.engine.disconnect();
         // engine.io's behaviour: a close packet, after a noop when the close was pending before the GET
         const text = (await get).text;

@@ -104,7 +104,7 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
         .filter((x) => x.client !== "websocket")
         .map((x) => {
           const s = x.id ? sockets.get(x.id) : undefined;
-          return { ...x, server: s?.transport.name, upgrading: s?.upgrading, state: s?.readyState };
+          return { ...x, server: s?.transport?.name, upgrading: s?.upgrading, state: s?.readyState };
         });
       console.warn("not upgraded:", JSON.stringify(stuck), "client errors:", errors.slice(0, 5));
       throw e;

@@ -583,7 +583,9 @@ async function broadcast(p: BroadcastParams, onWindowEnd: () => Promise<void>): 
         const s = data.toString("latin1", PREFIX.length, data.indexOf(0x2c, PREFIX.length));
         const k = Number(s) % SLOTS;
         countOnly();
-        if (++got[k] === sockets.length) {
+        const seen = (got[k] as number) + 1;
+        got[k] = seen;
+        if (seen === sockets.length) {
           if (phase === 1 && latN < LAT_CAP) lat[latN++] = performance.now() - (started[k] as number);
           if (phase !== 2) trigger();
         }

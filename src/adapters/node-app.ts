@@ -7,19 +7,27 @@
  * too, and `close()` shuts down gracefully: engine sessions first, then the HTTP server.
  * @packageDocumentation
  */
-import { createReadStream, promises as fsp, type Stats } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
   createServer,
   type Server as HttpServer,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { extname, isAbsolute, resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
 import debugModule from "debug";
+import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
+import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
+import { pathOf, resolveStaticFile, type StaticFileMatch, type StaticFiles } from "./static-files.js";
+import { locateStaticFile } from "./static-lookup.js";
+
+export type { StaticFileMatch, StaticFileRule, StaticFiles } from "./static-files.js";
+export { guessContentType, resolveStaticFile } from "./static-files.js";
 
 const debug = debugModule("engine:app");
 
@@ -48,30 +56,6 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unk
 
 /** An upgrade listener, as passed to `httpServer.on("upgrade", …)`. */
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => unknown;
-
-/** The long form of a static file rule (python-engineio's dict form). */
-export interface StaticFileRule {
-  /**
-   * The file, or with a trailing `/` the directory, that the URL maps to. Relative names are resolved against
-   * {@link NodeAppOptions.staticRoot}.
-   */
-  filename: string;
-  /** The `Content-Type` to send; guessed from the file extension when absent. */
-  contentType?: string;
-  /** python-engineio's spelling of {@link StaticFileRule.contentType}, accepted to ease porting. */
-  content_type?: string;
-}
-
-/**
- * Static file rules, python-engineio's `static_files` semantics:
- * - `"/": "index.html"` — an exact URL served from a file;
- * - `"/static": "public"` (or `"/static/": "public/"`) — a URL prefix served from a directory: `/static/a.js` →
- *   `public/a.js`; a URL naming a directory serves its `index.html`;
- * - `"/": { filename: "index.html", contentType: "text/html" }` — the long form with an explicit content type;
- * - `"": "main.html"` — the file served for directory URLs instead of `index.html`.
- * A URL that matches a rule but names no existing file falls through to `otherApp` (or 404), like python-engineio.
- */
-export type StaticFiles = Readonly<Record<string, string | StaticFileRule>>;
 
 /** Options of {@link NodeApp}. */
 export interface NodeAppOptions {
@@ -119,148 +103,6 @@ export interface CloseOptions {
   timeout?: number;
 }
 
-/** A resolved static file: what {@link resolveStaticFile} returns for a servable URL. */
-export interface StaticFileMatch {
-  /** Absolute path of the file to serve (may still turn out not to exist, or to be a directory). */
-  filename: string;
-  /** The `Content-Type` to send. */
-  contentType: string;
-  /** The directory the match is confined to, for prefix rules; `undefined` for exact-URL rules. */
-  root?: string;
-}
-
-/**
- * Content types guessed from file extensions: python-engineio's table plus the types a browser page of this
- * package needs (`.mjs`, `.wasm`, `.svg`, `.map`, `.ico`). Text types carry `charset=utf-8`.
- */
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  css: "text/css; charset=utf-8",
-  gif: "image/gif",
-  htm: "text/html; charset=utf-8",
-  html: "text/html; charset=utf-8",
-  ico: "image/x-icon",
-  jpeg: "image/jpeg",
-  jpg: "image/jpeg",
-  js: "text/javascript; charset=utf-8",
-  json: "application/json; charset=utf-8",
-  map: "application/json; charset=utf-8",
-  mjs: "text/javascript; charset=utf-8",
-  png: "image/png",
-  svg: "image/svg+xml",
-  txt: "text/plain; charset=utf-8",
-  wasm: "application/wasm",
-  webp: "image/webp",
-};
-const DEFAULT_CONTENT_TYPE = "application/octet-stream";
-const DEFAULT_INDEX = "index.html";
-
-/** The `Content-Type` guessed for a file name (python-engineio's rule: by extension, else octet-stream). */
-export function guessContentType(filename: string): string {
-  return CONTENT_TYPES[extname(filename).slice(1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
-}
-
-/** Splits the path part off a request URL (`/a/b?x=1#f` → `/a/b`). */
-function pathOf(url: string | undefined): string {
-  const u = url ?? "/";
-  const q = u.search(/[?#]/);
-  return q === -1 ? u : u.slice(0, q);
-}
-
-/**
- * Percent-decodes a URL path segment by segment, refusing anything that could step outside a directory:
- * `..` / `.` segments (plain or encoded, e.g. `%2e%2e`), encoded separators (`%2f`, `%5c`), backslashes, NUL bytes
- * and malformed escapes. Returns `null` when refused.
- */
-function decodeSafePath(rawPath: string): string | null {
-  const out: string[] = [];
-  const segments = rawPath.split("/");
-  for (let i = 0; i < segments.length; i++) {
-    let s: string;
-    try {
-      s = decodeURIComponent(segments[i]!);
-    } catch {
-      return null;
-    }
-    if (s === ".." || s === "." || s.includes("/") || s.includes("\\") || s.includes("\0")) return null;
-    out.push(s);
-  }
-  return out.join("/");
-}
-
-function ruleOf(rule: string | StaticFileRule): { filename: string; contentType?: string } {
-  if (typeof rule === "string") return { filename: rule };
-  const contentType = rule.contentType ?? rule.content_type;
-  return contentType === undefined ? { filename: rule.filename } : { filename: rule.filename, contentType };
-}
-
-/** `child` equals `root` or lies inside it. */
-function isInside(root: string, child: string): boolean {
-  return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
-}
-
-/**
- * Maps a request URL path to a static file with python-engineio's `get_static_file` rules (exact URL first, then
- * the longest matching prefix, with or without its trailing slash; `""` names the directory index), confined to
- * the mapped directory. Returns `null` when no rule matches, and `"forbidden"` for a traversal attempt.
- * @param rawPath - The path part of `req.url`, still percent-encoded.
- * @param staticFiles - The rules.
- * @param staticRoot - Base for relative file names.
- */
-export function resolveStaticFile(
-  rawPath: string,
-  staticFiles: StaticFiles,
-  staticRoot: string = process.cwd(),
-): StaticFileMatch | "forbidden" | null {
-  // `*` (OPTIONS) and absolute-form URLs (proxy requests) are not file paths: leave them to otherApp.
-  if (!rawPath.startsWith("/")) return null;
-  const path = decodeSafePath(rawPath);
-  if (path === null) return "forbidden";
-  let rule: { filename: string; contentType?: string } | undefined;
-  let extra = "";
-  let prefix = false;
-  if (Object.hasOwn(staticFiles, path) && path !== "") {
-    rule = ruleOf(staticFiles[path]!);
-  } else {
-    let head = path;
-    while (head !== "") {
-      const cut = head.lastIndexOf("/");
-      extra = head.slice(cut) + extra;
-      head = head.slice(0, cut);
-      // The "" key names the directory index, never a prefix (python would map "/x" to "<index>/x", which
-      // cannot exist anyway).
-      if (head !== "" && Object.hasOwn(staticFiles, head)) {
-        rule = ruleOf(staticFiles[head]!);
-        break;
-      }
-      if (Object.hasOwn(staticFiles, `${head}/`)) {
-        rule = ruleOf(staticFiles[`${head}/`]!);
-        break;
-      }
-    }
-    prefix = rule !== undefined;
-  }
-  if (!rule) return null;
-  let filename = rule.filename;
-  let { contentType } = rule;
-  if (filename.endsWith("/") && extra.startsWith("/")) extra = extra.slice(1);
-  const base = resolve(staticRoot, filename);
-  filename += extra;
-  if (filename.endsWith("/")) {
-    const index = staticFiles[""];
-    if (index === undefined) filename += DEFAULT_INDEX;
-    else {
-      const r = ruleOf(index);
-      filename += r.filename;
-      if (r.contentType !== undefined) contentType = r.contentType;
-    }
-  }
-  const abs = isAbsolute(filename) ? resolve(filename) : resolve(staticRoot, filename);
-  if (prefix && !isInside(base, abs)) return "forbidden";
-  const match: StaticFileMatch = { filename: abs, contentType: contentType ?? guessContentType(abs) };
-  if (prefix) match.root = base;
-  return match;
-}
-
 /** Normalizes an engine path the way python-engineio and engine.io do. */
 function normalizeEnginePath(path: string, addTrailingSlash: boolean): string {
   let p = path.startsWith("/") ? path : `/${path}`;
@@ -268,16 +110,11 @@ function normalizeEnginePath(path: string, addTrailingSlash: boolean): string {
   return p;
 }
 
-async function statFile(filename: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(filename);
-  } catch {
-    return null;
-  }
-}
-
-/** The servers `NodeApp.attach` accepts: `http.Server` and `https.Server` (e.g. `fastify.server`). */
-export type AttachableServer = HttpServer | HttpsServer;
+/**
+ * The servers `NodeApp.attach` accepts: `http.Server`, `https.Server` (e.g. `fastify.server`) and `http2` servers
+ * (`createSecureServer({ allowHTTP1: true, settings: { enableConnectProtocol: true } })` for WebSocket over h2).
+ */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
 
 /**
  * The WSGIApp/ASGIApp counterpart: routes the Engine.IO path to the engine, serves static files, and hands the
@@ -305,6 +142,7 @@ export class NodeApp {
   readonly staticRoot: string;
   private readonly destroyUpgradeTimeout: number | false;
   private readonly servers = new Set<AttachableServer>();
+  private readonly h2Sessions = new Map<AttachableServer, Set<import("node:http2").ServerHttp2Session>>();
   private closing: Promise<void> | undefined;
 
   /**
@@ -313,13 +151,12 @@ export class NodeApp {
    */
   constructor(engine: EngineHandler, options: NodeAppOptions = {}) {
     if (!engine || typeof engine.handleRequest !== "function" || typeof engine.handleUpgrade !== "function") {
-      const err = new TypeError(
+      throw createError(
+        "EIO_ERR_INVALID_ENGINE",
         "NodeApp needs an engine with handleRequest() and handleUpgrade()",
-      ) as TypeError & {
-        code: string;
-      };
-      err.code = "EIO_ERR_INVALID_ENGINE";
-      throw err;
+        undefined,
+        TypeError,
+      );
     }
     this.engine = engine;
     this.engineioPath = normalizeEnginePath(
@@ -418,33 +255,13 @@ export class NodeApp {
     res: ServerResponse,
     match: StaticFileMatch,
   ): Promise<boolean> {
-    let filename = match.filename;
-    let contentType = match.contentType;
-    let st = await statFile(filename);
-    if (st?.isDirectory()) {
-      // A prefix rule whose URL names a directory without the trailing slash: serve its index too.
-      const index = this.staticFiles[""];
-      const indexName = index === undefined ? DEFAULT_INDEX : ruleOf(index).filename;
-      filename = resolve(filename, indexName);
-      if (match.root !== undefined && !isInside(match.root, filename)) return false;
-      const explicit = index === undefined ? undefined : ruleOf(index).contentType;
-      contentType = explicit ?? guessContentType(filename);
-      st = await statFile(filename);
-    }
-    if (!st?.isFile()) return false;
-    // Symlinks may point anywhere; confine prefix rules to their directory after resolving them.
-    if (match.root !== undefined) {
-      const real = await fsp.realpath(filename);
-      const realRoot = await fsp.realpath(match.root).catch(() => match.root!);
-      if (!isInside(realRoot, real)) {
-        debug("refused %s: resolves outside %s", filename, match.root);
-        return false;
-      }
-    }
+    const found = await locateStaticFile(match, this.staticFiles);
+    if (found === null) return false;
+    const { filename, contentType } = found;
     debug("static %s -> %s", req.url, filename);
     res.writeHead(200, {
       "Content-Type": contentType,
-      "Content-Length": st.size,
+      "Content-Length": found.size,
       "X-Content-Type-Options": "nosniff",
     });
     if (req.method === "HEAD") {
@@ -484,6 +301,23 @@ export class NodeApp {
           };
     httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res, chained));
     httpServer.on("upgrade", this.handleUpgrade);
+    if ("updateSettings" in httpServer) {
+      // http2: WebSockets arrive as RFC 8441 extended CONNECT streams; sessions are tracked for close()
+      const previous = httpServer.listeners("connect") as unknown as Parameters<
+        typeof http2ConnectListener
+      >[2];
+      httpServer.removeAllListeners("connect");
+      httpServer.on(
+        "connect",
+        http2ConnectListener(
+          (req) => this.isEngineRequest(req),
+          (req, stream, head) => this.engine.handleUpgrade(req, stream, head),
+          previous,
+          httpServer,
+        ),
+      );
+      this.h2Sessions.set(httpServer, trackHttp2Sessions(httpServer));
+    }
     this.servers.add(httpServer);
     httpServer.on("close", () => this.servers.delete(httpServer));
     debug("attached at %s", this.engineioPath);
@@ -515,31 +349,42 @@ export class NodeApp {
   }
 
   /**
-   * Graceful shutdown: closes every engine session (they see `server shutting down`), then stops the attached
-   * HTTP servers, destroying connections still open after `timeout`. Safe to call more than once.
+   * Graceful shutdown: the engine refuses new sessions at once (403 `Server shutting down`), closes every session (waiting up to `timeout` for polling clients to fetch their
+   * close packet; the sessions' server-side `close` handlers get `server shutting down`, clients see their
+   * transport close), then closes idle connections and destroys the ones still open `timeout` later. Safe to
+   * call more than once.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     const timeout = options.timeout ?? 5000;
     this.closing = (async () => {
       debug("closing: %d http server(s)", this.servers.size);
+      // The listener stays open while the sessions close (the engine already refuses new handshakes): a
+      // polling client between two polls needs a connection to fetch its close packet.
       if (typeof this.engine.shutdown === "function") await this.engine.shutdown(timeout);
       else await this.engine.close();
       await Promise.all(
         [...this.servers].map(
           (server) =>
             new Promise<void>((done) => {
-              const timer = setTimeout(() => server.closeAllConnections?.(), timeout);
+              const sessions = this.h2Sessions.get(server);
+              const timer = setTimeout(() => {
+                if ("closeAllConnections" in server) server.closeAllConnections();
+                if (sessions) for (const session of sessions) session.destroy();
+              }, timeout);
               timer.unref?.();
               server.close(() => {
                 clearTimeout(timer);
                 done();
               });
-              server.closeIdleConnections?.();
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+              // h2: GOAWAY, then the session ends once its open streams have
+              if (sessions) for (const session of sessions) session.close();
             }),
         ),
       );
       this.servers.clear();
+      this.h2Sessions.clear();
       debug("closed");
     })();
     return this.closing;

@@ -7,6 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { validateNodeId } from "../server/id.js";
+import { UsageError } from "./args.js";
 
 /** One backend node: its node id and address. */
 export interface DeployNode {
@@ -42,10 +43,7 @@ const USAGE = `Usage: engineio-wasm deploy haproxy|nginx --nodes name=host:port[
 `;
 
 function fail(message: string): never {
-  const err = new Error(message) as Error & { code: string; usage: boolean };
-  err.code = "EIO_ERR_INVALID_ARG";
-  err.usage = true;
-  throw err;
+  throw new UsageError(message);
 }
 
 /** Parses `name=host:port,…` (node names are validated as node ids of one length). */

@@ -3,7 +3,7 @@
  * package's `browser` field, so neither `ws` nor `node:http` reaches a browser bundle.
  * @packageDocumentation
  */
-import { getCodec } from "../codec/index.js";
+import { codecBackend as defaultBackend } from "../codec/index.js";
 import type { BackendName } from "../codec/types.js";
 
 export type { EioErrorCode } from "../protocol/errors.js";
@@ -47,7 +47,10 @@ export { WebSocketTransport } from "./transports/websocket.js";
 /** Engine.IO protocol revision spoken by this client. */
 export const protocol = 4;
 
-/** Name of the codec backend in use (`wasm-simd`, `wasm`, `node` or `js`). */
+/**
+ * Name of the shared default codec's backend (`wasm-simd`, `wasm`, `node` or `js`); a client created with
+ * its own `codec` option reports it as `socket.codec.name`.
+ */
 export function codecBackend(): BackendName {
-  return getCodec().name;
+  return defaultBackend();
 }

@@ -71,6 +71,11 @@ export interface Platform {
     headers: Record<string, string>,
     onRejected: WebSocketRejected,
   ): WebSocketLike;
+  /**
+   * Whether {@link Platform.wsSend} can honour `compress` (Node's `ws`); browsers decide compression
+   * themselves, so the client does not measure frames for the threshold there.
+   */
+  readonly wsCompression: boolean;
   /** Sends one frame, honouring `compress` where the platform can. */
   wsSend(ws: WebSocketLike, data: string | Uint8Array, compress: boolean): void;
   /** Lets the process exit while the WebSocket is open (Node `autoUnref`). */

@@ -31,6 +31,7 @@ export function toBinaryCommon(bytes: Uint8Array, type: BinaryType): MessageData
 
 /** The browser platform. */
 export const platform: Platform = {
+  wsCompression: false,
   name: "browser",
   defaultBinaryType: "arraybuffer",
   createCookieJar: () => undefined,

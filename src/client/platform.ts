@@ -78,6 +78,7 @@ function nodeRequest(req: HttpRequest, signal: AbortSignal): Promise<HttpRespons
 
 /** The Node platform. */
 export const platform: Platform = {
+  wsCompression: true,
   name: "node",
   defaultBinaryType: "nodebuffer",
   createCookieJar: () => new CookieJar(),

@@ -4,8 +4,12 @@
  * `Socket`, so code written for it (including socket.io-client's `Manager` semantics) carries over.
  */
 import createDebug from "debug";
-import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
-import { EioError } from "../protocol/errors.js";
+import { resolveCodec } from "../codec/index.js";
+import { base64Length, toBytes, utf8Length } from "../codec/js.js";
+import type { Codec } from "../codec/types.js";
+import { createError, type EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
+import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
@@ -15,7 +19,7 @@ import {
   type BinaryType,
   type MessageData,
   type ResolvedOptions,
-  resolveOptions,
+  resolveClientOptions,
   type SocketOptions,
   type TransportName,
 } from "./options.js";
@@ -44,16 +48,7 @@ export interface HandshakeData {
 /** Ready states of a {@link Socket}. */
 export type SocketState = "opening" | "open" | "closing" | "closed";
 
-/**
- * Why a socket closed: `transport close` (the server or network closed it), `transport error` (a request
- * failed), `parse error` (the server sent something undecodable), `ping timeout`, `forced close` (`close()`).
- */
-export type CloseReason =
-  | "transport close"
-  | "transport error"
-  | "parse error"
-  | "ping timeout"
-  | "forced close";
+export type { CloseReason } from "../protocol/names.js";
 
 /** A packet as the application sees it: binary data already in the socket's {@link BinaryType}. */
 export interface ClientPacket {
@@ -101,10 +96,17 @@ export type SocketEvents = {
   upgrade: [transport: Transport];
   /** The upgrade failed; the socket stays on its current transport. */
   upgradeError: [err: Error];
-  /** A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  error: [err: Error];
-  /** The socket closed. Emitted once. */
-  close: [reason: CloseReason, description?: CloseDetails | Error];
+  /**
+   * A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). Always
+   * coded: a {@link TransportError} for a failed request or connection (with `status`, `serverMessage`, `data`,
+   * `systemCode`, `address`, `port` when known), else an {@link EioError}; `err.code` needs no cast.
+   */
+  error: [err: TransportError | EioError];
+  /**
+   * The socket closed. Emitted once. `description` is the coded error of a failure, or the transport's
+   * {@link CloseDetails} for a clean close.
+   */
+  close: [reason: CloseReason, description?: CloseDetails | TransportError | EioError];
 };
 
 interface Queued {
@@ -201,6 +203,8 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
   readonly platform: Platform = platform;
   /** Cookie jar (Node with `withCredentials`). */
   readonly cookieJar: CookieJar | undefined;
+  /** The codec of this client's transports (the `codec` option, or the shared default). */
+  readonly codec: Codec;
 
   #queue: Queued[] = [];
   #prevBufferLen = 0;
@@ -227,7 +231,8 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       opts = uri;
       uri = undefined;
     }
-    this.opts = resolveOptions(uri, opts);
+    this.opts = resolveClientOptions(uri, opts);
+    this.codec = resolveCodec(this.opts.codec);
     this.transports = this.opts.transports;
     this.binaryType = this.platform.defaultBinaryType;
     this.cookieJar = this.opts.withCredentials ? this.platform.createCookieJar() : undefined;
@@ -261,10 +266,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
 
   #open(): void {
     if (this.transports.length === 0) {
-      this.#timer(
-        () => this.emit("error", new EioError("EIO_ERR_INVALID_ARG", "No transports available")),
-        0,
-      );
+      this.#timer(() => this.emit("error", createError("EIO_ERR_INVALID_ARG", "No transports available")), 0);
       return;
     }
     const name: TransportName =
@@ -329,7 +331,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
           });
         } else {
           debug('probe transport "%s" failed', name);
-          const err = Object.assign(new Error("probe error"), { transport: name });
+          const err = Object.assign(createError("EIO_ERR_PROBE", "probe error", { transport: name }), {
+            transport: name,
+          });
           freezeTransport();
           this.emit("upgradeError", err);
         }
@@ -346,7 +350,13 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
 
     const onerror = (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
-      const error = Object.assign(new Error(`probe error: ${reason}`), { transport: name, cause: err });
+      const error = Object.assign(
+        createError("EIO_ERR_PROBE", `probe error: ${reason}`, { transport: name }),
+        {
+          transport: name,
+          cause: err,
+        },
+      );
       freezeTransport();
       debug('probe transport "%s" failed because of error: %s', name, reason);
       this.emit("upgradeError", error);
@@ -565,12 +575,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       cb = options;
       options = undefined;
     }
+    // the send rule (src/protocol/message.ts) holds in every state, so misuse is found before the first close
+    if (data !== undefined) socketMessage(data);
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    if (data !== undefined && typeof data !== "string" && !isBinary(data)) {
-      throw Object.assign(new TypeError("data must be a string, an ArrayBuffer or an ArrayBufferView"), {
-        code: "EIO_ERR_INVALID_ARG",
-      });
-    }
     if (type === "message" && this.#pingInterval >= 0 && this.hasPingExpired()) return;
     const packet: Packet = {
       type,
@@ -584,7 +591,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
         // here, keep the session, and say exactly why
         this.emit(
           "error",
-          new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", `message of ${size} bytes exceeds maxPayload`, {
+          createError("EIO_ERR_PAYLOAD_TOO_LARGE", `message of ${size} bytes exceeds maxPayload`, {
             size,
             maxPayload: this.#maxPayload,
           }),
@@ -627,7 +634,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     return this;
   }
 
-  #onError(err: TransportError | Error, reason: CloseReason = "transport error"): void {
+  #onError(err: TransportError | EioError, reason: CloseReason = "transport error"): void {
     debug("socket error %O", err);
     Socket.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === "opening") {
@@ -638,12 +645,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       this.#open();
       return;
     }
-    const code = (err as { code?: string }).code;
     this.emit("error", err);
-    this.#onClose(code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
+    this.#onClose(err.code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
   }
 
-  #onClose(reason: CloseReason, description?: CloseDetails | Error): void {
+  #onClose(reason: CloseReason, description?: CloseDetails | TransportError | EioError): void {
     if (this.readyState !== "opening" && this.readyState !== "open" && this.readyState !== "closing") return;
     debug('socket close with reason: "%s"', reason);
     if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);

@@ -4,6 +4,7 @@
  * events. Transports never throw across I/O: failures become `error` events carrying a {@link TransportError}.
  */
 
+import type { Codec } from "../codec/types.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
@@ -32,6 +33,8 @@ export type TransportEvents = {
 
 /** What a transport needs from the socket that owns it. */
 export interface TransportHost {
+  /** The codec of this client (the `codec` option, or the shared default). */
+  readonly codec: Codec;
   /** The platform services (Node or browser). */
   readonly platform: Platform;
   /** Cookie jar (Node with `withCredentials`). */

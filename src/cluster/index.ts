@@ -22,6 +22,7 @@
  * @packageDocumentation
  */
 import cluster from "node:cluster";
+import { createError } from "../protocol/errors.js";
 import { validateNodeId } from "../server/id.js";
 import { type ClusterPrimary, runPrimary } from "./primary.js";
 import { type BalanceStrategy, defaultNodeIds } from "./routing.js";
@@ -79,10 +80,8 @@ export interface ClusterWorker extends WorkerContext {
   app: WorkerApp;
 }
 
-function invalid(message: string): RangeError & { code: string } {
-  const err = new RangeError(message) as RangeError & { code: string };
-  err.code = "EIO_ERR_INVALID_ARG";
-  return err;
+function invalid(message: string): Error {
+  return createError("EIO_ERR_INVALID_ARG", message, undefined, RangeError);
 }
 
 /**

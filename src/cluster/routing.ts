@@ -2,6 +2,7 @@
  * Which worker a request belongs to: the `sid` query parameter's prefix names the worker's node id; requests
  * without a sid (handshakes) are balanced.
  */
+import { createError } from "../protocol/errors.js";
 
 /** How handshakes (requests without a sid) are spread over workers. */
 export type BalanceStrategy = "least-connections" | "round-robin";
@@ -78,13 +79,12 @@ const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 /** Default node ids for `n` workers: `w0`…`wZ` (2 characters, at most 62 workers). */
 export function defaultNodeIds(n: number): string[] {
   if (!Number.isInteger(n) || n < 1 || n > ALPHABET.length) {
-    const err = new RangeError(
+    throw createError(
+      "EIO_ERR_INVALID_ARG",
       `workers must be an integer in 1..${ALPHABET.length}, got ${n}`,
-    ) as RangeError & {
-      code: string;
-    };
-    err.code = "EIO_ERR_INVALID_ARG";
-    throw err;
+      { option: "workers", value: n },
+      RangeError,
+    );
   }
   return Array.from({ length: n }, (_, i) => `w${ALPHABET[i]}`);
 }

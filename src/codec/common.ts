@@ -11,6 +11,7 @@ import {
   type Packet,
   SEPARATOR_BYTE,
 } from "../protocol/packet.js";
+import type { PayloadBody } from "./types.js";
 
 /**
  * Strings up to this many UTF-16 units are measured and written by a JS loop; longer ones by a native
@@ -183,6 +184,25 @@ export function encodePayloadWith(steps: EncodeSteps, input: readonly Packet[]):
   return pos === size ? out : out.subarray(0, pos);
 }
 
+/** Whether a body is given as its chunks. */
+export function isChunks(body: PayloadBody): body is readonly Uint8Array[] {
+  return Array.isArray(body);
+}
+
+/** The bytes of a chunked body in one array (the chunk itself when there is one). */
+export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
 /** Decodes one `<type><data>` text packet `s[start, end)` whose type is not `b`. */
 export function decodeTextSegment(s: string, start: number, end: number): Packet {
   if (start >= end) return errorPacket();
@@ -226,6 +246,28 @@ export function decodeFrameString(frame: string, b64: StringBase64Decoder): Pack
     return bytes === null ? errorPacket() : { type: "message", data: bytes };
   }
   return decodeTextSegment(frame, 0, frame.length);
+}
+
+/**
+ * Encodes one packet for a WebSocket frame, the part every backend shares: binary data as itself for a
+ * binary-capable peer, else through the backend's `b` + base64 encoder; text as `<type><data>`.
+ */
+export function encodePacketWith(
+  packet: Packet,
+  supportsBinary: boolean,
+  base64Frame: (bytes: Uint8Array) => string,
+): string | Uint8Array {
+  const data = packet.data;
+  if (isBinary(data)) {
+    const bytes = toBytes(data);
+    return supportsBinary ? bytes : base64Frame(bytes);
+  }
+  return encodeTextFrame(packet);
+}
+
+/** Decodes one WebSocket frame: bytes are a binary message (the same view); text through {@link decodeFrameString}. */
+export function decodeFrameWith(frame: string | Uint8Array, b64: StringBase64Decoder): Packet {
+  return typeof frame === "string" ? decodeFrameString(frame, b64) : { type: "message", data: frame };
 }
 
 /** Encodes one packet as a WebSocket text frame (engine.io-parser: `PACKET_TYPES[type] + (data || "")`). */

@@ -1,63 +1,61 @@
 /**
- * The Engine.IO v4 codec, with the fastest available backend chosen once at load.
+ * The Engine.IO v4 codec: backends behind one {@link Codec} interface, created as objects on demand.
  *
- * Selection (like ws's buffer-util): `EIO_CODEC=<name>` forces one backend; `EIO_NO_WASM=1` forces the
- * non-WASM path; otherwise the best backend that loads on this platform: `wasm-simd`, then `wasm`, then
- * `node` (Node only), then `js`.
+ * Nothing is compiled at import. A WASM backend compiles its module the first time one is created (once per
+ * process; each codec gets its own instance and scratch memory), and the shared {@link defaultCodec} picks
+ * its backend on its first call — so `import` stays free of side effects and `EIO_NO_WASM`/`EIO_CODEC` set
+ * any time before the first encode still apply. Each `Server` and client takes a `codec` option (a codec
+ * object or a backend name) and falls back to the shared default, like undici hands each connection the
+ * llhttp instance it compiled lazily.
+ *
+ * Selection (like ws's buffer-util): `EIO_CODEC=<name>` forces one backend; `EIO_NO_WASM=1` removes the WASM
+ * backends and `EIO_NO_NATIVE=1` the native (napi-rs) one; otherwise the best backend that loads on this
+ * platform: `wasm-simd`, then `wasm`, then `node` (Node only), then `js`. `native` is opt-in (see {@link OPT_IN}).
  * @packageDocumentation
  */
+import { codecError } from "../protocol/errors.js";
 import { jsCodec } from "./js.js";
+import { createNativeCodec, loadNativeAddon, type NativeAddon, type NativeCodecOptions } from "./native.js";
 import { nodeCodec } from "./node.js";
 import { nodeBuffer } from "./node-buffer.js";
-import type { BackendName, Codec } from "./types.js";
-import { createWasmCodec, instantiateKernels, type WasmCodecOptions, type WasmKernels } from "./wasm.js";
+import type { BackendName, Codec, PayloadBody } from "./types.js";
+import { compileKernels, createWasmCodec, instantiateKernels, type WasmCodecOptions } from "./wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.js";
 
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
-export type { BackendName, Codec } from "./types.js";
+export type { NativeCodecOptions } from "./native.js";
+export { RAW_NATIVE } from "./native.js";
+export type { BackendName, Codec, PayloadBody } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
 
-// Thresholds, from `node --import tsx bench/codec-thresholds.bench.ts` (raw WASM SIMD kernels vs the `node`
-// backend on one binary packet; Node 20 on this project's shared 2-core box; 9 interleaved rounds; median of
-// per-round ratios node time ÷ WASM time, so > 1 means WASM is faster):
-//   payload encode  512 B 1.14 · 1 KiB 1.20 · 4 KiB 1.08 · 16 KiB 0.83 · 64 KiB 0.78 · 256 KiB 3.07 · 512 KiB 1.80 · 1 MiB 1.20
-//   payload decode  512 B 1.88 · 1 KiB 2.14 · 4 KiB 1.34 · 16 KiB 1.02 · 64 KiB 1.34 · 256 KiB 3.18 · 512 KiB 1.27 · 1 MiB 1.91
-//   base64Encode    512 B 0.42 · 1 KiB 0.87 · 4 KiB 0.54 · 16 KiB 0.38 · 64 KiB 0.37 · 256 KiB 0.82 · 512 KiB 0.86 · 1 MiB 0.45
-//   base64Decode    512 B 0.71 · 1 KiB 0.76 · 4 KiB 0.62 · 16 KiB 0.50 · 64 KiB 0.56 · 256 KiB 0.77 · 512 KiB 0.58 · 1 MiB 0.30
-// Node's native base64 wins for the base64 string functions at every size (a string must be built either
-// way, and Node builds it while encoding); for payloads WASM wins except single segments of 16–64 KiB.
-// Small inputs stay on the host path (`npm run bench:codec`, 1×20 B rows). In browsers there is no native
-// base64: everything from WASM_MIN_BYTES up goes to WASM (`npm run bench:browser`).
-// Long-polling bodies (`node bench/codec-polling.bench.ts` with CODEC_DIR=<tsc output>, i.e. compiled code, the
-// shapes the e2e echo sees, ns per call, WASM path ÷ `node`, 2026-11-27, median of 11 interleaved rounds):
-//   decode 1×1 KiB bin 0.60 · 5×1 KiB 0.67 · 10×1 KiB 0.70;  encode 1×1 KiB 0.80 · 5×1 KiB 0.61 · 10×1 KiB ≈ 1.0
-//   text bodies: the WASM path lost to `node` (100×20 B decode 0.87× in bench:codec: WASM needs the copy in
-//   and out, `node` one isAscii + one latin1Slice), so on Node a body whose first two packets are text is
-//   decoded by `node` at any size; text payloads below WASM_MIN_BYTES are encoded by `node`, which joins ≥ 2
-//   packets into one string for one native UTF-8 write (3×20 B 0.69 µs vs 1.05 µs by the JS loops, 10×20 B
-//   1.6 vs 3.4 µs); from WASM_MIN_BYTES up WASM still encodes text faster (100×20 B 9.5 vs 11.8 µs).
+// The thresholds below come from the sweeps in bench/results/codec-thresholds.md (raw WASM SIMD kernels vs
+// the `node` backend per size) and bench/results/codec-polling.md (the polling transport's body shapes).
 
 /**
  * Below this many payload bytes (text + binary; or body / base64 input bytes), the WASM backends stay on the
- * host path (`node` on Node, `js` elsewhere): the copies into WASM memory and back cost more than they save.
+ * host path (`node` on Node, `js` elsewhere): the copies into WASM memory and back cost more than they save
+ * (bench/results/codec.md, the 1×20 B rows).
  */
 export const WASM_MIN_BYTES = 512;
 
-/** On Node, a payload whose largest binary packet is in [MIN, MAX) bytes is encoded by `node` (native base64). */
+/**
+ * On Node, a payload whose largest binary packet is in [MIN, MAX) bytes is encoded by `node` (native base64):
+ * bench/results/codec-thresholds.md, "payload encode" row, 16–64 KiB.
+ */
 export const NODE_NATIVE_SEGMENT_MIN = 8192;
 /** See {@link NODE_NATIVE_SEGMENT_MIN}: from 128 KiB on, the `node` path's base64 strings cost more than WASM. */
 export const NODE_NATIVE_SEGMENT_MAX = 131072;
 
 /**
  * On Node, bodies of [MIN, MAX) bytes would be decoded by `node`; the sweep found no size where that wins
- * (decoding needs a whole-body string on that path), so the window is empty.
+ * (decoding needs a whole-body string on that path; "payload decode" row), so the window is empty.
  */
 export const NODE_NATIVE_DECODE_MIN = Number.POSITIVE_INFINITY;
 /** See {@link NODE_NATIVE_DECODE_MIN}. */
 export const NODE_NATIVE_DECODE_MAX = Number.POSITIVE_INFINITY;
 
-/** On Node, the base64 string functions always use Node's native base64 (see the sweep above). */
+/** On Node, the base64 string functions always use Node's native base64 ("base64Encode/Decode" rows). */
 export const NODE_NATIVE_STRING_BASE64 = true;
 
 function env(name: string): string | undefined {
@@ -74,83 +72,217 @@ const defaultOptions: WasmCodecOptions = {
   nativeStringBase64: NODE_NATIVE_STRING_BASE64,
 };
 
-/** Compiled kernels, once per process (null where the engine cannot run that build). */
-const kernels: { simd: WasmKernels | null; scalar: WasmKernels | null } = {
-  simd: env("EIO_NO_WASM") === "1" ? null : instantiateKernels(SIMD_WASM_BASE64),
-  scalar: env("EIO_NO_WASM") === "1" ? null : instantiateKernels(SCALAR_WASM_BASE64),
-};
-
+/** The host codec of the WASM backends (the steps the kernels do not win). */
 const host: Codec = nodeCodec ?? jsCodec;
 
-const all: Codec[] = [];
-if (kernels.simd) all.push(createWasmCodec("wasm-simd", kernels.simd, host, nodeBuffer, defaultOptions));
-if (kernels.scalar) all.push(createWasmCodec("wasm", kernels.scalar, host, nodeBuffer, defaultOptions));
-if (nodeCodec) all.push(nodeCodec);
-all.push(jsCodec);
+/** Compiled modules, once per process: `undefined` until tried, `null` where this engine cannot run them. */
+const modules: { "wasm-simd"?: WebAssembly.Module | null; wasm?: WebAssembly.Module | null } = {};
 
-/** Every backend that loads on this platform, best first. */
-export function availableCodecs(): Codec[] {
-  return all.slice();
+type WasmName = "wasm-simd" | "wasm";
+
+function compiled(name: WasmName): WebAssembly.Module | null {
+  let m = modules[name];
+  if (m === undefined) {
+    m = compileKernels(name === "wasm-simd" ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
+    modules[name] = m;
+  }
+  return m;
+}
+
+function wasmBackend(name: WasmName, options: WasmCodecOptions): Codec | null {
+  const module = compiled(name);
+  const kernels = module && instantiateKernels(module);
+  return kernels ? createWasmCodec(name, kernels, host, nodeBuffer, options) : null;
+}
+
+/** Every backend name, best first (the order the default tries them in, skipping {@link OPT_IN}). */
+export const BACKEND_ORDER: readonly BackendName[] = ["wasm-simd", "wasm", "native", "node", "js"];
+
+/**
+ * Backends the default never picks by itself (only `EIO_CODEC`, `useCodec`, `createCodec(name)` or the codec
+ * option select them): `native` wins no shape by the margin routing needs (README, Codec; bench/results/codec.md).
+ */
+export const OPT_IN: readonly BackendName[] = ["native"];
+
+/** Native payloads below this many bytes stay on `node` (see the native rows of `npm run bench:codec`). */
+export const NATIVE_MIN_BYTES = 512;
+const nativeOptions: NativeCodecOptions = { minBytes: NATIVE_MIN_BYTES, textBodiesToHost: true };
+
+/** The addon, loaded the first time a native backend is created: `undefined` until tried, `null` if absent. */
+let addon: NativeAddon | null | undefined;
+
+function nativeBackend(options: NativeCodecOptions): Codec | null {
+  if (!nodeCodec || !nodeBuffer) return null;
+  addon ??= loadNativeAddon();
+  return addon && createNativeCodec(addon, nodeCodec, nodeBuffer, options);
+}
+
+/**
+ * Builds a native backend with custom thresholds (tests and benchmarks use {@link RAW_NATIVE} to run the
+ * kernels on every payload), or returns `null` if the addon does not load here (or `EIO_NO_NATIVE=1`).
+ */
+export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): Codec | null {
+  return nativeBackend({ ...nativeOptions, ...options });
+}
+
+/** Whether the kill switches allow a backend (an unavailable platform is found out by creating it). */
+function allowed(name: BackendName): boolean {
+  if (name === "native") return env("EIO_NO_NATIVE") !== "1";
+  return !(env("EIO_NO_WASM") === "1" && (name === "wasm-simd" || name === "wasm"));
+}
+
+function build(name: BackendName): Codec | null {
+  if (!allowed(name)) return null;
+  switch (name) {
+    case "wasm-simd":
+    case "wasm":
+      return wasmBackend(name, defaultOptions);
+    case "native":
+      return nativeBackend(nativeOptions);
+    case "node":
+      return nodeCodec;
+    case "js":
+      return jsCodec;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Creates a codec. With a name, that backend (a WASM backend gets its own instance and scratch memory, so
+ * codecs of different servers never share or grow each other's memory); without one (or `"auto"`), the best
+ * backend allowed here (`EIO_CODEC`, then {@link BACKEND_ORDER}).
+ * @throws RangeError with `code` `EIO_ERR_UNKNOWN_CODEC` if the named backend is unknown, switched off by
+ * `EIO_NO_WASM`, or cannot load on this platform.
+ */
+export function createCodec(name: BackendName | "auto" = "auto"): Codec {
+  if (name === "auto") {
+    const forced = env("EIO_CODEC") as BackendName | undefined;
+    if (forced && (BACKEND_ORDER as readonly string[]).includes(forced)) {
+      const codec = build(forced);
+      if (codec) return codec;
+    }
+    for (const candidate of BACKEND_ORDER) {
+      if (OPT_IN.includes(candidate)) continue;
+      const codec = build(candidate);
+      if (codec) return codec;
+    }
+    return jsCodec;
+  }
+  const codec = (BACKEND_ORDER as readonly string[]).includes(name) ? build(name) : null;
+  if (codec === null) throw codecError(name);
+  return codec;
 }
 
 /**
  * Builds a WASM backend with custom thresholds (tests and benchmarks use {@link RAW_KERNELS} to run the
- * kernels on every input), or returns `null` if that build does not load here.
+ * kernels on every input), or returns `null` if that build does not load here. Not subject to `EIO_NO_WASM`
+ * (an explicit request).
  */
-export function createWasmBackend(
-  name: "wasm-simd" | "wasm",
-  options: Partial<WasmCodecOptions> = {},
-): Codec | null {
-  // Not subject to EIO_NO_WASM (this is an explicit request). A separate instance: a custom backend must not
-  // share (and grow) the default backends' scratch memory.
-  const own = instantiateKernels(name === "wasm-simd" ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
-  return own && createWasmCodec(name, own, host, nodeBuffer, { ...defaultOptions, ...options });
+export function createWasmBackend(name: WasmName, options: Partial<WasmCodecOptions> = {}): Codec | null {
+  return wasmBackend(name, { ...defaultOptions, ...options });
 }
 
-function choose(): Codec {
-  const forced = env("EIO_CODEC");
-  if (forced) {
-    const found = all.find((c) => c.name === forced);
-    if (found) return found;
+/** Every backend that loads here (and is not switched off), best first. Creates (compiles) each of them. */
+export function availableCodecs(): Codec[] {
+  const out: Codec[] = [];
+  for (const name of BACKEND_ORDER) {
+    const codec = build(name);
+    if (codec) out.push(codec);
   }
-  return all[0]!;
+  return out;
 }
-
-let active: Codec = choose();
-
-/** Name of the active backend (`wasm-simd`, `wasm`, `node` or `js`). */
-export let backend: BackendName = active.name;
 
 /**
- * Switches the active backend for the whole process (the programmatic kill switch).
+ * The process-wide default codec: one object whose backend is chosen on its first call (so importing compiles
+ * nothing) and can be switched with {@link useCodec}. Servers and clients without a `codec` option use it.
+ */
+class DefaultCodec implements Codec {
+  #target: Codec | null = null;
+
+  /** The backend behind it, chosen now if not yet. */
+  target(): Codec {
+    this.#target ??= createCodec();
+    return this.#target;
+  }
+
+  retarget(codec: Codec): void {
+    this.#target = codec;
+  }
+
+  get name(): BackendName {
+    return this.target().name;
+  }
+  encodePacket(packet: Parameters<Codec["encodePacket"]>[0], supportsBinary: boolean): string | Uint8Array {
+    return this.target().encodePacket(packet, supportsBinary);
+  }
+  decodePacket(frame: string | Uint8Array): ReturnType<Codec["decodePacket"]> {
+    return this.target().decodePacket(frame);
+  }
+  encodePayload(packets: Parameters<Codec["encodePayload"]>[0]): Uint8Array {
+    return this.target().encodePayload(packets);
+  }
+  decodePayload(body: PayloadBody): ReturnType<Codec["decodePayload"]> {
+    return this.target().decodePayload(body);
+  }
+  base64Encode(bytes: Uint8Array): string {
+    return this.target().base64Encode(bytes);
+  }
+  base64Decode(text: string | Uint8Array): Uint8Array | null {
+    return this.target().base64Decode(text);
+  }
+}
+
+const shared = new DefaultCodec();
+
+/** The shared default codec (backend chosen on first use; see {@link useCodec}). */
+export function defaultCodec(): Codec {
+  return shared;
+}
+
+/**
+ * Resolves a `codec` option: a codec object as given, a backend name through {@link createCodec}, nothing
+ * as the shared default.
+ * @throws RangeError `EIO_ERR_UNKNOWN_CODEC` for an unavailable backend name.
+ */
+export function resolveCodec(option: Codec | BackendName | undefined): Codec {
+  if (option === undefined) return shared;
+  if (typeof option === "string") return createCodec(option);
+  return option;
+}
+
+/**
+ * Switches the backend of the shared default codec (the programmatic kill switch); servers and clients
+ * created with their own `codec` option are not affected.
  * @throws RangeError with `code` `EIO_ERR_UNKNOWN_CODEC` if the backend does not exist or did not load.
  */
 export function useCodec(name: BackendName): void {
-  const found = all.find((c) => c.name === name);
-  if (!found) {
-    const err = new RangeError(`codec backend "${name}" is not available`) as RangeError & { code: string };
-    err.code = "EIO_ERR_UNKNOWN_CODEC";
-    throw err;
-  }
-  active = found;
-  backend = found.name;
+  shared.retarget(createCodec(name));
 }
 
-/** The active backend object. */
+/** The shared default codec's backend object (its backend is chosen now if it was not yet). */
 export function getCodec(): Codec {
-  return active;
+  return shared.target();
 }
+
+/** Name of the shared default codec's backend (chosen now if it was not yet). */
+export function codecBackend(): BackendName {
+  return shared.target().name;
+}
+
+// Convenience functions on the shared default codec (for applications; the engine's transports use the codec
+// object they were given). Like the default itself, they compile nothing until first called.
 
 /** {@inheritDoc Codec.encodePacket} */
 export const encodePacket: Codec["encodePacket"] = (packet, supportsBinary) =>
-  active.encodePacket(packet, supportsBinary);
+  shared.encodePacket(packet, supportsBinary);
 /** {@inheritDoc Codec.decodePacket} */
-export const decodePacket: Codec["decodePacket"] = (frame) => active.decodePacket(frame);
+export const decodePacket: Codec["decodePacket"] = (frame) => shared.decodePacket(frame);
 /** {@inheritDoc Codec.encodePayload} */
-export const encodePayload: Codec["encodePayload"] = (packets) => active.encodePayload(packets);
+export const encodePayload: Codec["encodePayload"] = (packets) => shared.encodePayload(packets);
 /** {@inheritDoc Codec.decodePayload} */
-export const decodePayload: Codec["decodePayload"] = (body) => active.decodePayload(body);
+export const decodePayload: Codec["decodePayload"] = (body) => shared.decodePayload(body);
 /** {@inheritDoc Codec.base64Encode} */
-export const base64Encode: Codec["base64Encode"] = (bytes) => active.base64Encode(bytes);
+export const base64Encode: Codec["base64Encode"] = (bytes) => shared.base64Encode(bytes);
 /** {@inheritDoc Codec.base64Decode} */
-export const base64Decode: Codec["base64Decode"] = (text) => active.base64Decode(text);
+export const base64Decode: Codec["base64Decode"] = (text) => shared.base64Decode(text);

@@ -11,12 +11,14 @@ import {
 } from "../protocol/packet.js";
 import {
   base64Length,
-  decodeFrameString,
+  decodeFrameWith,
   decodePayloadString,
   type EncodeSteps,
+  encodePacketWith,
   encodePayloadWith,
-  encodeTextFrame,
   isBinary,
+  isChunks,
+  joinChunks,
   toBytes,
   utf8Length,
 } from "./common.js";
@@ -185,32 +187,27 @@ const jsSteps: EncodeSteps = {
   writeBase64: base64EncodeInto,
 };
 
+/** `b` + base64 of `bytes`, written into one array and read back as a string (no intermediate strings). */
+function jsBase64Frame(bytes: Uint8Array): string {
+  const out = new Uint8Array(1 + base64Length(bytes.length));
+  out[0] = BINARY_PREFIX_BYTE;
+  base64EncodeInto(bytes, out, 1);
+  return latin1String(out, 0, out.length);
+}
+
 /** Pure-TypeScript backend. */
 export const jsCodec: Codec = {
   name: "js",
 
-  encodePacket(packet, supportsBinary) {
-    const data = packet.data;
-    if (isBinary(data)) {
-      const bytes = toBytes(data);
-      if (supportsBinary) return bytes;
-      const out = new Uint8Array(1 + base64Length(bytes.length));
-      out[0] = BINARY_PREFIX_BYTE;
-      base64EncodeInto(bytes, out, 1);
-      return latin1String(out, 0, out.length);
-    }
-    return encodeTextFrame(packet);
-  },
+  encodePacket: (packet, supportsBinary) => encodePacketWith(packet, supportsBinary, jsBase64Frame),
 
-  decodePacket(frame) {
-    if (typeof frame !== "string") return { type: "message", data: frame };
-    return decodeFrameString(frame, jsBase64DecodeString);
-  },
+  decodePacket: (frame) => decodeFrameWith(frame, jsBase64DecodeString),
 
   encodePayload: (packets) => encodePayloadWith(jsSteps, packets),
 
-  decodePayload(body) {
-    if (typeof body === "string") return decodePayloadString(body, jsBase64DecodeString);
+  decodePayload(input) {
+    if (typeof input === "string") return decodePayloadString(input, jsBase64DecodeString);
+    const body = isChunks(input) ? joinChunks(input) : input;
     const packets: Packet[] = [];
     let start = 0;
     const n = body.length;

@@ -6,16 +6,16 @@
 import { BINARY_PREFIX_BYTE, errorPacket, type Packet, SEPARATOR_BYTE } from "../protocol/packet.js";
 import {
   base64Length,
-  decodeFrameString,
+  decodeFrameWith,
   decodePayloadString,
   decodeTextSegment,
   type EncodeSteps,
+  encodePacketWith,
   encodePayloadWith,
-  encodeTextFrame,
-  isBinary,
+  isChunks,
+  joinChunks,
   joinTextPayload,
   normalizePackets,
-  toBytes,
 } from "./common.js";
 import { base64DecodeBytes, base64EncodeInto, utf8Text } from "./js.js";
 import { type NodeBufferApi, type NodeBytes, nodeBuffer } from "./node-buffer.js";
@@ -114,29 +114,22 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
     }
   }
 
+  function base64Frame(bytes: Uint8Array): string {
+    if (bytes.length < NODE_BASE64_MIN) {
+      const out = nb.allocUnsafe(1 + base64Length(bytes.length));
+      out[0] = BINARY_PREFIX_BYTE;
+      base64EncodeInto(bytes, out, 1);
+      return out.latin1Slice(0, out.length);
+    }
+    return `b${nb.view(bytes).base64Slice(0, bytes.length)}`;
+  }
+
   return {
     name: "node",
 
-    encodePacket(packet, supportsBinary) {
-      const data = packet.data;
-      if (isBinary(data)) {
-        const bytes = toBytes(data);
-        if (supportsBinary) return bytes;
-        if (bytes.length < NODE_BASE64_MIN) {
-          const out = nb.allocUnsafe(1 + base64Length(bytes.length));
-          out[0] = BINARY_PREFIX_BYTE;
-          base64EncodeInto(bytes, out, 1);
-          return out.latin1Slice(0, out.length);
-        }
-        return `b${nb.view(bytes).base64Slice(0, bytes.length)}`;
-      }
-      return encodeTextFrame(packet);
-    },
+    encodePacket: (packet, supportsBinary) => encodePacketWith(packet, supportsBinary, base64Frame),
 
-    decodePacket(frame) {
-      if (typeof frame !== "string") return { type: "message", data: frame };
-      return decodeFrameString(frame, b64s);
-    },
+    decodePacket: (frame) => decodeFrameWith(frame, b64s),
 
     encodePayload(input) {
       const packets = normalizePackets(input);
@@ -144,8 +137,9 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
       return joined !== null ? nb.fromUtf8(joined) : encodePayloadWith(steps, packets);
     },
 
-    decodePayload(body) {
-      if (typeof body === "string") return decodePayloadString(body, b64s);
+    decodePayload(input) {
+      if (typeof input === "string") return decodePayloadString(input, b64s);
+      const body = isChunks(input) ? joinChunks(input) : input;
       const buf = nb.view(body);
       // One native validation and one transcoding for the whole body; byte 0x1e never occurs inside a
       // multi-byte UTF-8 sequence, so splitting the string equals splitting the bytes.

@@ -1,7 +1,10 @@
 import type { Packet } from "../protocol/packet.js";
 
+/** A long-polling body: its bytes, the chunks they arrived in (in order), or a string. */
+export type PayloadBody = Uint8Array | string | readonly Uint8Array[];
+
 /** Names of the codec backends. */
-export type BackendName = "wasm-simd" | "wasm" | "node" | "js";
+export type BackendName = "wasm-simd" | "wasm" | "native" | "node" | "js";
 
 /**
  * One Engine.IO v4 codec. Every backend produces byte-identical output; they differ only in speed.
@@ -20,10 +23,11 @@ export interface Codec {
   /** Encodes a long-polling body (packets joined by `\x1e`, binary as `b`+base64) straight into bytes. */
   encodePayload(packets: readonly Packet[]): Uint8Array;
   /**
-   * Decodes a long-polling body from its bytes (or a string). Stops at the first invalid packet, which is
-   * returned last as the error packet.
+   * Decodes a long-polling body from its bytes (or a string, or the chunks it arrived in — a backend copies
+   * them once, into its own working memory, instead of the caller concatenating first). Stops at the first
+   * invalid packet, which is returned last as the error packet.
    */
-  decodePayload(body: Uint8Array | string): Packet[];
+  decodePayload(body: PayloadBody): Packet[];
   /** Standard base64 (with padding) of bytes. */
   base64Encode(bytes: Uint8Array): string;
   /**

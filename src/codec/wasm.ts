@@ -17,44 +17,66 @@ import {
 } from "../protocol/packet.js";
 import {
   base64Length,
-  decodeFrameString,
+  decodeFrameWith,
   decodePayloadString,
-  encodeTextFrame,
+  encodePacketWith,
   isBinary,
+  isChunks,
   normalizePackets,
   type StringBase64Decoder,
   toBytes,
+  utf8Length,
 } from "./common.js";
-import { jsBase64DecodeString, latin1String } from "./js.js";
-import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
-import type { BackendName, Codec } from "./types.js";
+import { jsBase64DecodeString } from "./js.js";
+import type { NodeBufferApi } from "./node-buffer.js";
+import type { BackendName, Codec, PayloadBody } from "./types.js";
+import {
+  DESCRIPTOR_BYTES,
+  FLAG_ASCII,
+  HEAD_BASE64,
+  HEAD_SEPARATOR,
+  KIND_BINARY,
+  RECORD_BYTES,
+  RECORD_I32,
+} from "./wasm-abi.js";
+import { Scratch, type WasmKernels } from "./wasm-memory.js";
+import { Routing } from "./wasm-routing.js";
 
-/** The exports of `assembly/index.ts` (all pointers are byte offsets into `memory`). */
-export interface WasmKernels {
-  memory: WebAssembly.Memory;
-  scratchBase(): number;
-  b64encode(src: number, n: number, dst: number): number;
-  b64decode(src: number, n: number, dst: number): number;
-  scan(body: number, len: number, out: number, rec: number, cap: number): number;
-  scanMore(rec: number, cap: number, out: number): number;
-  scanFinished(): number;
-  assemble(desc: number, count: number, out: number): number;
-}
+export type { WasmKernels } from "./wasm-memory.js";
 
 /**
- * Compiles and instantiates one embedded module synchronously; `null` if this engine cannot (no
+ * Compiles one embedded module synchronously (like undici's llhttp loader); `null` if this engine cannot (no
  * WebAssembly, or no SIMD support for the SIMD build — compiling then throws a CompileError).
  */
-export function instantiateKernels(base64: string): WasmKernels | null {
+export function compileKernels(base64: string): WebAssembly.Module | null {
   if (typeof WebAssembly !== "object" || base64 === "") return null;
   try {
     const bytes = jsBase64DecodeString(base64, 0, base64.length);
     if (bytes === null) return null;
-    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh instance (own memory) of a compiled module; `null` if the engine refuses to instantiate it. */
+export function instantiateKernels(module: WebAssembly.Module): WasmKernels | null {
+  try {
     return new WebAssembly.Instance(module, {}).exports as unknown as WasmKernels;
   } catch {
     return null;
   }
+}
+
+/** Whether joining `texts` makes a surrogate pair across a boundary (so the joined UTF-8 is not their concatenation). */
+function joinPairsSurrogates(texts: readonly string[]): boolean {
+  for (let i = 0; i + 1 < texts.length; i++) {
+    const a = texts[i]!;
+    const last = a.charCodeAt(a.length - 1);
+    const first = texts[i + 1]!.charCodeAt(0);
+    if (last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff) return true;
+  }
+  return false;
 }
 
 /** Tuning of a WASM backend; the defaults come from `bench/codec.bench.ts` (see index.ts). */
@@ -85,12 +107,7 @@ export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
 
 /** Records per scan() call (16 bytes each). Bodies with more packets are scanned in several calls. */
 const SCAN_CAP = 1024;
-/** Room kept free past every region: SIMD stores write whole 16-byte vectors. */
-const SLACK = 64;
-const WASM_PAGE = 65536;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
-const HEAD_BASE64 = 0x100;
-const HEAD_SEPARATOR = 0x200;
 const align = (p: number) => (p + 15) & ~15;
 /** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
 const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
@@ -105,7 +122,6 @@ const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
 };
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Builds a WASM backend. `host` is the codec used for the steps the kernels do not win (small inputs; on
@@ -118,82 +134,37 @@ export function createWasmCodec(
   nb: NodeBufferApi | null,
   options: WasmCodecOptions,
 ): Codec {
-  const base = k.scratchBase();
-  let buffer = k.memory.buffer;
-  let u8 = new Uint8Array(buffer);
-  let i32 = new Int32Array(buffer);
-  let nodeMem: NodeBytes | null = nb ? nb.view(u8) : null;
-  const native = nb !== null && host.name === "node";
+  const m = new Scratch(k, nb);
+  const base = m.base;
+  const route = new Routing(options, nb !== null && host.name === "node");
+  const native = route.native;
   const minBytes = options.minBytes;
-  const nativeSegmentMin = native ? options.nativeSegmentMin : Number.POSITIVE_INFINITY;
-  const nativeSegmentMax = options.nativeSegmentMax;
-  const nativeDecodeMin = native ? options.nativeDecodeMin : Number.POSITIVE_INFINITY;
-  const nativeDecodeMax = options.nativeDecodeMax;
-  const nativeString = native && options.nativeStringBase64;
-
-  /** Makes `[base, base + bytes)` addressable, growing memory (never truncating) and refreshing views. */
-  function ensure(bytes: number): boolean {
-    const need = base + bytes + SLACK;
-    if (need > k.memory.buffer.byteLength) {
-      try {
-        k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / WASM_PAGE));
-      } catch {
-        return false; // the engine refused more memory: the caller falls back to the host path
-      }
-    }
-    if (k.memory.buffer !== buffer) {
-      buffer = k.memory.buffer;
-      u8 = new Uint8Array(buffer);
-      i32 = new Int32Array(buffer);
-      nodeMem = nb ? nb.view(u8) : null;
-    }
-    return true;
-  }
+  const nativeString = route.nativeString;
 
   /** Total bytes of the ASCII text records in `i32[from, to)` (records of four i32). */
   function asciiTextBytes(from: number, to: number): number {
+    const i32 = m.i32;
     let sum = 0;
-    for (let r = from; r < to; r += 4) if (i32[r]! < 7 && i32[r + 3] === 1) sum += i32[r + 2]! - i32[r + 1]!;
+    for (let r = from; r < to; r += RECORD_I32)
+      if (i32[r]! < KIND_BINARY && i32[r + 3] === FLAG_ASCII) sum += i32[r + 2]! - i32[r + 1]!;
     return sum;
-  }
-
-  /** Strict UTF-8 text of scratch bytes `[start, end)`; `null` when invalid. */
-  function text(start: number, end: number): string | null {
-    if (nodeMem && nb) return nb.isUtf8(u8.subarray(start, end)) ? nodeMem.utf8Slice(start, end) : null;
-    try {
-      return utf8Decoder.decode(u8.subarray(start, end));
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * Copies `n` scratch bytes at `ptr` into a fresh array owned by the caller. On Node a pooled `Buffer`
-   * (what `Buffer.from(text, "base64")` returns in engine.io-parser, too): a new `ArrayBuffer` per packet
-   * (`slice`) made 10×1 KiB decoding ~1.5× slower.
-   */
-  function copyOut(ptr: number, n: number): Uint8Array {
-    // Not `u8.slice`: slicing WASM memory took 66–112 µs per 64 KiB in Chromium 156, `new` + `set` 3 µs.
-    const out = nb ? nb.allocOut(n) : new Uint8Array(n);
-    out.set(u8.subarray(ptr, ptr + n));
-    return out;
   }
 
   /** Base64-decodes ASCII already in scratch at `[base, base + n)`. */
   function decodeInScratch(n: number): Uint8Array | null {
     const out = base + n + 16;
     const written = k.b64decode(base, n, out);
-    return written < 0 ? null : copyOut(out, written);
+    return written < 0 ? null : m.copyOut(out, written);
   }
 
   const b64String: StringBase64Decoder = (s, start, end) => {
     const n = end - start;
     if (n < minBytes || nativeString) return hostB64String(s, start, end);
-    if (!ensure(n * 4 + 16)) return hostB64String(s, start, end);
+    if (!m.ensure(n * 4 + 16)) return hostB64String(s, start, end);
     // Non-ASCII chars become multi-byte UTF-8, which the kernel rejects: the same verdict as the JS path.
     const w = utf8Encoder.encodeInto(
       start === 0 && end === s.length ? s : s.slice(start, end),
-      u8.subarray(base),
+      m.u8.subarray(base),
     ).written;
     return decodeInScratch(w);
   };
@@ -206,19 +177,19 @@ export function createWasmCodec(
     const n = bytes.length;
     if (n < minBytes || nativeString) return host.base64Encode(bytes);
     const outLen = base64Length(n);
-    if (!ensure(n + 16 + outLen)) return host.base64Encode(bytes);
-    u8.set(bytes, base);
+    if (!m.ensure(n + 16 + outLen)) return host.base64Encode(bytes);
+    m.u8.set(bytes, base);
     const out = base + n + 16;
     k.b64encode(base, n, out);
-    return nodeMem ? nodeMem.latin1Slice(out, out + outLen) : latin1String(u8, out, out + outLen);
+    return m.latin1(out, out + outLen);
   }
 
   function base64Decode(input: string | Uint8Array): Uint8Array | null {
     if (typeof input === "string") return b64String(input, 0, input.length);
     const n = input.length;
     if (n < minBytes || nativeString) return host.base64Decode(input);
-    if (!ensure(n * 2 + 32)) return host.base64Decode(input);
-    u8.set(input, base);
+    if (!m.ensure(n * 2 + 32)) return host.base64Decode(input);
+    m.u8.set(input, base);
     return decodeInScratch(n);
   }
 
@@ -244,28 +215,33 @@ export function createWasmCodec(
         if (n > largest) largest = n;
       }
     }
-    if (binBytes + chars < minBytes || (largest >= nativeSegmentMin && largest < nativeSegmentMax)) {
+    if (binBytes + chars < minBytes || route.segmentOnHost(largest)) {
       return host.encodePayload(packets);
     }
 
     // Layout: [descriptors: 3 × i32 per packet][text: ≤ 3 bytes per UTF-16 unit][binary staging][body]
     const descPtr = base;
-    const textPtr = align(descPtr + count * 12);
+    const textPtr = align(descPtr + count * DESCRIPTOR_BYTES);
     const stagePtr = align(textPtr + chars * 3 + 16);
     const outPtr = align(stagePtr + binBytes + binCount * 16 + 16);
     const outBound = count * 2 + chars * 3 + base64Length(binBytes) + binCount * 4;
-    if (!ensure(outPtr - base + outBound)) return host.encodePayload(packets);
+    if (!m.ensure(outPtr - base + outBound)) return host.encodePayload(packets);
+    const u8 = m.u8;
+    const i32 = m.i32;
 
     // All text in one native call (a string crossing costs ~100 ns; `join` builds one flat string). UTF-8
     // is longer than UTF-16 for any non-ASCII unit, so equal lengths mean ASCII and each string's bytes sit
-    // at its character offsets; otherwise the strings are written one by one.
+    // at its character offsets.
     const texts: string[] = [];
     for (let i = 0; i < count; i++) {
       const d = packets[i]!.data;
       if (typeof d === "string" && d !== "") texts.push(d);
     }
     const batch = texts.length === 1 ? texts[0]! : texts.join("");
-    const ascii = batch === "" || writeUtf8(batch, textPtr, textPtr + chars * 3 + 16) === batch.length;
+    const ascii = batch === "" || m.writeUtf8(batch, textPtr, textPtr + chars * 3 + 16) === batch.length;
+    // Non-ASCII: the batch's bytes are still each string's bytes in order (only their lengths are needed),
+    // unless joining paired a lone high surrogate at the end of one text with a low one starting the next.
+    const rewrite = !ascii && joinPairsSurrogates(texts);
 
     let t = textPtr;
     let stage = stagePtr;
@@ -284,40 +260,46 @@ export function createWasmCodec(
         continue;
       }
       let len = 0;
-      if (d) len = ascii ? d.length : writeUtf8(d, t, textPtr + chars * 3 + 16);
+      if (d) len = ascii ? d.length : rewrite ? m.writeUtf8(d, t, textPtr + chars * 3 + 16) : utf8Length(d);
       i32[w++] = sep | TYPE_CODES[p.type];
       i32[w++] = t;
       i32[w++] = len;
       t += len;
     }
     const size = k.assemble(descPtr, count, outPtr);
-    const out = nb ? nb.allocOut(size) : new Uint8Array(size);
-    out.set(u8.subarray(outPtr, outPtr + size));
-    return out;
+    return m.copyOut(outPtr, size);
   }
 
-  /** Writes `s` as UTF-8 into scratch at `ptr` (at most up to `end`); returns the bytes written. */
-  function writeUtf8(s: string, ptr: number, end: number): number {
-    if (nodeMem) return nodeMem.utf8Write(s, ptr);
-    return utf8Encoder.encodeInto(s, u8.subarray(ptr, end)).written;
-  }
-
-  function decodePayload(body: Uint8Array | string): Packet[] {
+  function decodePayload(body: PayloadBody): Packet[] {
     if (typeof body === "string") return decodePayloadString(body, b64String);
-    const len = body.length;
-    if (len < minBytes || (len >= nativeDecodeMin && len < nativeDecodeMax)) return host.decodePayload(body);
+    const chunks = isChunks(body) ? body : null;
+    let len = 0;
+    if (chunks === null) len = (body as Uint8Array).length;
+    else for (let i = 0; i < chunks.length; i++) len += chunks[i]!.length;
+    if (len < minBytes || route.bodyOnHost(len)) return host.decodePayload(body);
     // Text bodies (judged by the first two packets: a POST carries one kind of message, and socket.io's
     // binary events are a text packet followed by binary ones): `node` validates and transcodes the whole
-    // body natively, with no copy into WASM memory.
-    if (native && body[0] !== BINARY_PREFIX_BYTE) {
-      const sep = body.indexOf(SEPARATOR_BYTE);
-      if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
+    // body natively, with no copy into WASM memory. (A chunked body is judged by its first chunk.)
+    const head = chunks === null ? (body as Uint8Array) : chunks[0]!;
+    if (native && head[0] !== BINARY_PREFIX_BYTE) {
+      const sep = head.indexOf(SEPARATOR_BYTE);
+      if (sep === -1 || head[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
     }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
     const recPtr = outPtr + ((((len * 3) >> 2) + 32) & ~15);
-    if (!ensure(recPtr - base + SCAN_CAP * 16)) return host.decodePayload(body);
-    u8.set(body, base);
+    if (!m.ensure(recPtr - base + SCAN_CAP * RECORD_BYTES)) return host.decodePayload(body);
+    const u8 = m.u8;
+    const i32 = m.i32;
+    if (chunks === null) u8.set(body as Uint8Array, base);
+    else {
+      // each chunk straight into WASM memory: no concatenated copy first
+      let pos = base;
+      for (let i = 0; i < chunks.length; i++) {
+        u8.set(chunks[i]!, pos);
+        pos += chunks[i]!.length;
+      }
+    }
     const packets: Packet[] = [];
     // When ASCII text makes up a good part of the body, it is sliced out of one string of the whole body
     // (one native call instead of one per packet); otherwise each text gets its own string, so a small
@@ -326,29 +308,25 @@ export function createWasmCodec(
     let useWhole: boolean | null = null;
     let n = k.scan(base, len, outPtr, recPtr, SCAN_CAP);
     for (;;) {
-      for (let r = recPtr >> 2, end = r + n * 4; r < end; r += 4) {
+      for (let r = recPtr >> 2, end = r + n * RECORD_I32; r < end; r += RECORD_I32) {
         const kind = i32[r]!;
         const a = i32[r + 1]!;
         const b = i32[r + 2]!;
-        if (kind < 7) {
+        if (kind < KIND_BINARY) {
           const type = PACKET_TYPES_BY_CODE[kind]!;
           if (a === b) {
             packets.push({ type });
           } else {
             let data: string | null;
-            if (i32[r + 3] !== 1) {
-              data = text(base + a, base + b);
+            if (i32[r + 3] !== FLAG_ASCII) {
+              data = m.text(base + a, base + b);
             } else {
               useWhole ??= asciiTextBytes(r, end) * 4 >= len;
               if (useWhole) {
-                whole ??= nodeMem
-                  ? nodeMem.latin1Slice(base, base + len)
-                  : latin1String(u8, base, base + len);
+                whole ??= m.latin1(base, base + len);
                 data = whole.slice(a, b);
               } else {
-                data = nodeMem
-                  ? nodeMem.latin1Slice(base + a, base + b)
-                  : latin1String(u8, base + a, base + b);
+                data = m.latin1(base + a, base + b);
               }
             }
             if (data === null) {
@@ -357,8 +335,8 @@ export function createWasmCodec(
             }
             packets.push({ type, data });
           }
-        } else if (kind === 7) {
-          packets.push({ type: "message", data: copyOut(outPtr + a, b - a) });
+        } else if (kind === KIND_BINARY) {
+          packets.push({ type: "message", data: m.copyOut(outPtr + a, b - a) });
         } else {
           packets.push(errorPacket());
           return packets;
@@ -371,18 +349,9 @@ export function createWasmCodec(
 
   return {
     name,
-    encodePacket(packet, supportsBinary) {
-      const data = packet.data;
-      if (isBinary(data)) {
-        const bytes = toBytes(data);
-        return supportsBinary ? bytes : `b${base64Encode(bytes)}`;
-      }
-      return encodeTextFrame(packet);
-    },
-    decodePacket(frame) {
-      if (typeof frame !== "string") return { type: "message", data: frame };
-      return decodeFrameString(frame, b64String);
-    },
+    encodePacket: (packet, supportsBinary) =>
+      encodePacketWith(packet, supportsBinary, (bytes) => `b${base64Encode(bytes)}`),
+    decodePacket: (frame) => decodeFrameWith(frame, b64String),
     encodePayload,
     decodePayload,
     base64Encode,

@@ -6,6 +6,7 @@
  * pool only (no counter), so it keeps ≥ 16 × 6 = 96 random bits while a load balancer can route on its prefix.
  */
 import { randomFillSync } from "node:crypto";
+import { createError } from "../protocol/errors.js";
 
 const POOL_SIZE = 15 * 512;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
@@ -62,9 +63,6 @@ export function validateNodeId(value: unknown): string | undefined {
   return value;
 }
 
-// Kept here (one place) until the shared error factory lands in src/protocol/errors.ts.
-function invalid<E extends Error>(Ctor: new (m: string) => E, message: string): E & { code: string } {
-  const err = new Ctor(message) as E & { code: string };
-  err.code = "EIO_ERR_INVALID_ARG";
-  return err;
+function invalid<K extends typeof TypeError | typeof RangeError>(Kind: K, message: string): Error {
+  return createError("EIO_ERR_INVALID_ARG", message, { option: "nodeId" }, Kind);
 }

@@ -4,11 +4,19 @@
  * @packageDocumentation
  */
 import { createServer, type Server as HttpServer } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
+export type { CloseReason } from "../protocol/names.js";
+export type {
+  BunServerWebSocket,
+  BunWebSocketHandler,
+  FetchContext,
+  FetchHandler,
+} from "./fetch/handler.js";
 export type {
   AllowRequestFunction,
   AttachOptions,
@@ -21,13 +29,14 @@ export type {
   WsEngine,
 } from "./options.js";
 export { DEFAULT_MAX_BUFFERED_BYTES } from "./options.js";
+export { ConnectionRefusedError } from "./python-api.js";
 export type { ConnectionErrorInfo, ServerEvents } from "./server.js";
-export { AsyncServer, ConnectionRefusedError, Server } from "./server.js";
+export { AsyncServer, Server } from "./server.js";
 export type {
-  CloseReason,
   SendCallback,
   SendData,
   SendOptions,
+  ServerCloseReason,
   SocketEvents,
   SocketReadyState,
 } from "./socket.js";
@@ -36,7 +45,7 @@ export type { ServerTransport } from "./transports/types.js";
 
 /** Creates a {@link Server} and attaches it to `server` (engine.io's top-level `attach`). */
 export function attach(
-  server: HttpServer | HttpsServer,
+  server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
   options: ServerOptions & AttachOptions = {},
 ): Server {
   const engine = new Server(options);

@@ -4,18 +4,23 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
 import createDebug from "debug";
-import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-import { type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import type { Codec } from "../codec/types.js";
+import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
+import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
+import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
+import { http2ConnectListener } from "./http2.js";
 import { generateId as defaultGenerateId } from "./id.js";
 import { runMiddlewares } from "./middleware.js";
 import {
@@ -24,16 +29,18 @@ import {
   type EngineRequest,
   type Middleware,
   type ResolvedOptions,
-  resolveOptions,
+  resolveServerOptions,
   type ServerOptions,
   type TransportName,
 } from "./options.js";
+import { isThenable, type PyHandler, PythonHandlers } from "./python-api.js";
 import { parseQuery } from "./query.js";
-import { type CloseReason, type SendData, Socket, type SocketHost } from "./socket.js";
+import { type ServerCloseReason, Socket, type SocketHost } from "./socket.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
-import { WebSocketTransport } from "./transports/websocket.js";
-import { takeUpgradeHeaders, UpgradeResponse } from "./upgrade-response.js";
+import { WsTransport } from "./transports/websocket.js";
+import { UpgradeResponse } from "./upgrade-response.js";
+import { ignoreSocketError, refuseWs, WsUpgrader } from "./ws-upgrade.js";
 
 const debug = createDebug("engine");
 
@@ -67,39 +74,21 @@ export interface ServerEvents {
   /** python-engineio style: a message from `sid` (listeners may be async). */
   message: [sid: string, data: string | Buffer];
   /** python-engineio style: `sid` disconnected, with engine.io's close reason. */
-  disconnect: [sid: string, reason: CloseReason];
+  disconnect: [sid: string, reason: ServerCloseReason];
   /** A socket's write buffer is being flushed. */
   flush: [socket: Socket, packets: Packet[]];
   /** A socket's buffered data was written out. */
   drain: [socket: Socket];
 }
 
-/**
- * Thrown from a `connect` handler to refuse a connection (python-engineio's `ConnectionRefusedError`).
- * The HTTP 401 body is `data` as JSON.
- */
-export class ConnectionRefusedError extends Error {
-  /** JSON-able body of the 401 answer. */
-  readonly data: unknown;
-  constructor(message = "Unauthorized", data?: unknown) {
-    super(message);
-    this.name = "ConnectionRefusedError";
-    this.data = data === undefined ? { message } : data;
-  }
-}
-
-type PyHandler = (...args: unknown[]) => unknown;
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as PromiseLike<unknown>).then === "function";
-}
-
 function ignore(): void {}
 
-/** Closes a WebSocket that may not join a session (errors after this are ignored). */
-function refuseWs(ws: WsSocket): void {
-  ws.on("error", ignore);
-  ws.close();
+/** Whether a URL's query carries Engine.IO's `EIO` and `transport` parameters. */
+function isEngineIoQuery(url: string | undefined): boolean {
+  const q = url?.indexOf("?") ?? -1;
+  if (q < 0) return false;
+  const params = new URLSearchParams(url!.slice(q + 1));
+  return params.has("EIO") && params.has("transport");
 }
 
 /** A `(req, res)` request listener. */
@@ -123,6 +112,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** Resolved options. */
   readonly opts: ResolvedOptions;
+  /** Set by {@link Server.shutdown}: new handshakes are refused (403 `Server shutting down`). */
+  private shuttingDown = false;
+  /** The codec of this server's transports (the `codec` option, or the shared default). */
+  readonly codec: Codec;
   /** Open sessions by id. */
   clients: Record<string, Socket> = Object.create(null);
   /** Number of open sessions. */
@@ -136,19 +129,23 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @internal */ hasDrainListeners = false;
 
   private readonly middlewares: Middleware[] = [];
-  /** The sid of the WebSocket handshake being completed (ws emits `headers` synchronously inside it). */
-  private wsHandshakeSid = "";
-  private ws: InstanceType<NonNullable<ResolvedOptions["wsEngine"]>> | null = null;
+  private readonly wsUpgrader: WsUpgrader;
+  private readonly python: PythonHandlers;
 
   /** @param opts - see {@link ServerOptions} */
   constructor(opts: ServerOptions = {}) {
     super();
-    this.opts = resolveOptions(opts);
+    this.opts = resolveServerOptions(opts);
+    this.codec = this.opts.codec;
     this.pingQueue = new DeadlineQueue<Socket>(this.opts.pingInterval, (s) => s.sendPing());
     this.pongQueue = new DeadlineQueue<Socket>(this.opts.pingTimeout, (s) => s.onPingTimeout(), true);
     this.bodyTimeouts = new DeadlineQueue<PollingTransport>(this.opts.httpRequestBodyTimeout, (t) =>
       t.onBodyTimeout(),
     );
+    this.wsUpgrader = new WsUpgrader(this.opts, (headers, req, sid) => {
+      this.decorateHeaders(headers, req, sid);
+    });
+    this.python = new PythonHandlers(this, !this.opts.asyncHandlers);
     if (this.opts.cors) this.use(cors(safeCorsOptions(this.opts.cors)) as unknown as Middleware);
     const untyped = this as EventEmitter;
     untyped.on("newListener", this.trackListeners);
@@ -212,12 +209,17 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /**
    * {@link Server.close}, resolved once every session has closed (or after `timeoutMs`, then the rest are
-   * dropped).
+   * dropped). From the call on, new handshakes are refused with 403 `Server shutting down`; the engine is
+   * meant to stop (use `close()` to close sessions and keep accepting).
    * @param timeoutMs - longest wait for polling clients to fetch their last messages
    * @default timeoutMs 5000
    */
   shutdown(timeoutMs = 5000): Promise<void> {
-    this.close();
+    timeOption(timeoutMs, 5000, "timeoutMs", { allowZero: true });
+    this.shuttingDown = true;
+    debug("shutting down: closing all open clients");
+    // unlike close(), a polling client between two polls is waited for (up to timeoutMs) to get its close packet
+    for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down", true);
     if (this.clientsCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -264,8 +266,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
         const sid = req._query.sid;
         if (sid) {
-          const socket = this.clients[sid]!;
-          (socket.transport as PollingTransport).onRequest(req, res);
+          // verify() checked that the session runs on polling; a transport swapped since is refused like engine.io
+          const t = this.clients[sid]?.transport;
+          if (t instanceof PollingTransport) t.onRequest(req, res);
+          else this.rejectRequest(req, res, ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
         } else {
           this.handshake(req._query.transport as TransportName, req, res, null, null).catch((e) =>
             this.internalError(res, e),
@@ -292,7 +296,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** Handles an HTTP upgrade (WebSocket handshakes and upgrades). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const ereq = this.prepare(req);
-    socket.on("error", ignore);
+    socket.on("error", ignoreSocketError);
     const run = (): void => {
       try {
         this.verify(ereq, true, (code, context) => {
@@ -333,7 +337,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       });
       return;
     }
-    this.upgradeWs(req, socket, head, (ws) => {
+    this.wsUpgrader.upgrade(req, socket, head, "", (ws) => {
       const client = this.clients[sid];
       if (client?.readyState !== "open") {
         debug("upgrade attempt for closed client");
@@ -341,53 +345,13 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       } else if (client.upgrading) {
         debug("transport has already been trying to upgrade");
         refuseWs(ws);
-      } else if (client.upgraded || client.transport.name === "websocket") {
+      } else if (client.upgraded || client.transport?.name === "websocket") {
         debug("transport had already been upgraded");
         refuseWs(ws);
       } else {
-        client.maybeUpgrade(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+        client.maybeUpgrade(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
       }
     });
-  }
-
-  /** Runs ws's handshake; returns whether it completed synchronously (it does, unless the socket is gone). */
-  private upgradeWs(req: EngineRequest, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): boolean {
-    const wss = this.wsServer();
-    let done = false;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      done = true;
-      // ws has its own error listener on the TCP socket now; one listener (not an array) per session
-      socket.removeListener("error", ignore);
-      cb(ws);
-    });
-    return done;
-  }
-
-  private wsServer(): NonNullable<Server["ws"]> {
-    if (this.ws !== null) return this.ws;
-    const Engine =
-      this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
-    const ws = new Engine({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: this.opts.perMessageDeflate,
-      maxPayload: this.opts.maxHttpBufferSize,
-    });
-    if (typeof ws.on === "function") {
-      ws.on("headers", (headersArray: string[], req: IncomingMessage) => {
-        const ereq = req as EngineRequest;
-        const extra = takeUpgradeHeaders(ereq);
-        this.decorateHeaders(extra, ereq, this.wsHandshakeSid);
-        for (const key of Object.keys(extra)) {
-          const v = extra[key];
-          if (v === undefined) continue;
-          if (Array.isArray(v)) for (const one of v) headersArray.push(`${key}: ${one}`);
-          else headersArray.push(`${key}: ${v}`);
-        }
-      });
-    }
-    this.ws = ws;
-    return ws;
   }
 
   /** Parses the query once (kept if a framework already set `_query`). */
@@ -466,7 +430,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
       return null;
     }
-    if (req.method !== "GET") return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    // an RFC 8441 WebSocket (h2 extended CONNECT) is the GET of HTTP/1.1's Upgrade
+    if (req.method !== "GET" && !(upgrade && req.method === "CONNECT")) {
+      return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
     if (transport === "websocket" && !upgrade) {
       return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
     }
@@ -502,6 +469,14 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (res !== null) abortRequest(res, code);
       else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
     };
+    if (this.shuttingDown) {
+      // shutdown() stops accepting at once: a client polling on a kept-alive connection cannot start a new
+      // session while the old ones are being closed
+      this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "SHUTTING_DOWN" });
+      if (res !== null) abortRequest(res, ERRORS.FORBIDDEN, "Server shutting down");
+      else if (rawSocket !== null) abortUpgrade(rawSocket, 403, "Forbidden", "Server shutting down");
+      return;
+    }
     if (req._query.EIO !== "4") {
       fail(ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: req._query.EIO });
       return;
@@ -524,7 +499,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     this.clientsCount++;
 
     if (this.listenerCount("connect") > 0) {
-      const refusal = await this.runConnectHandlers(id, req);
+      const refusal = await this.python.connect(this.listeners("connect") as PyHandler[], id, req);
       if (refusal !== null) {
         this.unregister(socket);
         const body = JSON.stringify(refusal);
@@ -554,12 +529,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       transport.onRequest(req, res!);
     } else {
       if (rawSocket === null || head === null) return;
-      this.wsHandshakeSid = id;
-      const completed = this.upgradeWs(req, rawSocket, head, (ws) => {
-        socket.attach(new WebSocketTransport(ws, req, this.opts.perMessageDeflate !== false));
+      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws) => {
+        socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
         socket.open();
       });
-      this.wsHandshakeSid = "";
       if (!completed) {
         // ws refused the handshake (bad headers, or the connection is gone)
         this.unregister(socket);
@@ -586,38 +559,24 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     }
   }
 
-  /** Runs python-style `connect` handlers; returns the 401 body when one refuses, else null. */
-  private async runConnectHandlers(sid: string, req: IncomingMessage): Promise<unknown | null> {
-    for (const handler of this.listeners("connect") as PyHandler[]) {
-      try {
-        let r = handler.call(this, sid, req);
-        if (isThenable(r)) r = await r;
-        if (r === false) return { message: "Unauthorized" };
-      } catch (e) {
-        if (
-          e !== null &&
-          typeof e === "object" &&
-          "data" in e &&
-          (e as { data: unknown }).data !== undefined
-        ) {
-          return (e as { data: unknown }).data;
-        }
-        return { message: e instanceof Error && e.message ? e.message : "Unauthorized" };
-      }
-    }
-    return null;
-  }
-
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+  attach(
+    server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
+    options: AttachOptions = {},
+  ): void {
     const path = computePath(
-      options.path ?? this.opts.path,
-      options.addTrailingSlash ?? this.opts.addTrailingSlash,
+      stringOption(options.path, this.opts.path, "path"),
+      boolOption(options.addTrailingSlash, this.opts.addTrailingSlash, "addTrailingSlash"),
     );
-    const destroyUpgrade = options.destroyUpgrade ?? this.opts.destroyUpgrade;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? this.opts.destroyUpgradeTimeout;
+    const destroyUpgrade = boolOption(options.destroyUpgrade, this.opts.destroyUpgrade, "destroyUpgrade");
+    const destroyUpgradeTimeout = timeOption(
+      options.destroyUpgradeTimeout,
+      this.opts.destroyUpgradeTimeout,
+      "destroyUpgradeTimeout",
+      { allowZero: true },
+    );
     const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
     const listeners = server.listeners("request").slice(0) as RequestListener[];
     server.removeAllListeners("request");
@@ -626,11 +585,43 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (check(req)) {
         debug('intercepting request for path "%s"', path);
         this.handleRequest(req, res);
+      } else if (
+        server.listenerCount("request") === 1 &&
+        listeners.length === 0 &&
+        isEngineIoQuery(req.url)
+      ) {
+        // An Engine.IO request for another path, and nothing else would answer it (it would hang): say where
+        // the engine is. The common case is socket.io-client (path "/socket.io/") against an engine created
+        // with the default "/engine.io".
+        const asked = (req.url ?? "").split("?")[0];
+        debug('engine.io request for "%s", but the engine is at "%s"', asked, path);
+        abortRequest(
+          res,
+          ERRORS.BAD_REQUEST,
+          `no Engine.IO endpoint at ${asked}: this engine is attached at ${path}` +
+            (asked?.startsWith("/socket.io")
+              ? ' (for socket.io, create it with { path: "/socket.io/" })'
+              : ""),
+        );
       } else {
         for (const l of listeners) l.call(server, req, res);
       }
     });
     if (this.opts.transports.includes("websocket")) {
+      if ("updateSettings" in server) {
+        // an http2 server: WebSockets arrive as extended CONNECT streams (RFC 8441)
+        const previous = server.listeners("connect") as unknown as Parameters<typeof http2ConnectListener>[2];
+        server.removeAllListeners("connect");
+        server.on(
+          "connect",
+          http2ConnectListener(
+            check,
+            (req, stream, head) => this.handleUpgrade(req, stream, head),
+            previous,
+            server,
+          ),
+        );
+      }
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);
@@ -644,6 +635,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
       });
     }
+  }
+
+  /**
+   * The Fetch-API handler of this engine, for Bun and Deno (and any `(Request) => Response` host):
+   * `Bun.serve({ port, ...engine.handler() })` or `Deno.serve({ port }, engine.handler().fetch)`.
+   * Requests outside the engine path get `404`; use {@link FetchApp} to serve other routes beside it.
+   */
+  handler(): FetchHandler {
+    return createFetchHandler(this);
   }
 
   // ------------------------------------------------------------ host callbacks (internal)
@@ -662,13 +662,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /** @internal */
   onSocketMessage(socket: Socket, data: string | Buffer): void {
     if (this.listenerCount("message") === 0) return;
-    this.dispatch(socket, "message", data);
+    this.python.dispatch(this.listeners("message") as PyHandler[], socket, data);
   }
 
   /** @internal */
-  onSocketClose(socket: Socket, reason: CloseReason, _description?: EioError): void {
+  onSocketClose(socket: Socket, reason: ServerCloseReason, _description?: EioError): void {
     this.unregister(socket);
-    if (socket.connected && this.listenerCount("disconnect") > 0) this.dispatch(socket, "disconnect", reason);
+    if (socket.connected && this.listenerCount("disconnect") > 0) {
+      this.python.dispatch(this.listeners("disconnect") as PyHandler[], socket, reason);
+    }
   }
 
   /** @internal */
@@ -681,66 +683,22 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     this.emit("drain", socket);
   }
 
-  /** Calls python-style handlers, catching errors of async ones; sequential per socket unless asyncHandlers. */
-  private dispatch(socket: Socket, event: "message" | "disconnect", arg: unknown): void {
-    const handlers = this.listeners(event) as PyHandler[];
-    const run = (): unknown => {
-      let pending: Promise<unknown>[] | null = null;
-      for (const h of handlers) {
-        try {
-          const r = h.call(this, socket.id, arg);
-          if (isThenable(r)) {
-            if (pending === null) pending = [];
-            pending.push(Promise.resolve(r).catch(this.onHandlerError));
-          }
-        } catch (e) {
-          this.onHandlerError(e);
-        }
-      }
-      return pending === null ? undefined : Promise.all(pending);
-    };
-    if (this.opts.asyncHandlers) {
-      run();
-      return;
-    }
-    if (socket.handlerQueue !== null) {
-      socket.handlerQueue.push(run);
-      return;
-    }
-    const r = run();
-    if (r === undefined) return;
-    socket.handlerQueue = [];
-    const drain = (): void => {
-      const q = socket.handlerQueue;
-      while (q !== null && q.length > 0) {
-        const next = q.shift()!();
-        if (next !== undefined) {
-          (next as Promise<unknown>).then(drain);
-          return;
-        }
-      }
-      socket.handlerQueue = null;
-    };
-    (r as Promise<unknown>).then(drain);
-  }
-
-  private readonly onHandlerError = (e: unknown): void => {
-    debug("handler error: %O", e);
-  };
-
   // ------------------------------------------------------------ python-engineio API
 
   /**
-   * Sends a message to session `sid` (python-engineio's `send`).
+   * Sends a message to session `sid` (python-engineio's `send`): text and binary as they are, and JSON values
+   * (objects, arrays, numbers, booleans, `null`) as JSON text, as python-engineio does with dicts and lists.
    * @returns whether the session exists
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a value JSON cannot encode (`undefined`, a function, …).
    */
-  send(sid: string, data: SendData): boolean {
+  send(sid: string, data: PythonSendData): boolean {
+    const message = pythonMessage(data);
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
       debug("cannot send to unknown sid %s", sid);
       return false;
     }
-    socket.send(data);
+    socket.send(message);
     return true;
   }
 
@@ -761,14 +719,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** The user session object of `sid` (created empty on first use). */
   getSession(sid: string): Record<string, unknown> {
-    const socket = this.requireSocket(sid);
-    socket.session ??= {};
-    return socket.session;
+    return this.python.session(this.requireSocket(sid));
   }
 
   /** Replaces the user session object of `sid`. */
   saveSession(sid: string, session: Record<string, unknown>): void {
-    this.requireSocket(sid).session = session;
+    this.python.saveSession(this.requireSocket(sid), session);
   }
 
   /**
@@ -785,9 +741,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   private requireSocket(sid: string): Socket {
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
-      const err = new RangeError(`unknown session id "${sid}"`) as RangeError & { code: string };
-      err.code = "EIO_ERR_NOT_CONNECTED";
-      throw err;
+      throw createError("EIO_ERR_NOT_CONNECTED", `unknown session id "${sid}"`, { sid }, RangeError);
     }
     return socket;
   }

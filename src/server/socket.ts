@@ -7,27 +7,20 @@
  */
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
-import { EioError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
+import type { ServerCloseReason } from "../protocol/names.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
-import type { PollingTransport } from "./transports/polling.js";
 import type { ServerTransport, TransportOwner } from "./transports/types.js";
-import type { WebSocketTransport } from "./transports/websocket.js";
 
 const debug = createDebug("engine:socket");
 
 /** States of a server socket. */
 export type SocketReadyState = "opening" | "open" | "closing" | "closed";
 
-/** Why a socket closed. */
-export type CloseReason =
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "parse error"
-  | "forced close"
-  | "server shutting down";
+export type { ServerCloseReason } from "../protocol/names.js";
 
 /** What `send`/`write` accept. */
 export type SendData = string | BinaryData;
@@ -72,7 +65,7 @@ export interface SocketEvents {
   /** Declared for engine.io compatibility; transport errors are reported through `close` instead. */
   error: [err: Error];
   /** The session ended. `description` is an {@link EioError} for errors (e.g. `EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  close: [reason: CloseReason, description?: EioError];
+  close: [reason: ServerCloseReason, description?: EioError];
 }
 
 /** What a socket needs from its server. */
@@ -89,7 +82,7 @@ export interface SocketHost {
   };
   upgradesFor(transport: ServerTransport): string[];
   /** @internal */ onSocketMessage(socket: Socket, data: string | Buffer): void;
-  /** @internal */ onSocketClose(socket: Socket, reason: CloseReason, description?: EioError): void;
+  /** @internal */ onSocketClose(socket: Socket, reason: ServerCloseReason, description?: EioError): void;
   /** @internal */ onSocketFlush(socket: Socket, packets: Packet[]): void;
   /** @internal */ onSocketDrain(socket: Socket): void;
   /** @internal */ readonly hasFlushListeners: boolean;
@@ -105,13 +98,12 @@ function toBuffer(data: RawData | BinaryData): string | Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Text or binary (see src/protocol/message.ts for the send rule) as the string or bytes the codec takes. */
 function normalize(data: unknown): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data === undefined || data === null) return "";
-  return String(data);
+  const d = socketMessage(data);
+  if (typeof d === "string" || d instanceof Uint8Array) return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** Size counted against `maxBufferedBytes`: UTF-16 length for text, byte length for binary. */
@@ -142,16 +134,17 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   readonly protocol = 4;
   /** Remote IP address (cached at handshake). */
   readonly remoteAddress: string;
-  /** Current transport. */
-  transport: ServerTransport;
+  /**
+   * Current transport; `null` only while the session is `opening` without one (a WebSocket-only handshake
+   * before the `ws` handshake completed, or a `connect` handler sending before the handshake is answered).
+   */
+  transport: ServerTransport | null;
   /** Whether an upgrade is in progress. */
   upgrading = false;
   /** Whether the session was upgraded from polling. */
   upgraded = false;
   /** @internal A flush of a polling session is scheduled for the end of this tick. */
   flushScheduled = false;
-  /** python-engineio style session data ({@link Server.getSession}). @internal */
-  session: Record<string, unknown> | null = null;
 
   private _readyState: SocketReadyState = "opening";
   private writeBuffer: Packet[] | null = null;
@@ -160,12 +153,10 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   private inflight: (Callbacks | null)[] | null = null;
   private awaitingPong = false;
   private pongRefreshed = false;
-  private closeReason: CloseReason | null = null;
-  private probe: WebSocketTransport | null = null;
+  private closeReason: ServerCloseReason | null = null;
+  private probe: ServerTransport | null = null;
   private probed = false;
   private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Sequential handler queue (asyncHandlers: false). @internal */
-  handlerQueue: (() => unknown)[] | null = null;
   /** Whether `connection` was emitted (python `disconnect` only follows a `connect`). @internal */
   connected = false;
 
@@ -181,7 +172,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     this.server = server;
     this.request = req;
     this.remoteAddress = req.socket?.remoteAddress ?? "";
-    this.transport = transport as ServerTransport;
+    this.transport = null;
     if (transport !== null) this.attach(transport);
   }
 
@@ -211,7 +202,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const opts = this.server.opts;
     const handshake = JSON.stringify({
       sid: this.id,
-      upgrades: this.server.upgradesFor(this.transport),
+      upgrades: this.transport === null ? [] : this.server.upgradesFor(this.transport),
       pingInterval: opts.pingInterval,
       pingTimeout: opts.pingTimeout,
       maxPayload: opts.maxHttpBufferSize,
@@ -276,10 +267,10 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
         this.emit("heartbeat");
         break;
       case "ping":
-        this.onClose("transport error", new EioError("EIO_ERR_TRANSPORT", "invalid heartbeat direction"));
+        this.onClose("transport error", createError("EIO_ERR_TRANSPORT", "invalid heartbeat direction"));
         break;
       case "error":
-        this.onClose("parse error", new EioError("EIO_ERR_PARSE", "parse error"));
+        this.onClose("parse error", createError("EIO_ERR_PARSE", "parse error"));
         break;
       default:
         break;
@@ -312,7 +303,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     if (t !== this.transport) return;
     this.flush();
     // during an upgrade, release any new poll at once so the client can pause polling
-    if (this.probed && t.writable) (t as PollingTransport).releasePoll();
+    if (this.probed && t.writable) t.releasePoll();
   }
 
   /** @internal */
@@ -333,6 +324,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
 
   /**
    * Sends a message (string, Buffer, ArrayBuffer or any typed array). Dropped once the socket is closing.
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for any other value (objects are not stringified silently; the
+   * python-style `Server.send(sid, data)` sends JSON values as JSON).
    * @returns this, for chaining
    */
   send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
@@ -362,7 +355,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     if (size + this.bufferedBytes + (t ? t.bufferedAmount : 0) > this.server.opts.maxBufferedBytes) {
       this.onClose(
         "transport error",
-        new EioError("EIO_ERR_BUFFER_FULL", "outgoing buffer full", {
+        createError("EIO_ERR_BUFFER_FULL", "outgoing buffer full", {
           limit: this.server.opts.maxBufferedBytes,
           buffered: this.bufferedAmount,
         }),
@@ -374,7 +367,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       type === "message" &&
       state === "open" &&
       this.writeBuffer === null &&
-      t.name === "websocket" &&
+      t?.writesDirectly &&
       t.writable &&
       !this.server.hasFlushListeners &&
       this.listenerCount("packetCreate") === 0 &&
@@ -386,7 +379,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
         if (this.inflight === null) this.inflight = [];
         this.inflight.push(callback ? [callback] : null);
       }
-      (t as WebSocketTransport).sendMessage(data as string | Uint8Array, options, wantDrain);
+      t.sendMessage(data as string | Uint8Array, options, wantDrain);
       return;
     }
     const packet: Packet = options ? { type, options } : { type };
@@ -400,7 +393,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       else this.pendingCallbacks.push(callback);
     }
     // (t is null while a session is opening, e.g. a `connect` handler sending before the handshake completes)
-    if (t !== null && t.name === "polling" && t.writable) {
+    if (t !== null && !t.writesDirectly && t.writable) {
       // Answer the pending GET once per tick, with everything sent in this tick: echoing the packets of one POST
       // then costs one response instead of one for the first packet and another poll round trip for the rest.
       // (bench/e2e poll-text-50: server CPU per message 0.56x engine.io's instead of ~1.0x.)
@@ -425,10 +418,7 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     const cbs = this.pendingCallbacks;
     this.pendingCallbacks = null;
     const wantDrain =
-      t.name === "polling" ||
-      cbs !== null ||
-      this.listenerCount("drain") > 0 ||
-      this.server.hasDrainListeners;
+      !t.writesDirectly || cbs !== null || this.listenerCount("drain") > 0 || this.server.hasDrainListeners;
     if (wantDrain) {
       if (this.inflight === null) this.inflight = [];
       this.inflight.push(cbs);
@@ -444,8 +434,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   // ---------------------------------------------------------------- upgrade
 
   /** @internal A WebSocket arrived for this session: probe it. */
-  maybeUpgrade(transport: WebSocketTransport): void {
-    debug('might upgrade socket transport from "%s" to "%s"', this.transport.name, transport.name);
+  maybeUpgrade(transport: ServerTransport): void {
+    debug('might upgrade socket transport from "%s" to "%s"', this.transport?.name, transport.name);
     this.upgrading = true;
     this.probe = transport;
     this.probed = false;
@@ -469,9 +459,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       this.emit("upgrading", probe);
       // release a pending poll so the client can pause the polling transport
       const t = this.transport;
-      if (t.name === "polling" && t.writable) {
+      if (t?.writable) {
         if (this.writeBuffer !== null) this.flush();
-        else (t as PollingTransport).releasePoll();
+        else t.releasePoll();
       }
       return;
     }
@@ -479,9 +469,11 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       debug("got upgrade packet - upgrading");
       this.clearUpgrade();
       const old = this.transport;
-      old.owner = null;
-      old.discard();
-      old.close();
+      if (old !== null) {
+        old.owner = null;
+        old.discard();
+        old.close();
+      }
       this.attach(probe);
       this.upgraded = true;
       this.emit("upgrade", probe);
@@ -521,8 +513,12 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     return this;
   }
 
-  /** @internal Graceful close with a given reason (`server shutting down` on server close). */
-  closeWith(reason: CloseReason): void {
+  /**
+   * @internal Graceful close with a given reason (`server shutting down` on server close). `awaitPoll`
+   * (shutdown, which bounds the wait itself): a polling client with no GET pending gets its close packet on its
+   * next poll instead of being dropped.
+   */
+  closeWith(reason: ServerCloseReason, awaitPoll = false): void {
     if (this._readyState === "opening") {
       this.onClose(reason);
       return;
@@ -537,8 +533,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     }
     // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
     // do not wait for its next poll (engine.io discards the transport the same way).
-    if (reason === "server shutting down" && !this.transport.writable && this.probe === null)
-      this.transport.discard();
+    const t = this.transport;
+    if (reason === "server shutting down" && !awaitPoll && t !== null && !t.writable && this.probe === null)
+      t.discard();
     this.closeTransport();
   }
 
@@ -550,11 +547,13 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       if (this.probed) return;
       this.abortUpgrade("socket closing");
     }
-    this.transport.close(() => this.onClose(reason));
+    const t = this.transport;
+    if (t === null) this.onClose(reason);
+    else t.close(() => this.onClose(reason));
   }
 
   /** @internal Ends the session (idempotent). */
-  onClose(reason: CloseReason, description?: EioError): void {
+  onClose(reason: ServerCloseReason, description?: EioError): void {
     if (this._readyState === "closed") return;
     debug("closing socket %s: %s", this.id, reason);
     this._readyState = "closed";

@@ -28,5 +28,5 @@ await runServer(
     engine.attach(http);
     engine.on("connection", echo);
   },
-  { codec: codec?.backend ?? "unknown" },
+  { codec: codec?.codecBackend?.() ?? codec?.backend ?? "unknown" },
 );

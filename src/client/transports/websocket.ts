@@ -3,10 +3,9 @@
  * `forceBase64`). The socket itself comes from the platform: `ws` in Node, the global `WebSocket` in browsers.
  */
 import createDebug from "debug";
-import { decodePacket, encodePacket } from "../../codec/index.js";
 import { utf8Length } from "../../codec/js.js";
-import type { Packet } from "../../protocol/packet.js";
-import { parseServerError, TransportError } from "../errors.js";
+import { errorPacket, type Packet } from "../../protocol/packet.js";
+import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { WebSocketLike } from "../platform-types.js";
 import { Transport } from "../transport.js";
@@ -54,36 +53,24 @@ export class WebSocketTransport extends Transport {
         context: { code: ev.code, reason: ev.reason },
       });
     ws.onmessage = (ev) => this.#onFrame(ev.data);
-    ws.onerror = (ev) =>
-      this.onError(
-        new TransportError("EIO_ERR_TRANSPORT", "websocket error", {
-          transport: this.name,
-          cause: ev.error ?? ev,
-        }),
-      );
+    // ws hands the system error (ECONNREFUSED, DNS, TLS) over as `ev.error`: lift its code and address
+    ws.onerror = (ev) => this.onError(requestError(ev.error ?? ev, "websocket error", this.name));
   }
 
   #onRejected(status: number, body: string): void {
     const ws = this.#ws;
     if (ws) ws.onerror = () => {};
-    // engine.io answers a refused WebSocket with a plain-text reason, python-engineio with JSON
-    const info = parseServerError(body);
-    this.onError(
-      new TransportError("EIO_ERR_HANDSHAKE", info.message ?? `unexpected status code ${status}`, {
-        status,
-        transport: this.name,
-        ...(info.code !== undefined ? { serverCode: info.code } : {}),
-        ...(info.message !== undefined ? { serverMessage: info.message } : {}),
-      }),
-    );
+    // engine.io answers a refused WebSocket with a plain-text reason, python-engineio and this server with JSON
+    this.onError(statusError(status, body, this.name, true));
   }
 
   #onFrame(data: unknown): void {
     let packet: Packet;
-    if (typeof data === "string") packet = decodePacket(data);
+    const codec = this.host.codec;
+    if (typeof data === "string") packet = codec.decodePacket(data);
     else {
       const bytes = this.host.platform.frameBytes(data);
-      packet = bytes === undefined ? { type: "error", data: "parser error" } : decodePacket(bytes);
+      packet = bytes === undefined ? errorPacket() : codec.decodePacket(bytes);
     }
     if (packet.type === "error") {
       this.onError(new TransportError("EIO_ERR_PARSE", "parse error", { transport: this.name }));
@@ -96,11 +83,17 @@ export class WebSocketTransport extends Transport {
     this.writable = false;
     const ws = this.#ws;
     const pmd = this.opts.perMessageDeflate;
-    const threshold = pmd === false ? Number.POSITIVE_INFINITY : (pmd?.threshold ?? 1024);
+    const platform = this.host.platform;
+    const threshold =
+      pmd === false || !platform.wsCompression ? Number.POSITIVE_INFINITY : (pmd?.threshold ?? 1024);
+    const codec = this.host.codec;
     for (const packet of packets) {
-      const frame = encodePacket(packet, this.supportsBinary);
-      const size = typeof frame === "string" ? utf8Length(frame) : frame.byteLength;
-      const compress = packet.options?.compress !== false && size >= threshold;
+      const frame = codec.encodePacket(packet, this.supportsBinary);
+      // measured only where the platform can act on it (Node's ws; browsers ignore a compress flag)
+      const compress =
+        threshold !== Number.POSITIVE_INFINITY &&
+        packet.options?.compress !== false &&
+        (typeof frame === "string" ? utf8Length(frame) : frame.byteLength) >= threshold;
       try {
         if (ws) this.host.platform.wsSend(ws, frame, compress);
       } catch (err) {

@@ -1,26 +1,30 @@
 /**
  * HTTP long-polling transport (I/O only). A GET is held until there is something to send; its body is built with
  * the codec's bytes-first `encodePayload`. A POST body is read as bytes (bounded by `maxHttpBufferSize`) and
- * decoded with `decodePayload`. Overlap rules and status codes follow PROTOCOL.md / engine.io 6.6.
+ * decoded with `decodePayload`. Overlap rules and status codes follow engine.io 6.6 (its `transports/polling.js`) and the Engine.IO v4 spec.
  *
  * Request listeners are shared module-level functions (`this` is the request or response); the transport is found
  * through a symbol property, so no closure is allocated per request.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import createDebug from "debug";
-import { decodePayload, encodePayload } from "../../codec/index.js";
-import { EioError, ERRORS } from "../../protocol/errors.js";
+import type { Codec, PayloadBody } from "../../codec/types.js";
+import { createError, type EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import { chooseEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
+import { connectionClose } from "../http2.js";
 import type { EngineRequest, HttpCompressionOptions } from "../options.js";
-import type { ServerTransport, TransportOwner } from "./types.js";
+import { TransportBase } from "./base.js";
+import type { ServerTransport } from "./types.js";
 
 const debug = createDebug("engine:polling");
 
 /** What the polling transport needs from its server. */
 export interface PollingHost {
+  /** The codec that encodes responses and decodes POST bodies. */
+  readonly codec: Codec;
   /** Largest accepted POST body in bytes. */
   readonly maxHttpBufferSize: number;
   /** Compression settings of GET responses. */
@@ -36,6 +40,7 @@ type Tagged = { [kTransport]?: PollingTransport | null };
 
 const CLOSE_TIMEOUT_MS = 30_000;
 const OK_BODY = Buffer.from("ok");
+const EMPTY_BODY = new Uint8Array(0);
 
 function onPollClose(this: ServerResponse & Tagged): void {
   const t = this[kTransport];
@@ -57,21 +62,13 @@ function destroyRequest(this: ServerResponse & { req: IncomingMessage }): void {
 }
 
 /** The long-polling transport of one session. */
-export class PollingTransport implements ServerTransport, DeadlineNode {
+export class PollingTransport extends TransportBase implements ServerTransport, DeadlineNode {
   /** @inheritdoc */
   readonly name = "polling" as const;
   /** @inheritdoc */
   writable = false;
   /** @inheritdoc */
-  readyState: "open" | "closing" | "closed" = "open";
-  /** @inheritdoc */
-  sid = "";
-  /** @inheritdoc */
-  discarded = false;
-  /** @inheritdoc */
-  owner: TransportOwner | null = null;
-  /** @inheritdoc */
-  readonly supportsBinary: boolean;
+  readonly writesDirectly = false;
 
   /** The pending GET. @internal */
   req: EngineRequest | null = null;
@@ -95,7 +92,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     private readonly host: PollingHost,
     req: EngineRequest,
   ) {
-    this.supportsBinary = !req._query.b64;
+    super(req._query);
   }
 
   /** @inheritdoc */
@@ -113,10 +110,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
 
   private onPollRequest(req: EngineRequest, res: ServerResponse): void {
     if (this.res !== null) {
-      debug("request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("overlap from client");
+      this.refuseOverlap(res, "overlap from client");
       return;
     }
     if (this.readyState === "closed") {
@@ -134,12 +128,17 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (this.writable && this.shouldClose !== null) this.send([{ type: "noop" }], false);
   }
 
+  /** A second GET (or POST) while one is pending: engine.io answers 400 and closes the session. */
+  private refuseOverlap(res: ServerResponse, why: string): void {
+    debug(why);
+    res.writeHead(400);
+    res.end();
+    this.error(why);
+  }
+
   private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.dataReq !== null) {
-      debug("data request overlap");
-      res.writeHead(400);
-      res.end();
-      this.error("data request overlap from client");
+      this.refuseOverlap(res, "data request overlap from client");
       return;
     }
     if (req.headers["content-type"] === "application/octet-stream") {
@@ -167,11 +166,11 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
 
   private rejectTooLarge(res: ServerResponse, size: number): void {
     debug("payload too large (%d bytes)", size);
-    res.writeHead(413, { Connection: "close" });
+    res.writeHead(413, connectionClose(res.req));
     res.end();
     res.once("finish", destroyRequest);
     this.fail(
-      new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", {
+      createError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", {
         limit: this.host.maxHttpBufferSize,
         size,
       }),
@@ -198,10 +197,9 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (req !== this.dataReq) return;
     const res = this.dataRes!;
     const chunks = this.chunks;
-    const length = this.bodyLength;
     this.cleanupData();
-    const body =
-      chunks === null ? new Uint8Array(0) : Array.isArray(chunks) ? Buffer.concat(chunks, length) : chunks;
+    // the codec takes the chunks as they came (copied once, into its working memory)
+    const body: PayloadBody = chunks === null ? EMPTY_BODY : chunks;
     const headers = this.host.decorateHeaders(
       { "Content-Type": "text/html", "Content-Length": "2", "cache-control": "no-store" },
       req as EngineRequest,
@@ -225,11 +223,11 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     if (req === null || res === null) return;
     this.cleanupData();
     if (!res.headersSent) {
-      res.writeHead(408, { Connection: "close" });
+      res.writeHead(408, connectionClose(req));
       res.end();
     }
     req.destroy();
-    this.fail(new EioError("EIO_ERR_TIMEOUT", "http request timeout"));
+    this.fail(createError("EIO_ERR_TIMEOUT", "http request timeout"));
   }
 
   private cleanupData(): void {
@@ -247,8 +245,8 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   /** Feeds one decoded POST body to the owner. */
-  private onData(body: Uint8Array): void {
-    const packets = decodePayload(body);
+  private onData(body: PayloadBody): void {
+    const packets = this.host.codec.decodePayload(body);
     const owner = this.owner;
     for (let i = 0; i < packets.length; i++) {
       const packet = packets[i]!;
@@ -290,7 +288,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   private respond(req: EngineRequest, res: ServerResponse, packets: Packet[]): void {
-    const body = encodePayload(packets);
+    const body = this.host.codec.encodePayload(packets);
     const headers: OutgoingHttpHeaders = {
       "Content-Type": "text/plain; charset=UTF-8",
       "cache-control": "no-store",
@@ -332,11 +330,6 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   /** @inheritdoc */
-  discard(): void {
-    this.discarded = true;
-  }
-
-  /** @inheritdoc */
   close(fn?: () => void): void {
     if (this.readyState === "closed" || this.readyState === "closing") return;
     this.readyState = "closing";
@@ -366,7 +359,15 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
     }
   }
 
-  /** Answers a pending GET with a `noop` (used to end it during an upgrade or a close). */
+  /** @inheritdoc */
+  sendMessage(data: string | Uint8Array, opts: Packet["options"], wantDrain: boolean): void {
+    this.send(
+      [opts === undefined ? { type: "message", data } : { type: "message", data, options: opts }],
+      wantDrain,
+    );
+  }
+
+  /** @inheritdoc */
   releasePoll(): void {
     if (this.writable) this.send([{ type: "noop" }], false);
   }
@@ -384,7 +385,7 @@ export class PollingTransport implements ServerTransport, DeadlineNode {
   }
 
   private error(message: string): void {
-    this.fail(new EioError("EIO_ERR_TRANSPORT", message));
+    this.fail(createError("EIO_ERR_TRANSPORT", message));
   }
 
   private fail(err: EioError): void {

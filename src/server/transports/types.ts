@@ -24,8 +24,23 @@ export interface ServerTransport {
   discarded: boolean;
   /** Receiver of packets and lifecycle notifications. */
   owner: TransportOwner | null;
+  /**
+   * Whether {@link ServerTransport.sendMessage} writes at once (WebSocket), so the session may skip its write
+   * buffer; a polling transport answers one GET per flush instead.
+   */
+  readonly writesDirectly: boolean;
   /** Writes packets (polling: one response; WebSocket: one frame each). */
   send(packets: Packet[], wantDrain: boolean): void;
+  /**
+   * Writes one message without a packet object (the session's hot path when {@link writesDirectly}); `opts`
+   * carries `compress` and socket.io's `wsPreEncodedFrame`. `wantDrain`: report `onTransportDrain` once written.
+   */
+  sendMessage(data: string | Uint8Array, opts: Packet["options"], wantDrain: boolean): void;
+  /**
+   * Ends a pending long-poll with a `noop` so the client can pause polling (upgrade, close); no-op for
+   * transports without one.
+   */
+  releasePoll(): void;
   /** Closes the transport; `fn` runs once it is closed. */
   close(fn?: () => void): void;
   /** Marks the transport as discarded (upgrade). */

@@ -1,28 +1,28 @@
 /**
  * WebSocket transport over `ws` (I/O only): one packet per frame, text frames `<type><data>`, binary messages as
  * raw binary frames (or `b`+base64 text for `b64=1` peers). Always writable: `ws` queues in order, and the
- * socket bounds what is queued through {@link WebSocketTransport.bufferedAmount}.
+ * socket bounds what is queued through {@link WsTransport.bufferedAmount}.
  *
  * `ws` listeners are shared module-level functions (`this` is the `ws` socket); the transport is found through a
  * symbol property, so no closure is allocated per connection.
  */
 import createDebug from "debug";
 import type { WebSocket as WsSocket } from "ws";
-import { decodePacket, encodePacket } from "../../codec/index.js";
-import { EioError } from "../../protocol/errors.js";
+import { decodeTextFrameBytes, encodeMessageFrame } from "../../codec/frames.js";
+import type { Codec } from "../../codec/types.js";
+import { createError } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import type { EngineRequest } from "../options.js";
-import type { ServerTransport, TransportOwner } from "./types.js";
+import { TransportBase } from "./base.js";
+import type { ServerTransport } from "./types.js";
 
 const debug = createDebug("engine:ws");
 
 const kTransport = Symbol("engineio-wasm:ws");
 type TaggedWs = WsSocket & {
-  [kTransport]?: WebSocketTransport | null;
+  [kTransport]?: WsTransport | null;
   _sender?: { sendFrame?: (frame: readonly Buffer[], cb?: (err?: Error) => void) => void };
 };
-
-const CHAR_MESSAGE = 0x34; // "4"
 
 function onWsMessage(this: TaggedWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
   this[kTransport]?.onFrame(data, isBinary);
@@ -37,6 +37,9 @@ function onWsError(this: TaggedWs, err: Error & { code?: string }): void {
 const COMPRESS = { compress: true };
 const NO_COMPRESS = { compress: false };
 
+/** UTF-8 text of a frame from `start` (`ws` validated it as text; Buffer's own decoder, no copy). */
+const frameText = (frame: Uint8Array, start: number): string => (frame as Buffer).toString("utf8", start);
+
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -47,7 +50,7 @@ type RawSocket = { cork(): void; uncork(): void };
 const rawSocket = (ws: WsSocket): RawSocket | undefined =>
   (ws as unknown as { _socket?: RawSocket | null })._socket ?? undefined;
 
-function uncorkTransport(t: WebSocketTransport): void {
+function uncorkTransport(t: WsTransport): void {
   t.corked = false;
   rawSocket(t.socket)?.uncork();
 }
@@ -60,7 +63,7 @@ function uncorkTransport(t: WebSocketTransport): void {
  * ~0.85× to ~0.57× of engine.io's (text) and ~1.0× to ~0.7× (1 KiB binary). nextTick runs before any I/O, so no
  * latency is added.
  */
-function corkUntilNextTick(t: WebSocketTransport): void {
+function corkUntilNextTick(t: WsTransport): void {
   const raw = rawSocket(t.socket);
   if (raw === undefined) return;
   t.corked = true;
@@ -69,31 +72,25 @@ function corkUntilNextTick(t: WebSocketTransport): void {
 }
 
 /** The WebSocket transport of one session. */
-export class WebSocketTransport implements ServerTransport {
+export class WsTransport extends TransportBase implements ServerTransport {
   /** @inheritdoc */
   readonly name = "websocket" as const;
   /** @inheritdoc */
   writable = true;
   /** @inheritdoc */
-  readyState: "open" | "closing" | "closed" = "open";
-  /** @inheritdoc */
-  sid = "";
-  /** @inheritdoc */
-  discarded = false;
-  /** @inheritdoc */
-  owner: TransportOwner | null = null;
-  /** @inheritdoc */
-  readonly supportsBinary: boolean;
+  readonly writesDirectly = true;
   /** The underlying `ws` socket. */
   readonly socket: WsSocket;
   private readonly deflate: boolean;
+  private readonly codec: Codec;
   private onSentLast: ((err?: Error) => void) | null = null;
   /** @internal Whether the TCP socket is corked until the next tick (see {@link corkUntilNextTick}). */
   corked = false;
 
-  constructor(ws: WsSocket, req: EngineRequest, deflate: boolean) {
+  constructor(ws: WsSocket, req: EngineRequest, deflate: boolean, codec: Codec) {
+    super(req._query);
     this.socket = ws;
-    this.supportsBinary = !req._query.b64;
+    this.codec = codec;
     this.deflate = deflate;
     (ws as TaggedWs)[kTransport] = this;
     ws.on("message", onWsMessage);
@@ -114,13 +111,7 @@ export class WebSocketTransport implements ServerTransport {
       owner.onTransportPacket(this, { type: "message", data: toBuffer(data) });
       return;
     }
-    const buf = toBuffer(data);
-    // fast path for the common text message: one string, no intermediate
-    if (buf.length > 0 && buf[0] === CHAR_MESSAGE) {
-      owner.onTransportPacket(this, { type: "message", data: buf.toString("utf8", 1) });
-      return;
-    }
-    const packet = decodePacket(buf.toString());
+    const packet = decodeTextFrameBytes(this.codec, toBuffer(data), frameText);
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
       debug("got close packet over websocket");
@@ -131,7 +122,7 @@ export class WebSocketTransport implements ServerTransport {
     owner.onTransportPacket(this, packet);
   }
 
-  /** Writes one message without building a packet object (the hot path). */
+  /** @inheritdoc */
   sendMessage(data: string | Uint8Array, opts: Packet["options"], cb: boolean): void {
     const ws = this.socket;
     if (!this.corked) corkUntilNextTick(this);
@@ -143,10 +134,7 @@ export class WebSocketTransport implements ServerTransport {
         return;
       }
     }
-    let frame: string | Uint8Array;
-    if (typeof data === "string") frame = `4${data}`;
-    else if (this.supportsBinary) frame = data;
-    else frame = encodePacket({ type: "message", data }, false);
+    const frame = encodeMessageFrame(this.codec, data, this.supportsBinary);
     if (this.deflate) ws.send(frame, opts?.compress === false ? NO_COMPRESS : COMPRESS, done);
     else ws.send(frame, done);
   }
@@ -177,7 +165,7 @@ export class WebSocketTransport implements ServerTransport {
         (ws as TaggedWs)._sender!.sendFrame!(pre, done);
         continue;
       }
-      const frame = encodePacket(packet, this.supportsBinary);
+      const frame = this.codec.encodePacket(packet, this.supportsBinary);
       if (this.deflate) ws.send(frame, opts?.compress === false ? NO_COMPRESS : COMPRESS, done);
       else ws.send(frame, done);
     }
@@ -196,10 +184,8 @@ export class WebSocketTransport implements ServerTransport {
     return this.onSentLast;
   }
 
-  /** @inheritdoc */
-  discard(): void {
-    this.discarded = true;
-  }
+  /** @inheritdoc (a WebSocket holds no poll) */
+  releasePoll(): void {}
 
   /** @inheritdoc */
   close(fn?: () => void): void {
@@ -232,8 +218,8 @@ export class WebSocketTransport implements ServerTransport {
     if (owner === null) return;
     const eio =
       err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"
-        ? new EioError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", { cause: err.message })
-        : new EioError("EIO_ERR_TRANSPORT", err.message || "websocket error", { cause: err.code });
+        ? createError("EIO_ERR_PAYLOAD_TOO_LARGE", "payload too large", { cause: err.message })
+        : createError("EIO_ERR_TRANSPORT", err.message || "websocket error", { cause: err.code });
     owner.onTransportError(this, eio);
   }
 }

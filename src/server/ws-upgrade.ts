@@ -1,0 +1,113 @@
+/**
+ * The `ws` side of WebSocket handshakes: one `WebSocketServer` in `noServer` mode per engine, created on the
+ * first upgrade, whose `headers` event adds the engine's response headers (cookie, `headers` listeners).
+ */
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+import { isFetchUpgrade } from "./fetch/upgrade.js";
+import { acceptHttp2WebSocket, isHttp2Stream } from "./http2.js";
+import type { EngineRequest, ResolvedOptions } from "./options.js";
+import { takeUpgradeHeaders } from "./upgrade-response.js";
+
+type WsEngineInstance = InstanceType<NonNullable<ResolvedOptions["wsEngine"]>>;
+
+/** Adds the engine's headers to a handshake response (`sid`: the session being created, or ""). */
+export type DecorateHeaders = (headers: OutgoingHttpHeaders, req: EngineRequest, sid: string) => void;
+
+function ignore(): void {}
+
+/** Closes a WebSocket that may not join a session (errors after this are ignored). */
+export function refuseWs(ws: WsSocket): void {
+  ws.on("error", ignore);
+  ws.close();
+}
+
+/** Runs `ws` handshakes for one engine. */
+export class WsUpgrader {
+  private ws: WsEngineInstance | null = null;
+  /** The sid of the WebSocket handshake being completed (ws emits `headers` synchronously inside it). */
+  private handshakeSid = "";
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly decorate: DecorateHeaders,
+  ) {}
+
+  /**
+   * Completes the WebSocket handshake of `req` on `socket`, for session `sid` (its cookie goes into the
+   * response) or an existing one (""). Returns whether it completed synchronously — it does unless `ws`
+   * refused (bad headers) or the connection is gone.
+   */
+  upgrade(
+    req: EngineRequest,
+    socket: Duplex,
+    head: Buffer,
+    sid: string,
+    cb: (ws: WsSocket) => void,
+  ): boolean {
+    if (isFetchUpgrade(socket)) {
+      // Bun / Deno: the runtime upgrades; its socket is adapted to ws's API
+      const headers = takeUpgradeHeaders(req);
+      this.decorate(headers, req, sid);
+      const ws = socket.accept(headers);
+      if (ws === null) return false;
+      cb(ws as unknown as WsSocket);
+      return true;
+    }
+    if (isHttp2Stream(socket)) {
+      // RFC 8441 over h2: ws's handshake is HTTP/1 only, so answer the stream here and run ws over it
+      const headers = takeUpgradeHeaders(req);
+      this.decorate(headers, req, sid);
+      const ws = acceptHttp2WebSocket(req, socket, headers, { maxPayload: this.opts.maxHttpBufferSize });
+      if (ws === null) return false;
+      socket.removeListener("error", ignore);
+      cb(ws);
+      return true;
+    }
+    const wss = this.server();
+    let done = false;
+    this.handshakeSid = sid;
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        done = true;
+        // ws has its own error listener on the TCP socket now; one listener (not an array) per session
+        socket.removeListener("error", ignore);
+        cb(ws);
+      });
+    } finally {
+      this.handshakeSid = "";
+    }
+    return done;
+  }
+
+  private server(): WsEngineInstance {
+    if (this.ws !== null) return this.ws;
+    const Engine =
+      this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
+    const ws = new Engine({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: this.opts.perMessageDeflate,
+      maxPayload: this.opts.maxHttpBufferSize,
+    });
+    if (typeof ws.on === "function") {
+      ws.on("headers", (headersArray: string[], req: IncomingMessage) => {
+        const ereq = req as EngineRequest;
+        const extra = takeUpgradeHeaders(ereq);
+        this.decorate(extra, ereq, this.handshakeSid);
+        for (const key of Object.keys(extra)) {
+          const v = extra[key];
+          if (v === undefined) continue;
+          if (Array.isArray(v)) for (const one of v) headersArray.push(`${key}: ${one}`);
+          else headersArray.push(`${key}: ${v}`);
+        }
+      });
+    }
+    this.ws = ws;
+    return ws;
+  }
+}
+
+/** Swallows errors of a raw socket before `ws` takes it over (the handshake path attaches this first). */
+export const ignoreSocketError = ignore;
