@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import debugModule from "debug";
 import { type CloseOptions, NodeApp } from "../adapters/node-app.js";
-import { Server } from "../server/index.js";
+import { Server, type ServerOptions } from "../server/index.js";
 import {
   EXIT,
   EXIT_CODES_TEXT,
@@ -36,6 +36,11 @@ export interface DemoOptions {
    * @default "127.0.0.1"
    */
   host?: string;
+  /**
+   * The engine's codec (a codec object or backend name; `--no-wasm` passes `"node"`).
+   * @default the shared default codec
+   */
+  codec?: ServerOptions["codec"];
   /**
    * Directory holding `engineio.esm.js` (the browser bundle).
    * @default `<package root>/dist/browser`
@@ -123,7 +128,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   };
   if (!bundle.exists) debug("browser bundle missing: %s (run `npm run build`)", bundle.path);
 
-  const engine = new Server();
+  const engine = new Server(options.codec === undefined ? {} : { codec: options.codec });
   const sockets = new Map<string, { send(data: string): unknown }>();
   let n = 0;
   const broadcast = (msg: object) => {
@@ -226,6 +231,7 @@ export async function demoCommand(argv: readonly string[]): Promise<RunningDemo 
     host: (values.host as string | undefined) ?? (process.env.HOST || "127.0.0.1"),
   };
   if (values["bundle-dir"]) demoOptions.bundleDir = values["bundle-dir"] as string;
+  if (values["no-wasm"]) demoOptions.codec = "node";
   const demo = await startDemo(demoOptions);
   const onSignal = (): void => {
     demo.close({ timeout: DEMO_SHUTDOWN_MS }).then(

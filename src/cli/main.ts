@@ -12,12 +12,14 @@
  * Subcommands live in {@link COMMANDS}: add one entry (name → `{ description, run }`) to add a subcommand; an
  * option table ({@link OptionSpec}s) gives a command both its parser and its `--help` text.
  * Exit codes: {@link EXIT} (0 success, 1 failure while running, 2 bad usage).
- * The server modules are imported after the arguments are parsed so `--no-wasm` applies before the codec loads.
  * @packageDocumentation
  */
 import { realpathSync } from "node:fs";
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 import { NODE_ID_PATTERN } from "../server/id.js";
+import { Server } from "../server/server.js";
 import {
   EXIT,
   EXIT_CODES_TEXT,
@@ -30,6 +32,7 @@ import {
   UsageError,
   usageText,
 } from "./args.js";
+import { demoCommand } from "./demo.js";
 
 /** A subcommand: receives the arguments after its name; resolves once started. */
 export type Command = (argv: readonly string[]) => Promise<unknown>;
@@ -215,12 +218,11 @@ export async function serveCommand(
     process.stdout.write(SERVE_USAGE);
     return null;
   }
-  if (args.noWasm) process.env.EIO_NO_WASM = "1";
-  const { createServer } = await import("node:http");
-  const { Server, HTTP_SERVER_DEFAULTS } = await import("../server/index.js");
   const makeApp = (nodeId: string | undefined) => {
     const engine = new Server({
       nodeId,
+      // the best non-WASM backend here (`node`); a codec of its own, so nothing global is switched
+      ...(args.noWasm ? { codec: "node" as const } : {}),
       pingInterval: args.pingInterval,
       pingTimeout: args.pingTimeout,
       maxHttpBufferSize: args.maxHttpBufferSize,
@@ -324,11 +326,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   demo: {
     description: "a live chat page served with the browser bundle (what npm start runs)",
-    // imported late so `--no-wasm` applies before the codec loads
-    run: async (argv) => {
-      if (argv.includes("--no-wasm")) process.env.EIO_NO_WASM = "1";
-      return (await import("./demo.js")).demoCommand(argv);
-    },
+    run: (argv) => demoCommand(argv),
   },
 };
 

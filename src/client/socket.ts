@@ -25,6 +25,7 @@ import {
 } from "./options.js";
 import { platform } from "./platform.js";
 import type { Platform } from "./platform-types.js";
+import { probeTransport } from "./probe.js";
 import type { CloseDetails, Transport, TransportHost } from "./transport.js";
 import { Polling } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
@@ -276,10 +277,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.readyState = "opening";
     const transport = this.createTransport(name);
     transport.open();
-    this.#setTransport(transport);
+    this.setTransport(transport);
   }
 
-  #setTransport(transport: Transport): void {
+  /** @internal Makes `transport` the session's transport (open, or after a successful probe). */
+  setTransport(transport: Transport): void {
     debug("setting transport %s", transport.name);
     if (this.transport) this.#detach(this.transport);
     this.transport = transport;
@@ -297,96 +299,6 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       .off("close", this.#onTransportClose);
   }
 
-  #probe(name: TransportName): void {
-    debug('probing transport "%s"', name);
-    let transport: Transport | undefined = this.createTransport(name);
-    let failed = false;
-    Socket.priorWebsocketSuccess = false;
-
-    const onTransportOpen = () => {
-      if (failed || !transport) return;
-      debug('probe transport "%s" opened', name);
-      transport.send([{ type: "ping", data: "probe" }]);
-      transport.once("packet", (msg) => {
-        if (failed || !transport) return;
-        if (msg.type === "pong" && msg.data === "probe") {
-          debug('probe transport "%s" pong', name);
-          this.upgrading = true;
-          this.emit("upgrading", transport);
-          if (!transport) return;
-          Socket.priorWebsocketSuccess = transport.name === "websocket";
-          debug('pausing current transport "%s"', this.transport.name);
-          this.transport.pause(() => {
-            if (failed || !transport) return;
-            if (this.readyState === "closed") return;
-            debug("changing transport and sending upgrade packet");
-            cleanup();
-            const next = transport;
-            this.#setTransport(next);
-            next.send([{ type: "upgrade" }]);
-            this.emit("upgrade", next);
-            transport = undefined;
-            this.upgrading = false;
-            this.flush();
-          });
-        } else {
-          debug('probe transport "%s" failed', name);
-          const err = Object.assign(createError("EIO_ERR_PROBE", "probe error", { transport: name }), {
-            transport: name,
-          });
-          freezeTransport();
-          this.emit("upgradeError", err);
-        }
-      });
-    };
-
-    const freezeTransport = () => {
-      if (failed) return;
-      failed = true;
-      cleanup();
-      transport?.close();
-      transport = undefined;
-    };
-
-    const onerror = (err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err);
-      const error = Object.assign(
-        createError("EIO_ERR_PROBE", `probe error: ${reason}`, { transport: name }),
-        {
-          transport: name,
-          cause: err,
-        },
-      );
-      freezeTransport();
-      debug('probe transport "%s" failed because of error: %s', name, reason);
-      this.emit("upgradeError", error);
-    };
-    const onTransportClose = () => onerror("transport closed");
-    const onclose = () => onerror("socket closed");
-    const onupgrade = (to: Transport) => {
-      if (transport && to.name !== transport.name) {
-        debug('"%s" works - aborting "%s"', to.name, transport.name);
-        freezeTransport();
-      }
-    };
-    const cleanup = () => {
-      if (transport) {
-        transport.off("open", onTransportOpen);
-        transport.off("error", onerror);
-        transport.off("close", onTransportClose);
-      }
-      this.off("close", onclose);
-      this.off("upgrading", onupgrade);
-    };
-
-    transport.once("open", onTransportOpen);
-    transport.once("error", onerror);
-    transport.once("close", onTransportClose);
-    this.once("close", onclose);
-    this.once("upgrading", onupgrade);
-    transport.open();
-  }
-
   #onOpen(): void {
     debug("socket open");
     this.readyState = "open";
@@ -394,7 +306,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.emit("open");
     this.flush();
     if (this.readyState === "open" && this.opts.upgrade) {
-      for (const u of this.#upgrades) this.#probe(u as TransportName);
+      for (const u of this.#upgrades) probeTransport(this, u as TransportName);
     }
   }
 

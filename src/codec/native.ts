@@ -68,7 +68,10 @@ function moduleDir(
   url: { fileURLToPath(u: string): string },
   path: { dirname(p: string): string },
 ): string | null {
-  if (typeof __dirname === "string") return __dirname;
+  // (a bundler's or an eval's `__dirname` may be relative: only an absolute one locates the package)
+  if (typeof __dirname === "string" && (__dirname.startsWith("/") || /^[A-Za-z]:\\/.test(__dirname))) {
+    return __dirname;
+  }
   // ESM: the first frame of a fresh stack is this module: a file:// URL, or a path when source maps apply.
   const m = /((?:file:\/\/)?(?:\/|[A-Za-z]:\\)[^()\s]+?):\d+:\d+\)?$/m.exec(new Error().stack ?? "");
   if (!m) return null;
@@ -99,7 +102,12 @@ export function loadNativeAddon(): NativeAddon | null {
   const fs = get("node:fs") as { existsSync(p: string): boolean };
   const dir = moduleDir(url, path);
   if (!dir) return fail("cannot locate the module directory");
-  const requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
+  let requireHere: (id: string) => unknown;
+  try {
+    requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
+  } catch (e) {
+    return fail(`cannot create a require function: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const candidates: string[] = [];
   const forced = proc.env?.EIO_NATIVE_PATH;
   if (forced) {
