@@ -183,7 +183,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    * @param _req - the handshake request
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return defaultGenerateId();
+    return defaultGenerateId(this.opts.nodeId);
   }
 
   /** Transports a session on `transport` may upgrade to. */
