@@ -12,8 +12,16 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Socket as EioClient } from "engine.io-client";
 import { type DeployNode, renderHaproxy, renderNginx } from "../src/cli/deploy.js";
-import { collect, next, open, pythonPeerAvailable, shut } from "./client-helpers.js";
+import { collect, next, open, shut } from "./client-helpers.js";
 import { type Child, freePort, seen, start, stopAll } from "./cluster-helpers.js";
+
+/** Why Debian's python-engineio client cannot run here, or undefined when it can. */
+function pythonPeerAvailable(): string | undefined {
+  const py = "/usr/bin/python3";
+  if (!existsSync(py)) return `${py} not found`;
+  const r = spawnSync(py, ["-c", "import engineio, requests, websocket"], { encoding: "utf8" });
+  return r.status === 0 ? undefined : `python3-engineio missing: ${r.stderr.trim().split("\n").pop()}`;
+}
 
 const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const P = "/engine.io/";
