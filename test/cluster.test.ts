@@ -143,8 +143,15 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
   test("SIGTERM: sessions close with `server shutting down`, a pending poll gets its close packet", async () => {
     const socket = new Socket(`http://127.0.0.1:${port}`, { transports: ["polling"] });
     await next(socket, "open", 5000);
-    const sid = await handshake(port);
-    const pending = http(port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+    // One keep-alive connection, already accepted by the primary before the signal: a connection still in the
+    // kernel's accept queue when the primary stops listening is refused, which is not what this test is about.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sid = await handshake(port, agent);
+    const pending = http(port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, { agent });
+    // A POST on another connection, answered only once its worker handled it: the GET sent before it on an
+    // open connection has then been read by the primary and forwarded (the state the signal must find).
+    const noop = await http(port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, { body: "6" });
+    assert.equal(noop.status, 200);
     const closed = next<[string, unknown]>(socket, "close", 10_000);
     signalGroup(c, "SIGTERM");
     const r = await pending;
@@ -154,6 +161,7 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     // the client sees the server's close packet
     assert.equal(reason, "transport close");
     const { code } = await c.exited;
+    agent.destroy();
     assert.equal(code, 0);
   });
 });

@@ -104,8 +104,18 @@ describe("python-engineio clients → this server", () => {
             // client-initiated close
             from = py.events.length;
             py.command("disconnect");
-            const mine = await py.event((x) => x.ev === "disconnect", "python disconnect", from);
-            assert.equal(mine.reason, col.reasons ? "client disconnect" : null);
+            if (col.reasons) {
+              const mine = await py.event((x) => x.ev === "disconnect", "python disconnect", from);
+              assert.equal(mine.reason, "client disconnect");
+            } else {
+              // 4.3.4's AsyncClient does not always call its own disconnect handler on a client-initiated close
+              // over polling (seen under load; fixed in later releases): wait for disconnect() to return instead
+              await py.event(
+                (x) => x.ev === "disconnect" || x.ev === "disconnected",
+                "python disconnect",
+                from,
+              );
+            }
             await waitFor(() => disconnects.has(sid2), 5000, "server-side disconnect");
             assert.equal(disconnects.get(sid2), "transport close");
           });
