@@ -73,6 +73,7 @@ interface ProcessLike {
   platform?: string;
   arch?: string;
   getBuiltinModule?: (id: string) => unknown;
+  versions?: Record<string, string | undefined>;
 }
 
 /** Directory of this module, in both builds (no `import.meta` in CommonJS, no `__dirname` in ESM). */
@@ -106,6 +107,11 @@ export function loadNativeAddon(): NativeAddon | null {
   if (proc?.env?.EIO_NO_NATIVE === "1") return fail("EIO_NO_NATIVE=1");
   const get = proc?.getBuiltinModule;
   if (!get) return fail("not Node.js");
+  // Bun and Deno can load Node-API addons, but the addon is built and tested for Node only; the WASM codec is
+  // the tier for the other runtimes.
+  if (proc.versions?.bun !== undefined || (globalThis as { Deno?: unknown }).Deno !== undefined) {
+    return fail("not Node.js (Bun/Deno use the WASM codec)");
+  }
   const moduleApi = get("node:module") as { createRequire(from: string): (id: string) => unknown };
   const path = get("node:path") as {
     join(...p: string[]): string;
