@@ -141,6 +141,9 @@ describe("HTTP/2 on Node", { skip }, () => {
     assert.deepEqual([bin.opcode, [...bin.payload]], [2, [1, 2, 3, 255]]);
     const closed = once<string>(sock, "close");
     sock.close();
+    // the close packet first (as python-engineio sends it), then the WebSocket close frame
+    const closePacket = await ws.frames.next();
+    assert.deepEqual([closePacket.opcode, closePacket.payload.toString()], [1, "1"]);
     const closeFrame = await ws.frames.next();
     assert.equal(closeFrame.opcode, 8);
     ws.stream.end(clientFrame(8, Buffer.from([0x03, 0xe8])));
