@@ -9,6 +9,7 @@ import {
   type IncomingHttpHeaders,
 } from "node:http";
 import { type AddressInfo, connect } from "node:net";
+import type { Server as IoServer } from "socket.io";
 import { attach, type Server, type ServerOptions, type Socket } from "../src/index.js";
 import { PollingTransport } from "../src/server/transports/polling.js";
 
@@ -82,6 +83,17 @@ export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"
     if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** What socket.io's `io.bind()` is typed to take (engine.io's `BaseServer`). */
+export type IoEngine = Parameters<IoServer["bind"]>[0];
+
+/**
+ * `engine` typed as socket.io's engine.io server. The one cast of the interop tests: socket.io's types name
+ * engine.io's class, this engine implements the part socket.io calls (checked by test/interop-socketio.test.ts).
+ */
+export function engineOf(engine: Server): IoEngine {
+  return engine as unknown as IoEngine;
 }
 
 /** The session `sid` of `engine` (throws if there is none). */
