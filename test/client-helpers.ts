@@ -36,6 +36,8 @@ export interface PeerOptions {
   /** Use this (e.g. HTTPS) server instead of a new HTTP one; the URL scheme follows it. */
   server?: HttpServer;
   cors?: unknown;
+  /** Engine path (both servers take engine.io's `path` option). */
+  path?: string;
 }
 
 function listen(http: HttpServer): Promise<number> {
