@@ -20,6 +20,8 @@ const STUBS = {
   debug: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
   "./node.js": "export const nodeCodec = null;",
   "./node-buffer.js": "export const nodeBuffer = null;",
+  "./native.js":
+    "export const RAW_NATIVE = {}; export const loadNativeAddon = () => null; export const createNativeCodec = () => null;",
 };
 
 /** One `debug("format", args…);` statement on one line (the client's logging style). */
@@ -37,7 +39,7 @@ const browserOnly = {
     b.onResolve({ filter: /^debug$/ }, () => ({ path: "debug", namespace: "engineio-stub" }));
     // The codec's Node backends find `node:buffer` at run time and are null in browsers anyway: leave their code
     // out. If the codec starts importing more names from these modules, esbuild fails loudly (no such export).
-    b.onResolve({ filter: /^\.\/node(-buffer)?\.js$/ }, (args) =>
+    b.onResolve({ filter: /^\.\/(node(-buffer)?|native)\.js$/ }, (args) =>
       args.importer.includes(join("src", "codec")) ? { path: args.path, namespace: "engineio-stub" } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "engineio-stub" }, (args) => ({

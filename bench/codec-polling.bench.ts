@@ -12,7 +12,7 @@ import type { Codec, Packet } from "../src/codec/index.js";
 const mod: typeof import("../src/codec/index.js") = await import(
   process.env.CODEC_DIR ? `${process.env.CODEC_DIR}/codec/index.js` : "../src/codec/index.js"
 );
-const { availableCodecs, createWasmBackend, RAW_KERNELS } = mod;
+const { availableCodecs, createNativeBackend, createWasmBackend, RAW_KERNELS, RAW_NATIVE } = mod;
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const TIME = Number(process.env.BENCH_TIME ?? 40);
@@ -22,10 +22,13 @@ const byName = (n: string) => codecs.find((c) => c.name === n) as Codec;
 const contenders: { name: string; c: Codec | null }[] = [
   { name: "default(wasm-simd)", c: byName("wasm-simd") },
   { name: "node", c: byName("node") },
+  { name: "wasm", c: byName("wasm") },
   { name: "js", c: byName("js") },
   { name: "raw-simd", c: createWasmBackend("wasm-simd", RAW_KERNELS) },
+  { name: "native", c: codecs.find((c) => c.name === "native") ?? null },
+  { name: "native raw", c: createNativeBackend(RAW_NATIVE) },
   { name: "engine.io-parser", c: null },
-];
+].filter((x) => x.c !== null || x.name === "engine.io-parser"); // native is absent without a built addon
 // CODEC_DIR_BASE=<dir>: also the default and node backends of another compiled build (before/after runs).
 if (process.env.CODEC_DIR_BASE) {
   const base: typeof import("../src/codec/index.js") = await import(

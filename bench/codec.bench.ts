@@ -16,6 +16,7 @@ import {
   availableCodecs,
   type Codec,
   codecBackend,
+  createNativeBackend,
   createWasmBackend,
   NODE_NATIVE_DECODE_MAX,
   NODE_NATIVE_DECODE_MIN,
@@ -24,6 +25,7 @@ import {
   NODE_NATIVE_STRING_BASE64,
   type Packet,
   RAW_KERNELS,
+  RAW_NATIVE,
   WASM_MIN_BYTES,
 } from "../src/codec/index.js";
 import { instantiateKernels } from "../src/codec/wasm.js";
@@ -76,6 +78,9 @@ for (const n of ["wasm-simd", "wasm"] as const) {
   const raw = createWasmBackend(n, RAW_KERNELS);
   if (raw) contenders.push(fromCodec(`${n} raw`, raw));
 }
+// The native tier with its thresholds at zero: every payload through the Rust kernels.
+const nativeRaw = createNativeBackend(RAW_NATIVE);
+if (nativeRaw) contenders.push(fromCodec("native raw", nativeRaw));
 const DEFAULT = contenders.find((c) => c.name.endsWith("(default)"))!.name;
 
 // ---- shapes --------------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ export type { BinaryData, Packet, PacketType, RawData } from "./protocol/packet.
 export * from "./server/index.js";
 /** engine.io's `protocol` export: the Engine.IO protocol revision. */
 export const protocol = 4;
+// FetchApp: the same for Fetch-API runtimes (Bun, Deno): engine path + static files + a fallback Fetch handler.
+export type { FetchAppOptions, FetchOtherApp } from "./adapters/fetch-app.js";
+export { FetchApp } from "./adapters/fetch-app.js";
 export type {
   AttachableServer,
   CloseOptions,

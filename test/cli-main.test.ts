@@ -112,14 +112,14 @@ describe("engineio-wasm serve", () => {
     }
   });
 
-  test("bad arguments and unknown commands exit 1 with usage; --help exits 0", () => {
+  test("bad arguments and unknown commands exit 2 (usage); --help exits 0", () => {
     const bad = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "abc"], {
       encoding: "utf8",
     });
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--port must be/);
     const unknown = spawnSync(process.execPath, ["--import", "tsx", CLI, "frobnicate"], { encoding: "utf8" });
-    assert.equal(unknown.status, 1);
+    assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command/);
     const help = spawnSync(process.execPath, ["--import", "tsx", CLI, "serve", "--help"], {
       encoding: "utf8",

@@ -360,6 +360,9 @@ describe("TLS options (Node agents)", () => {
       const s = new Socket(peer.url, { transports: [...transports] });
       const [err] = await next<[TransportError]>(s, "error");
       assert.equal(err.code, "EIO_ERR_TRANSPORT");
+      // the TLS failure itself is at the top level, not two causes down
+      assert.equal(err.systemCode, "DEPTH_ZERO_SELF_SIGNED_CERT");
+      assert.match(err.message, /self-signed certificate/);
     });
     it(`${transports[0]}: trusted through \`ca\`, echo works`, async (t) => {
       if (!peer) return t.skip(skip ?? "no peer");

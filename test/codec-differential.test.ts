@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
 import fc from "fast-check";
-import { availableCodecs, type Codec, createWasmBackend, RAW_KERNELS } from "../src/codec/index.js";
+import {
+  availableCodecs,
+  type Codec,
+  createNativeBackend,
+  createWasmBackend,
+  RAW_KERNELS,
+  RAW_NATIVE,
+} from "../src/codec/index.js";
 import { PACKET_TYPES_BY_CODE, type Packet } from "../src/protocol/packet.js";
 import { xorshiftBytes } from "./xorshift-bytes.js";
 
@@ -17,6 +24,8 @@ function backends(): [string, Codec][] {
     const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
+  const rawNative = createNativeBackend(RAW_NATIVE);
+  if (rawNative) list.push(["native (raw kernels)", rawNative]);
   const native = createWasmBackend("wasm-simd", {
     minBytes: 0,
     nativeSegmentMin: 0,

@@ -9,10 +9,12 @@ import {
   type Codec,
   codecBackend,
   createCodec,
+  createNativeBackend,
   createWasmBackend,
   defaultCodec,
   getCodec,
   RAW_KERNELS,
+  RAW_NATIVE,
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
 import type { Packet } from "../src/protocol/packet.js";
@@ -23,6 +25,8 @@ function backends(): [string, Codec][] {
     const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} (raw kernels)`, raw]);
   }
+  const rawNative = createNativeBackend(RAW_NATIVE);
+  if (rawNative) list.push(["native (raw kernels)", rawNative]);
   return list;
 }
 

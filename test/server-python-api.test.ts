@@ -68,7 +68,10 @@ describe("python-engineio style API", () => {
       });
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&token=bad`);
       assert.equal(r.status, 401);
-      assert.deepEqual(JSON.parse(r.text), { reason: "bad token", retry: false });
+      assert.deepEqual(JSON.parse(r.text), {
+        message: "bad token",
+        data: { reason: "bad token", retry: false },
+      });
       const ok = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&token=good`);
       assert.equal(ok.status, 200);
       const status = await new Promise<number>((resolve) => {

@@ -7,13 +7,14 @@
  * too, and `close()` shuts down gracefully: engine sessions first, then the HTTP server.
  * @packageDocumentation
  */
-import { createReadStream, promises as fsp, type Stats } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
   createServer,
   type Server as HttpServer,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -21,16 +22,9 @@ import type { Duplex } from "node:stream";
 import debugModule from "debug";
 import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
-import {
-  DEFAULT_INDEX,
-  guessContentType,
-  isInside,
-  pathOf,
-  resolveStaticFile,
-  ruleOf,
-  type StaticFileMatch,
-  type StaticFiles,
-} from "./static-files.js";
+import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
+import { pathOf, resolveStaticFile, type StaticFileMatch, type StaticFiles } from "./static-files.js";
+import { locateStaticFile } from "./static-lookup.js";
 
 export type { StaticFileMatch, StaticFileRule, StaticFiles } from "./static-files.js";
 export { guessContentType, resolveStaticFile } from "./static-files.js";
@@ -116,16 +110,11 @@ function normalizeEnginePath(path: string, addTrailingSlash: boolean): string {
   return p;
 }
 
-async function statFile(filename: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(filename);
-  } catch {
-    return null;
-  }
-}
-
-/** The servers `NodeApp.attach` accepts: `http.Server` and `https.Server` (e.g. `fastify.server`). */
-export type AttachableServer = HttpServer | HttpsServer;
+/**
+ * The servers `NodeApp.attach` accepts: `http.Server`, `https.Server` (e.g. `fastify.server`) and `http2` servers
+ * (`createSecureServer({ allowHTTP1: true, settings: { enableConnectProtocol: true } })` for WebSocket over h2).
+ */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
 
 /**
  * The WSGIApp/ASGIApp counterpart: routes the Engine.IO path to the engine, serves static files, and hands the
@@ -153,6 +142,7 @@ export class NodeApp {
   readonly staticRoot: string;
   private readonly destroyUpgradeTimeout: number | false;
   private readonly servers = new Set<AttachableServer>();
+  private readonly h2Sessions = new Map<AttachableServer, Set<import("node:http2").ServerHttp2Session>>();
   private closing: Promise<void> | undefined;
 
   /**
@@ -265,33 +255,13 @@ export class NodeApp {
     res: ServerResponse,
     match: StaticFileMatch,
   ): Promise<boolean> {
-    let filename = match.filename;
-    let contentType = match.contentType;
-    let st = await statFile(filename);
-    if (st?.isDirectory()) {
-      // A prefix rule whose URL names a directory without the trailing slash: serve its index too.
-      const index = this.staticFiles[""];
-      const indexName = index === undefined ? DEFAULT_INDEX : ruleOf(index).filename;
-      filename = resolve(filename, indexName);
-      if (match.root !== undefined && !isInside(match.root, filename)) return false;
-      const explicit = index === undefined ? undefined : ruleOf(index).contentType;
-      contentType = explicit ?? guessContentType(filename);
-      st = await statFile(filename);
-    }
-    if (!st?.isFile()) return false;
-    // Symlinks may point anywhere; confine prefix rules to their directory after resolving them.
-    if (match.root !== undefined) {
-      const real = await fsp.realpath(filename);
-      const realRoot = await fsp.realpath(match.root).catch(() => match.root!);
-      if (!isInside(realRoot, real)) {
-        debug("refused %s: resolves outside %s", filename, match.root);
-        return false;
-      }
-    }
+    const found = await locateStaticFile(match, this.staticFiles);
+    if (found === null) return false;
+    const { filename, contentType } = found;
     debug("static %s -> %s", req.url, filename);
     res.writeHead(200, {
       "Content-Type": contentType,
-      "Content-Length": st.size,
+      "Content-Length": found.size,
       "X-Content-Type-Options": "nosniff",
     });
     if (req.method === "HEAD") {
@@ -331,6 +301,23 @@ export class NodeApp {
           };
     httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => this.route(req, res, chained));
     httpServer.on("upgrade", this.handleUpgrade);
+    if ("updateSettings" in httpServer) {
+      // http2: WebSockets arrive as RFC 8441 extended CONNECT streams; sessions are tracked for close()
+      const previous = httpServer.listeners("connect") as unknown as Parameters<
+        typeof http2ConnectListener
+      >[2];
+      httpServer.removeAllListeners("connect");
+      httpServer.on(
+        "connect",
+        http2ConnectListener(
+          (req) => this.isEngineRequest(req),
+          (req, stream, head) => this.engine.handleUpgrade(req, stream, head),
+          previous,
+          httpServer,
+        ),
+      );
+      this.h2Sessions.set(httpServer, trackHttp2Sessions(httpServer));
+    }
     this.servers.add(httpServer);
     httpServer.on("close", () => this.servers.delete(httpServer));
     debug("attached at %s", this.engineioPath);
@@ -362,31 +349,42 @@ export class NodeApp {
   }
 
   /**
-   * Graceful shutdown: closes every engine session (they see `server shutting down`), then stops the attached
-   * HTTP servers, destroying connections still open after `timeout`. Safe to call more than once.
+   * Graceful shutdown: the engine refuses new sessions at once (403 `Server shutting down`), closes every session (waiting up to `timeout` for polling clients to fetch their
+   * close packet; the sessions' server-side `close` handlers get `server shutting down`, clients see their
+   * transport close), then closes idle connections and destroys the ones still open `timeout` later. Safe to
+   * call more than once.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     const timeout = options.timeout ?? 5000;
     this.closing = (async () => {
       debug("closing: %d http server(s)", this.servers.size);
+      // The listener stays open while the sessions close (the engine already refuses new handshakes): a
+      // polling client between two polls needs a connection to fetch its close packet.
       if (typeof this.engine.shutdown === "function") await this.engine.shutdown(timeout);
       else await this.engine.close();
       await Promise.all(
         [...this.servers].map(
           (server) =>
             new Promise<void>((done) => {
-              const timer = setTimeout(() => server.closeAllConnections?.(), timeout);
+              const sessions = this.h2Sessions.get(server);
+              const timer = setTimeout(() => {
+                if ("closeAllConnections" in server) server.closeAllConnections();
+                if (sessions) for (const session of sessions) session.destroy();
+              }, timeout);
               timer.unref?.();
               server.close(() => {
                 clearTimeout(timer);
                 done();
               });
-              server.closeIdleConnections?.();
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+              // h2: GOAWAY, then the session ends once its open streams have
+              if (sessions) for (const session of sessions) session.close();
             }),
         ),
       );
       this.servers.clear();
+      this.h2Sessions.clear();
       debug("closed");
     })();
     return this.closing;

@@ -3,15 +3,23 @@
  * bundle, and the engine on one port.
  * @packageDocumentation
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import debugModule from "debug";
-import { NodeApp } from "../adapters/node-app.js";
-import { createError } from "../protocol/errors.js";
-import { Server } from "../server/index.js";
+import { type CloseOptions, NodeApp } from "../adapters/node-app.js";
+import { Server, type ServerOptions } from "../server/index.js";
+import {
+  EXIT,
+  EXIT_CODES_TEXT,
+  findPackageRoot,
+  HELP_OPTION,
+  type OptionSpec,
+  parseOptions,
+  portArg,
+  usageText,
+} from "./args.js";
 import { DEMO_PAGE } from "./demo-page.js";
 
 const debug = debugModule("engine:app");
@@ -28,6 +36,11 @@ export interface DemoOptions {
    * @default "127.0.0.1"
    */
   host?: string;
+  /**
+   * The engine's codec (a codec object or backend name; `--no-wasm` passes `"node"`).
+   * @default the shared default codec
+   */
+  codec?: ServerOptions["codec"];
   /**
    * Directory holding `engineio.esm.js` (the browser bundle).
    * @default `<package root>/dist/browser`
@@ -52,27 +65,11 @@ export interface RunningDemo {
   readonly httpServer: HttpServer;
   /** Where the page's `engineio.esm.js` comes from, and whether it exists (it is built by `npm run build`). */
   readonly bundle: { readonly path: string; readonly exists: boolean };
-  /** Graceful shutdown: sessions first, then the HTTP server. */
-  close(): Promise<void>;
-}
-
-/** The nearest directory at or above `from` whose package.json names this package. */
-function findPackageRoot(from: string): string | undefined {
-  let dir = from;
-  for (let i = 0; i < 12; i++) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "engineio-wasm") return dir;
-      } catch {
-        // not JSON: keep walking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-  return undefined;
+  /**
+   * Graceful shutdown: stops accepting, closes the sessions, then the HTTP server ({@link NodeApp.close};
+   * `timeout` bounds each wait).
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -131,7 +128,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   };
   if (!bundle.exists) debug("browser bundle missing: %s (run `npm run build`)", bundle.path);
 
-  const engine = new Server();
+  const engine = new Server(options.codec === undefined ? {} : { codec: options.codec });
   const sockets = new Map<string, { send(data: string): unknown }>();
   let n = 0;
   const broadcast = (msg: object) => {
@@ -165,64 +162,81 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // A wildcard address is not something to click on: show the loopback name instead.
   const wildcard = host === "0.0.0.0" || host === "::" || host === "";
   const shownHost = wildcard ? "localhost" : host.includes(":") ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${bound}/`, engine, app, httpServer, bundle, close: () => app.close() };
+  return {
+    url: `http://${shownHost}:${bound}/`,
+    engine,
+    app,
+    httpServer,
+    bundle,
+    close: (o) => app.close(o),
+  };
 }
 
+/** Options of `demo`: its parser and its `--help` text. */
+export const DEMO_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "port",
+    short: "p",
+    value: "<n>",
+    description: "TCP port; 0 picks a free one",
+    default: "$PORT, else 3000",
+  },
+  {
+    name: "host",
+    short: "H",
+    value: "<addr>",
+    description: "interface; 0.0.0.0 for every interface",
+    default: "$HOST, else 127.0.0.1",
+  },
+  {
+    name: "bundle-dir",
+    value: "<dir>",
+    description: "directory of engineio.esm.js",
+    default: "<package>/dist/browser",
+  },
+  { name: "no-wasm", description: "use a non-WASM codec (same as EIO_NO_WASM=1)", default: "off" },
+  HELP_OPTION,
+];
+
 /** `engineio-wasm demo --help`. */
-export const DEMO_USAGE = `Usage: engineio-wasm demo [options]      (npm start -- [options])
+export const DEMO_USAGE = `${usageText(
+  "demo",
+  "A live chat page on the engine, served with the browser bundle (npm start -- [options]).",
+  DEMO_OPTIONS,
+)}${EXIT_CODES_TEXT}`;
 
-  A live chat page on the engine, served with the browser bundle.
-
-  --port <n>          TCP port (default 3000, or $PORT; 0 picks a free port)
-  --host <addr>       interface (default 127.0.0.1, or $HOST; 0.0.0.0 for every interface)
-  --bundle-dir <dir>  directory of engineio.esm.js (default <package>/dist/browser)
-  --no-wasm           use the pure TypeScript codec (same as EIO_NO_WASM=1)
-  -h, --help          this text
-`;
+/**
+ * How long Ctrl+C waits for polling sessions to fetch their close packet, and then for busy connections,
+ * before they are dropped: the demo must stop at once, not wait like a production server.
+ */
+export const DEMO_SHUTDOWN_MS = 300;
 
 /**
  * The `demo` subcommand: `engineio-wasm demo [--port 3000] [--host 127.0.0.1]`. Prints the URL line on stdout
- * and stops gracefully on SIGINT/SIGTERM (then exits).
+ * and stops on SIGINT/SIGTERM: it stops accepting at once, closes the sessions (waiting at most
+ * {@link DEMO_SHUTDOWN_MS} for polling clients), then exits.
  * @param argv - The arguments after `demo`.
  * @returns the running demo, or `null` for `--help`.
- * @throws Error with `code` `EIO_ERR_INVALID_ARG` on bad arguments.
+ * @throws UsageError (`code` `EIO_ERR_INVALID_ARG`) on bad arguments.
  */
 export async function demoCommand(argv: readonly string[]): Promise<RunningDemo | null> {
-  const invalid = (message: string): never => {
-    throw createError("EIO_ERR_INVALID_ARG", message, undefined, Error);
-  };
-  let values: { port?: string; host?: string; "bundle-dir"?: string; "no-wasm"?: boolean; help?: boolean } =
-    {};
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        port: { type: "string", short: "p" },
-        host: { type: "string", short: "H" },
-        "bundle-dir": { type: "string" },
-        "no-wasm": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    invalid(`${(e as Error).message}\n${DEMO_USAGE}`);
-  }
+  const values = parseOptions(argv, DEMO_OPTIONS);
   if (values.help) {
     process.stdout.write(DEMO_USAGE);
     return null;
   }
-  const rawPort = values.port ?? process.env.PORT ?? "3000";
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) invalid(`--port must be an integer 0..65535, got "${rawPort}"`);
-  const demoOptions: DemoOptions = { port, host: values.host ?? process.env.HOST ?? "127.0.0.1" };
-  if (values["bundle-dir"]) demoOptions.bundleDir = values["bundle-dir"];
+  const port = portArg(values.port as string | undefined, 3000);
+  const demoOptions: DemoOptions = {
+    port,
+    host: (values.host as string | undefined) ?? (process.env.HOST || "127.0.0.1"),
+  };
+  if (values["bundle-dir"]) demoOptions.bundleDir = values["bundle-dir"] as string;
+  if (values["no-wasm"]) demoOptions.codec = "node";
   const demo = await startDemo(demoOptions);
   const onSignal = (): void => {
-    demo.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    demo.close({ timeout: DEMO_SHUTDOWN_MS }).then(
+      () => process.exit(EXIT.OK),
+      () => process.exit(EXIT.FAILURE),
     );
   };
   process.once("SIGINT", onSignal);

@@ -8,49 +8,96 @@
  *                     [--cors-origin origin[,origin…]] [--transports polling,websocket] [--no-wasm]
  * ```
  *
- * Subcommands live in {@link COMMANDS}: add one entry (name → `(argv) => Promise`) to add a subcommand.
- * The server modules are imported after the arguments are parsed so `--no-wasm` applies before the codec loads.
+ * Run `engineio-wasm --help` for the commands, `engineio-wasm <command> --help` for their options.
+ * Subcommands live in {@link COMMANDS}: add one entry (name → `{ description, run }`) to add a subcommand; an
+ * option table ({@link OptionSpec}s) gives a command both its parser and its `--help` text.
+ * Exit codes: {@link EXIT} (0 success, 1 failure while running, 2 bad usage).
  * @packageDocumentation
  */
 import { realpathSync } from "node:fs";
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { createError } from "../protocol/errors.js";
+import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
+import { Server } from "../server/server.js";
+import {
+  EXIT,
+  EXIT_CODES_TEXT,
+  HELP_OPTION,
+  integerArg,
+  type OptionSpec,
+  packageVersion,
+  parseOptions,
+  portArg,
+  UsageError,
+  usageText,
+} from "./args.js";
+import { demoCommand } from "./demo.js";
 
 /** A subcommand: receives the arguments after its name; resolves once started. */
 export type Command = (argv: readonly string[]) => Promise<unknown>;
 
-const SERVE_USAGE = `Usage: engineio-wasm serve [options]
-
-  --port <n>                   TCP port (default 3000; 0 picks a free port)
-  --host <addr>                interface (default 127.0.0.1)
-  --path <path>                engine path (default /engine.io/)
-  --echo                       send every message back to its sender
-  --ping-interval <ms>         default 25000
-  --ping-timeout <ms>          default 20000
-  --max-http-buffer-size <n>   default 1000000 bytes
-  --cors-origin <origins>      comma-separated allowed origins, or * (default: no CORS headers)
-  --transports <list>          comma-separated: polling,websocket (default both)
-  --no-wasm                    use the pure TypeScript codec (same as EIO_NO_WASM=1)
-  -h, --help                   this text
-`;
-
-function fail(message: string): never {
-  throw Object.assign(createError("EIO_ERR_INVALID_ARG", message, undefined, Error), { usage: true });
+/** One entry of {@link COMMANDS}: what `--help` says about it, and what runs it. */
+export interface CommandEntry {
+  /** One line for `engineio-wasm --help`. */
+  description: string;
+  /** Runs the command. */
+  run: Command;
 }
 
-function intOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n)) fail(`--${name} must be a non-negative integer`);
-  return n;
-}
+/** Options of `serve`: the parser's configuration and the `serve --help` text both come from this table. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "port",
+    short: "p",
+    value: "<n>",
+    description: "TCP port; 0 picks a free one",
+    default: "$PORT, else 3000",
+  },
+  {
+    name: "host",
+    short: "H",
+    value: "<addr>",
+    description: "interface to listen on",
+    default: "$HOST, else 127.0.0.1",
+  },
+  { name: "path", value: "<path>", description: "engine path", default: "/engine.io/" },
+  { name: "echo", description: "send every message back to its sender", default: "off" },
+  { name: "ping-interval", value: "<ms>", description: "ms between server pings", default: "25000" },
+  { name: "ping-timeout", value: "<ms>", description: "ms to wait for a pong", default: "20000" },
+  {
+    name: "max-http-buffer-size",
+    value: "<bytes>",
+    description: "largest message or POST body",
+    default: "1000000",
+  },
+  {
+    name: "cors-origin",
+    value: "<origins>",
+    description: "comma-separated allowed origins, or *",
+    default: "no CORS headers",
+  },
+  { name: "transports", value: "<list>", description: "comma-separated: polling,websocket", default: "both" },
+  {
+    name: "shutdown-timeout",
+    value: "<ms>",
+    description: "on SIGINT/SIGTERM, longest wait for sessions to close",
+    default: "5000",
+  },
+  { name: "no-wasm", description: "use a non-WASM codec (same as EIO_NO_WASM=1)", default: "off" },
+  HELP_OPTION,
+];
+
+const SERVE_USAGE = `${usageText(
+  "serve",
+  "An Engine.IO server on its own HTTP server; prints one line with its URL.",
+  SERVE_OPTIONS,
+)}${EXIT_CODES_TEXT}`;
 
 /** Parsed options of `serve`. */
 export interface ServeArgs {
-  /** @default 3000 */
+  /** @default $PORT, else 3000 */
   port: number;
-  /** @default "127.0.0.1" */
+  /** @default $HOST, else "127.0.0.1" */
   host: string;
   /** @default "/engine.io/" */
   path: string;
@@ -66,55 +113,45 @@ export interface ServeArgs {
   corsOrigin: string[] | "*" | undefined;
   /** @default ["polling", "websocket"] */
   transports: ("polling" | "websocket")[];
+  /** @default 5000 */
+  shutdownTimeout: number;
   /** @default false */
   noWasm: boolean;
   /** Whether `--help` was given. */
   help: boolean;
 }
 
-/** Parses the arguments of `serve` (throws an error with `usage: true` on bad input). */
+const MAX_MS = 2 ** 31 - 1;
+
+/** Parses the arguments of `serve` (throws a {@link UsageError} on bad input). */
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        path: { type: "string" },
-        echo: { type: "boolean" },
-        "ping-interval": { type: "string" },
-        "ping-timeout": { type: "string" },
-        "max-http-buffer-size": { type: "string" },
-        "cors-origin": { type: "string" },
-        transports: { type: "string" },
-        "no-wasm": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  const transports = String(values.transports ?? "polling,websocket")
+  const values = parseOptions(argv, SERVE_OPTIONS);
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const transports = String(str("transports") ?? "polling,websocket")
     .split(",")
     .map((t) => t.trim())
     .filter(Boolean);
-  for (const t of transports) if (t !== "polling" && t !== "websocket") fail(`unknown transport "${t}"`);
-  if (transports.length === 0) fail("--transports needs at least one transport");
-  const cors = values["cors-origin"] as string | undefined;
+  const unknown = transports.filter((t) => t !== "polling" && t !== "websocket");
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--transports has unknown ${unknown.map((t) => `"${t}"`).join(", ")} (known: polling, websocket)`,
+    );
+  }
+  if (transports.length === 0) throw new UsageError("--transports needs at least one of polling, websocket");
+  const cors = str("cors-origin");
   return {
-    port: intOption(values.port as string | undefined, "port", 3000),
-    host: (values.host as string | undefined) ?? "127.0.0.1",
-    path: (values.path as string | undefined) ?? "/engine.io/",
+    port: portArg(str("port"), 3000),
+    host: str("host") ?? (process.env.HOST || "127.0.0.1"),
+    path: str("path") ?? "/engine.io/",
     echo: values.echo === true,
-    pingInterval: intOption(values["ping-interval"] as string | undefined, "ping-interval", 25000),
-    pingTimeout: intOption(values["ping-timeout"] as string | undefined, "ping-timeout", 20000),
-    maxHttpBufferSize: intOption(
-      values["max-http-buffer-size"] as string | undefined,
-      "max-http-buffer-size",
+    pingInterval: integerArg(str("ping-interval"), 25000, "--ping-interval", 1, MAX_MS),
+    pingTimeout: integerArg(str("ping-timeout"), 20000, "--ping-timeout", 1, MAX_MS),
+    maxHttpBufferSize: integerArg(
+      str("max-http-buffer-size"),
       1e6,
+      "--max-http-buffer-size",
+      0,
+      Number.MAX_SAFE_INTEGER,
     ),
     corsOrigin:
       cors === undefined
@@ -126,6 +163,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
               .map((o) => o.trim())
               .filter(Boolean),
     transports: transports as ("polling" | "websocket")[],
+    shutdownTimeout: integerArg(str("shutdown-timeout"), 5000, "--shutdown-timeout", 0, MAX_MS),
     noWasm: values["no-wasm"] === true,
     help: values.help === true,
   };
@@ -135,7 +173,10 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
 export interface RunningServe {
   /** `http://host:port/path` of the engine. */
   url: string;
-  /** Graceful stop: sessions close with `server shutting down`, then the HTTP server. */
+  /**
+   * Graceful stop: stops accepting, closes the sessions (clients see their transport close; the server's `close`
+   * handlers get `server shutting down`), then the HTTP server.
+   */
   close(): Promise<void>;
 }
 
@@ -152,10 +193,9 @@ export async function serveCommand(
     process.stdout.write(SERVE_USAGE);
     return null;
   }
-  if (args.noWasm) process.env.EIO_NO_WASM = "1";
-  const { createServer } = await import("node:http");
-  const { Server, HTTP_SERVER_DEFAULTS } = await import("../server/index.js");
   const engine = new Server({
+    // the best non-WASM backend here (`node`); a codec of its own, so nothing global is switched
+    ...(args.noWasm ? { codec: "node" as const } : {}),
     pingInterval: args.pingInterval,
     pingTimeout: args.pingTimeout,
     maxHttpBufferSize: args.maxHttpBufferSize,
@@ -190,13 +230,17 @@ export async function serveCommand(
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await engine.shutdown(5000);
+      // the engine refuses new sessions at once; the listener stays open while the sessions close, so a
+      // polling client between two polls can still fetch its close packet
+      await engine.shutdown(args.shutdownTimeout);
       await new Promise<void>((resolve) => {
-        http.close(() => resolve());
+        const timer = setTimeout(() => http.closeAllConnections?.(), CONNECTION_GRACE_MS);
+        timer.unref();
+        http.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
         http.closeIdleConnections?.();
-        setTimeout(() => {
-          http.closeAllConnections?.();
-        }, 1000).unref();
       });
     })();
     return closing;
@@ -204,8 +248,8 @@ export async function serveCommand(
   if (installSignals) {
     const onSignal = (): void => {
       close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => process.exit(EXIT.OK),
+        () => process.exit(EXIT.FAILURE),
       );
     };
     process.once("SIGINT", onSignal);
@@ -214,46 +258,86 @@ export async function serveCommand(
   return { url, close };
 }
 
-/** Subcommands by name. */
-export const COMMANDS: Record<string, Command> = {
-  serve: (argv) => serveCommand(argv),
-  // `demo` (npm start) lives in demo.ts; imported late so `--no-wasm` applies before the codec loads.
-  demo: async (argv) => {
-    if (argv.includes("--no-wasm")) process.env.EIO_NO_WASM = "1";
-    return (await import("./demo.js")).demoCommand(argv);
+/**
+ * After the sessions closed, how long connections still busy (a response being written) get before they are
+ * destroyed. Idle keep-alive connections are closed at once.
+ */
+const CONNECTION_GRACE_MS = 250;
+
+/**
+ * Subcommands by name, with their one-line description. To add a command, add an entry: `--help` lists it and
+ * {@link main} dispatches to it.
+ */
+export const COMMANDS: Record<string, CommandEntry> = {
+  serve: {
+    description: "run an Engine.IO server on its own HTTP server (--echo to echo messages)",
+    run: (argv) => serveCommand(argv),
+  },
+  demo: {
+    description: "a live chat page served with the browser bundle (what npm start runs)",
+    run: (argv) => demoCommand(argv),
   },
 };
 
-const USAGE = `Usage: engineio-wasm <command> [options]
+function mainUsage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.description}`);
+  return `Usage: engineio-wasm <command> [options]
+
+Engine.IO v4 server and client with a WebAssembly codec.
 
 Commands:
-${Object.keys(COMMANDS)
-  .map((c) => `  ${c}`)
-  .join("\n")}
+${rows.join("\n")}
+
+Options:
+  -h, --help      this text
+  -V, --version   print the version and exit
 
 Run "engineio-wasm <command> --help" for the options of a command.
-`;
+${EXIT_CODES_TEXT}`;
+}
 
-/** Runs the CLI with `argv` (without `node` and the script). Resolves to the exit code (0 while serving). */
+/** Writes an argument error in the one wording every command uses, and returns {@link EXIT.USAGE}. */
+function usageFailure(command: string | undefined, message: string): number {
+  const where = command === undefined ? "engineio-wasm" : `engineio-wasm ${command}`;
+  const help = command === undefined ? "engineio-wasm --help" : `engineio-wasm ${command} --help`;
+  process.stderr.write(`${where}: ${message}\nRun "${help}" for the options.\n`);
+  return EXIT.USAGE;
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script). Resolves to the exit code ({@link EXIT}; 0 while a
+ * server keeps running).
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    process.stdout.write(USAGE);
-    return name === undefined ? 1 : 0;
+  if (name === "-h" || name === "--help" || name === "help") {
+    process.stdout.write(mainUsage());
+    return EXIT.OK;
+  }
+  if (name === "-V" || name === "--version" || name === "version") {
+    process.stdout.write(`engineio-wasm ${packageVersion()}\n`);
+    return EXIT.OK;
+  }
+  if (name === undefined) {
+    process.stderr.write(mainUsage());
+    return EXIT.USAGE;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    process.stderr.write(`engineio-wasm: unknown command "${name}"\n${USAGE}`);
-    return 1;
+    return usageFailure(
+      undefined,
+      name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`,
+    );
   }
   try {
-    await command(rest);
-    return 0;
+    await command.run(rest);
+    return EXIT.OK;
   } catch (e) {
-    const err = e as Error & { usage?: boolean };
-    process.stderr.write(`engineio-wasm ${name}: ${err.message}\n`);
-    if (err.usage && name === "serve") process.stderr.write(SERVE_USAGE);
-    return 1;
+    if (e instanceof UsageError) return usageFailure(name, e.message);
+    const err = e as Error & { code?: string };
+    process.stderr.write(`engineio-wasm ${name}: ${err.message}${err.code ? ` (${err.code})` : ""}\n`);
+    return EXIT.FAILURE;
   }
 }
 

@@ -7,8 +7,9 @@
  * `send` returns a promise that resolves once the message has been written.
  */
 
-import { isBinary } from "../codec/js.js";
-import { createError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
+import { type PythonSendData, pythonMessage } from "../protocol/message.js";
+import { boolOption, sizeOption, timeOption } from "../protocol/validate.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
 import { type CloseReason, Socket } from "./socket.js";
@@ -21,7 +22,7 @@ export interface ClientHandlers {
   /** A message arrived. */
   message: (data: MessageData) => unknown;
   /** The connection ended (any reason, including `disconnect()`). */
-  disconnect: (reason: CloseReason, description?: CloseDetails | Error) => unknown;
+  disconnect: (reason: CloseReason, description?: CloseDetails | TransportError | EioError) => unknown;
 }
 
 /** Client event names. */
@@ -59,13 +60,11 @@ export interface ConnectOptions {
 /** Connection states, as python-engineio's `Client.state`. */
 export type ClientState = "disconnected" | "connecting" | "connected" | "disconnecting";
 
-/** Data accepted by `send`: text, binary, or anything JSON-serialisable (sent as JSON text, as python does). */
-export type SendData = string | BinaryInput | number | boolean | null | Record<string, unknown> | unknown[];
-
-function encodeSendData(data: SendData): string | BinaryInput {
-  if (typeof data === "string" || isBinary(data)) return data;
-  return JSON.stringify(data);
-}
+/**
+ * Data accepted by `send`: text, binary, or anything JSON-serialisable (sent as JSON text, as python does); the
+ * rule is shared with the server's `send(sid, data)` (src/protocol/message.ts).
+ */
+export type SendData = PythonSendData;
 
 abstract class BaseClient {
   /** Session id, `null` when not connected. */
@@ -79,7 +78,25 @@ abstract class BaseClient {
   protected readonly handlers: Partial<ClientHandlers> = {};
   #waiters: Array<() => void> = [];
 
+  /**
+   * @throws TypeError/RangeError (`EIO_ERR_INVALID_ARG`) for an option of the wrong type or out of range; the
+   * other {@link SocketOptions} are checked the same way by `connect()`.
+   */
   constructor(options: ClientOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw createError("EIO_ERR_INVALID_ARG", "options must be an object", { value: options }, TypeError);
+    }
+    timeOption(options.requestTimeout, 5000, "requestTimeout", { allowZero: true });
+    sizeOption(options.maxPacketsPerPost, 16, "maxPacketsPerPost", { min: 1, allowInfinity: true });
+    boolOption(options.sslVerify, true, "sslVerify");
+    if (options.logger !== undefined && typeof options.logger?.error !== "function") {
+      throw createError(
+        "EIO_ERR_INVALID_ARG",
+        "option logger must have an error(message, err) method",
+        { option: "logger" },
+        TypeError,
+      );
+    }
     this.options = options;
   }
 
@@ -94,7 +111,7 @@ abstract class BaseClient {
     handler?: ClientHandlers[E],
   ): this | ((handler: ClientHandlers[E]) => ClientHandlers[E]) {
     if (event !== "connect" && event !== "message" && event !== "disconnect") {
-      throw Object.assign(new TypeError(`unknown event "${String(event)}"`), { code: "EIO_ERR_INVALID_ARG" });
+      throw createError("EIO_ERR_INVALID_ARG", `unknown event "${String(event)}"`, { event }, TypeError);
     }
     if (handler === undefined) {
       return (h: ClientHandlers[E]) => {
@@ -237,8 +254,9 @@ abstract class BaseClient {
 export class Client extends BaseClient {
   /** Sends a message (objects and numbers as JSON text). Ignored when not connected, as python-engineio. */
   send(data: SendData): void {
+    const message = pythonMessage(data);
     if (this.state !== "connected" || !this.socket) return;
-    this.socket.send(encodeSendData(data));
+    this.socket.send(message);
   }
 
   protected dispatch<E extends ClientEvent>(event: E, args: Parameters<ClientHandlers[E]>): void {
@@ -267,12 +285,18 @@ export class AsyncClient extends BaseClient {
    * connected (the message is dropped, as python-engineio).
    */
   send(data: SendData): Promise<void> {
+    let message: string | BinaryInput;
+    try {
+      message = pythonMessage(data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const socket = this.socket;
     if (this.state !== "connected" || !socket) return Promise.resolve();
     return new Promise((resolve) => {
       const onClose = () => resolve();
       socket.once("close", onClose);
-      socket.send(encodeSendData(data), () => {
+      socket.send(message, () => {
         socket.off("close", onClose);
         resolve();
       });

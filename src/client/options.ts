@@ -5,6 +5,15 @@
 import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
 import type { TransportName } from "../protocol/names.js";
+import {
+  boolOption,
+  flagOrObjectOption,
+  objectOption,
+  sizeOption,
+  stringOption,
+  timeOption,
+  transportsOption,
+} from "../protocol/validate.js";
 
 /** Names of the transports this client implements. */
 export type { TransportName } from "../protocol/names.js";
@@ -85,6 +94,7 @@ export interface SocketOptions extends NodeTlsOptions {
    * Timeout (ms) of the handshake and of each POST (and, in Node, of the WebSocket opening handshake); 0
    * disables it. Long-poll GETs after the handshake wait at least `pingInterval + pingTimeout` (+5 s), like
    * python-engineio, so a small value cannot break polling.
+   * An integer from 0 to 2^31−1; anything else throws a coded `RangeError`.
    * @default 0
    */
   requestTimeout?: number;
@@ -158,6 +168,10 @@ function locationOf(): { protocol: string; hostname: string; port: string; href:
  * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a URL that does not parse.
  */
 export function resolveClientOptions(uri: string | undefined, opts: SocketOptions): ResolvedOptions {
+  if (uri !== undefined && typeof uri !== "string") {
+    throw createError("EIO_ERR_INVALID_ARG", "the URL must be a string", { url: uri }, TypeError);
+  }
+  validateOptions(opts);
   const loc = locationOf();
   const o: SocketOptions = { ...opts };
   let query = queryToObject(o.query);
@@ -169,7 +183,7 @@ export function resolveClientOptions(uri: string | undefined, opts: SocketOption
     try {
       url = new URL(text, loc?.href);
     } catch {
-      throw createError("EIO_ERR_INVALID_ARG", `invalid URL: ${uri}`, undefined, TypeError);
+      throw createError("EIO_ERR_INVALID_ARG", `invalid URL: ${uri}`, { url: uri }, TypeError);
     }
     o.hostname = url.hostname.replace(/^\[|\]$/g, "");
     o.secure = url.protocol === "https:" || url.protocol === "wss:";
@@ -200,10 +214,12 @@ export function resolveClientOptions(uri: string | undefined, opts: SocketOption
     path,
     query,
     addTrailingSlash,
-    // names this client does not implement (engine.io-client's "webtransport") are skipped, not fatal
-    transports: o.transports
-      ? o.transports.filter((t) => t === "polling" || t === "websocket")
-      : ["polling", "websocket"],
+    // engine.io-client's "webtransport" is accepted and skipped (this client does not implement it); any
+    // other name is a typo and throws
+    transports: transportsOption(o.transports, TRANSPORTS, "transports", {
+      known: TRANSPORTS,
+      skipped: ["webtransport"],
+    }),
     upgrade: o.upgrade ?? true,
     rememberUpgrade: o.rememberUpgrade ?? false,
     timestampParam: o.timestampParam ?? "t",
@@ -214,6 +230,75 @@ export function resolveClientOptions(uri: string | undefined, opts: SocketOption
     maxPacketsPerPost: o.maxPacketsPerPost ?? Number.POSITIVE_INFINITY,
     transportOptions: o.transportOptions ?? {},
   };
+}
+
+const TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
+
+const BOOLEAN_OPTIONS = [
+  "secure",
+  "addTrailingSlash",
+  "upgrade",
+  "rememberUpgrade",
+  "tryAllTransports",
+  "forceBase64",
+  "timestampRequests",
+  "withCredentials",
+  "closeOnBeforeunload",
+  "autoUnref",
+  "rejectUnauthorized",
+] as const;
+
+/**
+ * Checks every option's type and range (the values are then read by {@link resolveClientOptions}). Throws a
+ * `TypeError`/`RangeError` with code `EIO_ERR_INVALID_ARG` naming the option.
+ */
+function validateOptions(o: SocketOptions): void {
+  if (o === null || typeof o !== "object") {
+    throw createError("EIO_ERR_INVALID_ARG", "options must be an object", { value: o }, TypeError);
+  }
+  for (const name of BOOLEAN_OPTIONS) boolOption(o[name], false, name);
+  timeOption(o.requestTimeout, 0, "requestTimeout", { allowZero: true });
+  sizeOption(o.maxPayload, 0, "maxPayload");
+  sizeOption(o.maxPacketsPerPost, 1, "maxPacketsPerPost", { min: 1, allowInfinity: true });
+  for (const name of ["host", "hostname", "path", "timestampParam", "passphrase", "servername"] as const) {
+    stringOption(o[name], undefined, name);
+  }
+  if (o.port !== undefined && o.port !== "") {
+    const port = Number(o.port);
+    if ((typeof o.port !== "number" && typeof o.port !== "string") || !Number.isInteger(port)) {
+      throw createError(
+        "EIO_ERR_INVALID_ARG",
+        `option port must be a port number (got ${String(o.port)})`,
+        { option: "port", value: o.port },
+        TypeError,
+      );
+    }
+    if (port < 0 || port > 65535) {
+      throw createError(
+        "EIO_ERR_INVALID_ARG",
+        `option port must be an integer from 0 to 65535 (got ${port})`,
+        { option: "port", value: o.port },
+        RangeError,
+      );
+    }
+  }
+  if (o.query !== undefined && typeof o.query !== "string") objectOption(o.query, "query");
+  objectOption(o.extraHeaders, "extraHeaders");
+  objectOption(o.transportOptions, "transportOptions");
+  if (o.perMessageDeflate !== false) objectOption(o.perMessageDeflate, "perMessageDeflate");
+  flagOrObjectOption(o.agent, "agent");
+  if (
+    o.protocols !== undefined &&
+    typeof o.protocols !== "string" &&
+    !(Array.isArray(o.protocols) && o.protocols.every((p) => typeof p === "string"))
+  ) {
+    throw createError(
+      "EIO_ERR_INVALID_ARG",
+      "option protocols must be a string or an array of strings",
+      { option: "protocols", value: o.protocols },
+      TypeError,
+    );
+  }
 }
 
 let counter = 0;

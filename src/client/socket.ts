@@ -5,9 +5,10 @@
  */
 import createDebug from "debug";
 import { resolveCodec } from "../codec/index.js";
-import { base64Length, isBinary, toBytes, utf8Length } from "../codec/js.js";
+import { base64Length, toBytes, utf8Length } from "../codec/js.js";
 import type { Codec } from "../codec/types.js";
-import { createError } from "../protocol/errors.js";
+import { createError, type EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
 import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import type { CookieJar } from "./cookies.js";
@@ -24,6 +25,7 @@ import {
 } from "./options.js";
 import { platform } from "./platform.js";
 import type { Platform } from "./platform-types.js";
+import { probeTransport } from "./probe.js";
 import type { CloseDetails, Transport, TransportHost } from "./transport.js";
 import { Polling } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
@@ -95,10 +97,17 @@ export type SocketEvents = {
   upgrade: [transport: Transport];
   /** The upgrade failed; the socket stays on its current transport. */
   upgradeError: [err: Error];
-  /** A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). */
-  error: [err: Error];
-  /** The socket closed. Emitted once. */
-  close: [reason: CloseReason, description?: CloseDetails | Error];
+  /**
+   * A failure; a `close` follows unless the error was about one message (`EIO_ERR_PAYLOAD_TOO_LARGE`). Always
+   * coded: a {@link TransportError} for a failed request or connection (with `status`, `serverMessage`, `data`,
+   * `systemCode`, `address`, `port` when known), else an {@link EioError}; `err.code` needs no cast.
+   */
+  error: [err: TransportError | EioError];
+  /**
+   * The socket closed. Emitted once. `description` is the coded error of a failure, or the transport's
+   * {@link CloseDetails} for a clean close.
+   */
+  close: [reason: CloseReason, description?: CloseDetails | TransportError | EioError];
 };
 
 interface Queued {
@@ -268,10 +277,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.readyState = "opening";
     const transport = this.createTransport(name);
     transport.open();
-    this.#setTransport(transport);
+    this.setTransport(transport);
   }
 
-  #setTransport(transport: Transport): void {
+  /** @internal Makes `transport` the session's transport (open, or after a successful probe). */
+  setTransport(transport: Transport): void {
     debug("setting transport %s", transport.name);
     if (this.transport) this.#detach(this.transport);
     this.transport = transport;
@@ -289,96 +299,6 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       .off("close", this.#onTransportClose);
   }
 
-  #probe(name: TransportName): void {
-    debug('probing transport "%s"', name);
-    let transport: Transport | undefined = this.createTransport(name);
-    let failed = false;
-    Socket.priorWebsocketSuccess = false;
-
-    const onTransportOpen = () => {
-      if (failed || !transport) return;
-      debug('probe transport "%s" opened', name);
-      transport.send([{ type: "ping", data: "probe" }]);
-      transport.once("packet", (msg) => {
-        if (failed || !transport) return;
-        if (msg.type === "pong" && msg.data === "probe") {
-          debug('probe transport "%s" pong', name);
-          this.upgrading = true;
-          this.emit("upgrading", transport);
-          if (!transport) return;
-          Socket.priorWebsocketSuccess = transport.name === "websocket";
-          debug('pausing current transport "%s"', this.transport.name);
-          this.transport.pause(() => {
-            if (failed || !transport) return;
-            if (this.readyState === "closed") return;
-            debug("changing transport and sending upgrade packet");
-            cleanup();
-            const next = transport;
-            this.#setTransport(next);
-            next.send([{ type: "upgrade" }]);
-            this.emit("upgrade", next);
-            transport = undefined;
-            this.upgrading = false;
-            this.flush();
-          });
-        } else {
-          debug('probe transport "%s" failed', name);
-          const err = Object.assign(createError("EIO_ERR_PROBE", "probe error", { transport: name }), {
-            transport: name,
-          });
-          freezeTransport();
-          this.emit("upgradeError", err);
-        }
-      });
-    };
-
-    const freezeTransport = () => {
-      if (failed) return;
-      failed = true;
-      cleanup();
-      transport?.close();
-      transport = undefined;
-    };
-
-    const onerror = (err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err);
-      const error = Object.assign(
-        createError("EIO_ERR_PROBE", `probe error: ${reason}`, { transport: name }),
-        {
-          transport: name,
-          cause: err,
-        },
-      );
-      freezeTransport();
-      debug('probe transport "%s" failed because of error: %s', name, reason);
-      this.emit("upgradeError", error);
-    };
-    const onTransportClose = () => onerror("transport closed");
-    const onclose = () => onerror("socket closed");
-    const onupgrade = (to: Transport) => {
-      if (transport && to.name !== transport.name) {
-        debug('"%s" works - aborting "%s"', to.name, transport.name);
-        freezeTransport();
-      }
-    };
-    const cleanup = () => {
-      if (transport) {
-        transport.off("open", onTransportOpen);
-        transport.off("error", onerror);
-        transport.off("close", onTransportClose);
-      }
-      this.off("close", onclose);
-      this.off("upgrading", onupgrade);
-    };
-
-    transport.once("open", onTransportOpen);
-    transport.once("error", onerror);
-    transport.once("close", onTransportClose);
-    this.once("close", onclose);
-    this.once("upgrading", onupgrade);
-    transport.open();
-  }
-
   #onOpen(): void {
     debug("socket open");
     this.readyState = "open";
@@ -386,7 +306,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     this.emit("open");
     this.flush();
     if (this.readyState === "open" && this.opts.upgrade) {
-      for (const u of this.#upgrades) this.#probe(u as TransportName);
+      for (const u of this.#upgrades) probeTransport(this, u as TransportName);
     }
   }
 
@@ -567,12 +487,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       cb = options;
       options = undefined;
     }
+    // the send rule (src/protocol/message.ts) holds in every state, so misuse is found before the first close
+    if (data !== undefined) socketMessage(data);
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    if (data !== undefined && typeof data !== "string" && !isBinary(data)) {
-      throw Object.assign(new TypeError("data must be a string, an ArrayBuffer or an ArrayBufferView"), {
-        code: "EIO_ERR_INVALID_ARG",
-      });
-    }
     if (type === "message" && this.#pingInterval >= 0 && this.hasPingExpired()) return;
     const packet: Packet = {
       type,
@@ -629,7 +546,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
     return this;
   }
 
-  #onError(err: TransportError | Error, reason: CloseReason = "transport error"): void {
+  #onError(err: TransportError | EioError, reason: CloseReason = "transport error"): void {
     debug("socket error %O", err);
     Socket.priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.transports.length > 1 && this.readyState === "opening") {
@@ -640,12 +557,11 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
       this.#open();
       return;
     }
-    const code = (err as { code?: string }).code;
     this.emit("error", err);
-    this.#onClose(code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
+    this.#onClose(err.code === "EIO_ERR_PARSE" ? "parse error" : reason, err);
   }
 
-  #onClose(reason: CloseReason, description?: CloseDetails | Error): void {
+  #onClose(reason: CloseReason, description?: CloseDetails | TransportError | EioError): void {
     if (this.readyState !== "opening" && this.readyState !== "open" && this.readyState !== "closing") return;
     debug('socket close with reason: "%s"', reason);
     if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);

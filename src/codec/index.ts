@@ -9,12 +9,13 @@
  * llhttp instance it compiled lazily.
  *
  * Selection (like ws's buffer-util): `EIO_CODEC=<name>` forces one backend; `EIO_NO_WASM=1` removes the WASM
- * backends; otherwise the best backend that loads on this platform: `wasm-simd`, then `wasm`, then `node`
- * (Node only), then `js`.
+ * backends and `EIO_NO_NATIVE=1` the native (napi-rs) one; otherwise the best backend that loads on this
+ * platform: `wasm-simd`, then `wasm`, then `node` (Node only), then `js`. `native` is opt-in (see {@link OPT_IN}).
  * @packageDocumentation
  */
 import { codecError } from "../protocol/errors.js";
 import { jsCodec } from "./js.js";
+import { createNativeCodec, loadNativeAddon, type NativeAddon, type NativeCodecOptions } from "./native.js";
 import { nodeCodec } from "./node.js";
 import { nodeBuffer } from "./node-buffer.js";
 import type { BackendName, Codec, PayloadBody } from "./types.js";
@@ -22,6 +23,8 @@ import { compileKernels, createWasmCodec, instantiateKernels, type WasmCodecOpti
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.js";
 
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
+export type { NativeCodecOptions } from "./native.js";
+export { RAW_NATIVE } from "./native.js";
 export type { BackendName, Codec, PayloadBody } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
@@ -92,11 +95,39 @@ function wasmBackend(name: WasmName, options: WasmCodecOptions): Codec | null {
   return kernels ? createWasmCodec(name, kernels, host, nodeBuffer, options) : null;
 }
 
-/** Every backend name, best first (the order the default tries them in). */
-export const BACKEND_ORDER: readonly BackendName[] = ["wasm-simd", "wasm", "node", "js"];
+/** Every backend name, best first (the order the default tries them in, skipping {@link OPT_IN}). */
+export const BACKEND_ORDER: readonly BackendName[] = ["wasm-simd", "wasm", "native", "node", "js"];
+
+/**
+ * Backends the default never picks by itself (only `EIO_CODEC`, `useCodec`, `createCodec(name)` or the codec
+ * option select them): `native` wins no shape by the margin routing needs (README, Codec; bench/results/codec.md).
+ */
+export const OPT_IN: readonly BackendName[] = ["native"];
+
+/** Native payloads below this many bytes stay on `node` (see the native rows of `npm run bench:codec`). */
+export const NATIVE_MIN_BYTES = 512;
+const nativeOptions: NativeCodecOptions = { minBytes: NATIVE_MIN_BYTES, textBodiesToHost: true };
+
+/** The addon, loaded the first time a native backend is created: `undefined` until tried, `null` if absent. */
+let addon: NativeAddon | null | undefined;
+
+function nativeBackend(options: NativeCodecOptions): Codec | null {
+  if (!nodeCodec || !nodeBuffer) return null;
+  addon ??= loadNativeAddon();
+  return addon && createNativeCodec(addon, nodeCodec, nodeBuffer, options);
+}
+
+/**
+ * Builds a native backend with custom thresholds (tests and benchmarks use {@link RAW_NATIVE} to run the
+ * kernels on every payload), or returns `null` if the addon does not load here (or `EIO_NO_NATIVE=1`).
+ */
+export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): Codec | null {
+  return nativeBackend({ ...nativeOptions, ...options });
+}
 
 /** Whether the kill switches allow a backend (an unavailable platform is found out by creating it). */
 function allowed(name: BackendName): boolean {
+  if (name === "native") return env("EIO_NO_NATIVE") !== "1";
   return !(env("EIO_NO_WASM") === "1" && (name === "wasm-simd" || name === "wasm"));
 }
 
@@ -106,6 +137,8 @@ function build(name: BackendName): Codec | null {
     case "wasm-simd":
     case "wasm":
       return wasmBackend(name, defaultOptions);
+    case "native":
+      return nativeBackend(nativeOptions);
     case "node":
       return nodeCodec;
     case "js":
@@ -130,6 +163,7 @@ export function createCodec(name: BackendName | "auto" = "auto"): Codec {
       if (codec) return codec;
     }
     for (const candidate of BACKEND_ORDER) {
+      if (OPT_IN.includes(candidate)) continue;
       const codec = build(candidate);
       if (codec) return codec;
     }

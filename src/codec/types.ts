@@ -4,7 +4,7 @@ import type { Packet } from "../protocol/packet.js";
 export type PayloadBody = Uint8Array | string | readonly Uint8Array[];
 
 /** Names of the codec backends. */
-export type BackendName = "wasm-simd" | "wasm" | "node" | "js";
+export type BackendName = "wasm-simd" | "wasm" | "native" | "node" | "js";
 
 /**
  * One Engine.IO v4 codec. Every backend produces byte-identical output; they differ only in speed.

@@ -5,6 +5,8 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import { isFetchUpgrade } from "./fetch/upgrade.js";
+import { abortHttp2Stream, isHttp2Stream } from "./http2.js";
 
 /** Answers an HTTP request with the JSON body of an engine error (403 for FORBIDDEN, else 400). */
 export function abortRequest(res: ServerResponse, code: ErrorCode, message?: string): void {
@@ -31,6 +33,15 @@ export function abortUpgrade(
   json = false,
 ): void {
   socket.on("error", ignore);
+  if (isFetchUpgrade(socket)) {
+    socket.reject(status, message, json ? "application/json" : "text/html");
+    return;
+  }
+  if (isHttp2Stream(socket)) {
+    // an RFC 8441 WebSocket: the answer is an h2 status on its stream; the connection stays up
+    abortHttp2Stream(socket, status, message, json ? "application/json" : "text/html");
+    return;
+  }
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: ${json ? "application/json" : "text/html"}\r\n` +

@@ -4,12 +4,19 @@
  * @packageDocumentation
  */
 import { createServer, type Server as HttpServer } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
 export type { CloseReason } from "../protocol/names.js";
+export type {
+  BunServerWebSocket,
+  BunWebSocketHandler,
+  FetchContext,
+  FetchHandler,
+} from "./fetch/handler.js";
 export type {
   AllowRequestFunction,
   AttachOptions,
@@ -38,7 +45,7 @@ export type { ServerTransport } from "./transports/types.js";
 
 /** Creates a {@link Server} and attaches it to `server` (engine.io's top-level `attach`). */
 export function attach(
-  server: HttpServer | HttpsServer,
+  server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
   options: ServerOptions & AttachOptions = {},
 ): Server {
   const engine = new Server(options);

@@ -10,6 +10,16 @@ import { resolveCodec } from "../codec/index.js";
 import type { BackendName, Codec } from "../codec/types.js";
 import { createError } from "../protocol/errors.js";
 import type { TransportName } from "../protocol/names.js";
+import {
+  boolOption,
+  flagOrObjectOption,
+  functionOption,
+  objectOption,
+  sizeOption,
+  stringOption,
+  timeOption,
+  transportsOption,
+} from "../protocol/validate.js";
 
 /** Transport names understood by the server. */
 export type { TransportName } from "../protocol/names.js";
@@ -79,16 +89,19 @@ export interface ServerOptions {
   codec?: Codec | BackendName;
   /**
    * Milliseconds between server pings (sent this long after the previous pong).
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 25000
    */
   pingInterval?: number;
   /**
    * Milliseconds to wait for the pong before closing with `ping timeout`.
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 20000
    */
   pingTimeout?: number;
   /**
    * Milliseconds an upgrade may take before the probe transport is closed.
+   * An integer from 1 to 2^31−1 (Node's timer limit); anything else throws a coded `RangeError`.
    * @default 10000
    */
   upgradeTimeout?: number;
@@ -232,69 +245,78 @@ export interface ResolvedOptions {
 /** Default of {@link ServerOptions.maxBufferedBytes}. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 10 * 1024 * 1024;
 
-function num(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw createError(
-      "EIO_ERR_INVALID_ARG",
-      `option ${name} must be a non-negative number`,
-      undefined,
-      RangeError,
-    );
-  }
-  return value;
-}
+const TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
 
-/** Fills in defaults and validates (misuse throws `RangeError` with code `EIO_ERR_INVALID_ARG`). */
+/**
+ * Fills in defaults and validates every option: misuse throws a `TypeError` (wrong type) or `RangeError` (out of
+ * range: delays must be integers from 1 ms to 2^31−1 ms, transports a non-empty list of known names) with code
+ * `EIO_ERR_INVALID_ARG`, naming the option.
+ */
 export function resolveServerOptions(opts: ServerOptions = {}): ResolvedOptions {
-  const maxBuffered = num(opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes");
-  let perMessageDeflate: false | PerMessageDeflateOptions = false;
-  if (opts.perMessageDeflate) {
-    perMessageDeflate = {
-      threshold: 1024,
-      ...(opts.perMessageDeflate === true ? {} : opts.perMessageDeflate),
-    };
+  if (opts === null || typeof opts !== "object") {
+    throw createError("EIO_ERR_INVALID_ARG", "options must be an object", { value: opts }, TypeError);
   }
+  const maxBuffered = sizeOption(opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes", {
+    allowInfinity: true,
+  });
+  const pmd = flagOrObjectOption(opts.perMessageDeflate, "perMessageDeflate");
+  let perMessageDeflate: false | PerMessageDeflateOptions = false;
+  if (pmd) perMessageDeflate = { threshold: 1024, ...(pmd === true ? {} : pmd) };
+  const compression = flagOrObjectOption(opts.httpCompression, "httpCompression");
   let httpCompression: false | HttpCompressionOptions = { threshold: 1024 };
-  if (opts.httpCompression === false) httpCompression = false;
-  else if (typeof opts.httpCompression === "object")
-    httpCompression = { threshold: 1024, ...opts.httpCompression };
+  if (compression === false) httpCompression = false;
+  else if (typeof compression === "object") httpCompression = { threshold: 1024, ...compression };
+  const cookieOpt = flagOrObjectOption(opts.cookie, "cookie");
   let cookie: ResolvedOptions["cookie"] = false;
-  if (opts.cookie) {
+  if (cookieOpt) {
     cookie = {
       name: "io",
       path: "/",
       httpOnly: true,
       sameSite: "lax",
-      ...(opts.cookie === true ? {} : opts.cookie),
+      ...(cookieOpt === true ? {} : cookieOpt),
     } as CookieOptions & { name: string };
   }
-  const transports = (opts.transports ?? ["polling", "websocket"]).filter(
-    (t): t is TransportName => t === "polling" || t === "websocket",
-  );
+  const cors = opts.cors ?? false;
+  if (cors !== false && typeof cors !== "function") objectOption(cors, "cors");
+  const initialPacket = opts.initialPacket;
+  if (
+    initialPacket !== undefined &&
+    typeof initialPacket !== "string" &&
+    !(initialPacket instanceof Uint8Array)
+  ) {
+    throw createError(
+      "EIO_ERR_INVALID_ARG",
+      "option initialPacket must be a string or a Uint8Array",
+      { option: "initialPacket", value: initialPacket },
+      TypeError,
+    );
+  }
   return {
     codec: resolveCodec(opts.codec),
-    pingInterval: num(opts.pingInterval, 25000, "pingInterval"),
-    pingTimeout: num(opts.pingTimeout, 20000, "pingTimeout"),
-    upgradeTimeout: num(opts.upgradeTimeout, 10000, "upgradeTimeout"),
-    maxHttpBufferSize: num(opts.maxHttpBufferSize, 1e6, "maxHttpBufferSize"),
+    pingInterval: timeOption(opts.pingInterval, 25000, "pingInterval"),
+    pingTimeout: timeOption(opts.pingTimeout, 20000, "pingTimeout"),
+    upgradeTimeout: timeOption(opts.upgradeTimeout, 10000, "upgradeTimeout"),
+    maxHttpBufferSize: sizeOption(opts.maxHttpBufferSize, 1e6, "maxHttpBufferSize"),
     maxBufferedBytes: maxBuffered === 0 ? Number.POSITIVE_INFINITY : maxBuffered,
-    httpRequestBodyTimeout: num(opts.httpRequestBodyTimeout, 30000, "httpRequestBodyTimeout"),
-    allowRequest: opts.allowRequest,
-    transports,
-    allowUpgrades: opts.allowUpgrades !== false,
+    httpRequestBodyTimeout: timeOption(opts.httpRequestBodyTimeout, 30000, "httpRequestBodyTimeout"),
+    allowRequest: functionOption(opts.allowRequest, "allowRequest"),
+    transports: transportsOption(opts.transports, TRANSPORTS, "transports", { known: TRANSPORTS }),
+    allowUpgrades: boolOption(opts.allowUpgrades, true, "allowUpgrades"),
     perMessageDeflate,
     httpCompression,
-    wsEngine: opts.wsEngine,
-    initialPacket: opts.initialPacket,
+    wsEngine: functionOption(opts.wsEngine, "wsEngine"),
+    initialPacket,
     cookie,
-    cors: opts.cors ?? false,
-    allowEIO3: opts.allowEIO3 === true,
-    asyncHandlers: opts.asyncHandlers !== false,
-    path: opts.path ?? "/engine.io",
-    addTrailingSlash: opts.addTrailingSlash !== false,
-    destroyUpgrade: opts.destroyUpgrade !== false,
-    destroyUpgradeTimeout: num(opts.destroyUpgradeTimeout, 1000, "destroyUpgradeTimeout"),
+    cors,
+    allowEIO3: boolOption(opts.allowEIO3, false, "allowEIO3"),
+    asyncHandlers: boolOption(opts.asyncHandlers, true, "asyncHandlers"),
+    path: stringOption(opts.path, "/engine.io", "path"),
+    addTrailingSlash: boolOption(opts.addTrailingSlash, true, "addTrailingSlash"),
+    destroyUpgrade: boolOption(opts.destroyUpgrade, true, "destroyUpgrade"),
+    destroyUpgradeTimeout: timeOption(opts.destroyUpgradeTimeout, 1000, "destroyUpgradeTimeout", {
+      allowZero: true,
+    }),
   };
 }
 

@@ -12,15 +12,23 @@ const debug = createDebug("engine");
 
 /**
  * Thrown from a `connect` handler to refuse a connection (python-engineio's `ConnectionRefusedError`).
- * The HTTP 401 body is `data` as JSON.
+ * The HTTP 401 body is {@link ConnectionRefusedError.body}: `{"message": message, "data": data}`.
  */
 export class ConnectionRefusedError extends Error {
-  /** JSON-able body of the 401 answer. */
+  /** Extra JSON-able facts for the client (`undefined`: none). */
   readonly data: unknown;
   constructor(message = "Unauthorized", data?: unknown) {
     super(message);
     this.name = "ConnectionRefusedError";
-    this.data = data === undefined ? { message } : data;
+    this.data = data;
+  }
+
+  /**
+   * The JSON body of the 401 answer: `{"message": …}`, plus `"data": …` when given. This project's client
+   * exposes them as the error's `serverMessage` and `data`; python-engineio's client as its exception's args.
+   */
+  get body(): { message: string; data?: unknown } {
+    return this.data === undefined ? { message: this.message } : { message: this.message, data: this.data };
   }
 }
 
@@ -32,12 +40,15 @@ export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === "object" && typeof (v as PromiseLike<unknown>).then === "function";
 }
 
-/** The 401 body for a handler's refusal (`false`, a thrown {@link ConnectionRefusedError} or any error). */
+/**
+ * The 401 body for a handler's refusal: a thrown {@link ConnectionRefusedError}'s {@link ConnectionRefusedError.body};
+ * for another error, `{message}`, plus its `data` field when it has one.
+ */
 function refusalBody(e: unknown): unknown {
-  if (e !== null && typeof e === "object" && "data" in e && (e as { data: unknown }).data !== undefined) {
-    return (e as { data: unknown }).data;
-  }
-  return { message: e instanceof Error && e.message ? e.message : "Unauthorized" };
+  if (e instanceof ConnectionRefusedError) return e.body;
+  const message = e instanceof Error && e.message ? e.message : "Unauthorized";
+  const data = e !== null && typeof e === "object" ? (e as { data?: unknown }).data : undefined;
+  return data === undefined ? { message } : { message, data };
 }
 
 /** Runs the python-style handlers of one server and keeps the per-session state they need. */

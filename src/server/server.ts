@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
@@ -11,11 +12,15 @@ import cors from "cors";
 import createDebug from "debug";
 import type { Codec } from "../codec/types.js";
 import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
+import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
+import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
+import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
 import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
+import { http2ConnectListener } from "./http2.js";
 import { generateId as defaultGenerateId } from "./id.js";
 import { runMiddlewares } from "./middleware.js";
 import {
@@ -30,7 +35,7 @@ import {
 } from "./options.js";
 import { isThenable, type PyHandler, PythonHandlers } from "./python-api.js";
 import { parseQuery } from "./query.js";
-import { type SendData, type ServerCloseReason, Socket, type SocketHost } from "./socket.js";
+import { type ServerCloseReason, Socket, type SocketHost } from "./socket.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
 import { WsTransport } from "./transports/websocket.js";
@@ -78,6 +83,14 @@ export interface ServerEvents {
 
 function ignore(): void {}
 
+/** Whether a URL's query carries Engine.IO's `EIO` and `transport` parameters. */
+function isEngineIoQuery(url: string | undefined): boolean {
+  const q = url?.indexOf("?") ?? -1;
+  if (q < 0) return false;
+  const params = new URLSearchParams(url!.slice(q + 1));
+  return params.has("EIO") && params.has("transport");
+}
+
 /** A `(req, res)` request listener. */
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -99,6 +112,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /** Resolved options. */
   readonly opts: ResolvedOptions;
+  /** Set by {@link Server.shutdown}: new handshakes are refused (403 `Server shutting down`). */
+  private shuttingDown = false;
   /** The codec of this server's transports (the `codec` option, or the shared default). */
   readonly codec: Codec;
   /** Open sessions by id. */
@@ -194,12 +209,17 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
 
   /**
    * {@link Server.close}, resolved once every session has closed (or after `timeoutMs`, then the rest are
-   * dropped).
+   * dropped). From the call on, new handshakes are refused with 403 `Server shutting down`; the engine is
+   * meant to stop (use `close()` to close sessions and keep accepting).
    * @param timeoutMs - longest wait for polling clients to fetch their last messages
    * @default timeoutMs 5000
    */
   shutdown(timeoutMs = 5000): Promise<void> {
-    this.close();
+    timeOption(timeoutMs, 5000, "timeoutMs", { allowZero: true });
+    this.shuttingDown = true;
+    debug("shutting down: closing all open clients");
+    // unlike close(), a polling client between two polls is waited for (up to timeoutMs) to get its close packet
+    for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down", true);
     if (this.clientsCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -410,7 +430,10 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
       return null;
     }
-    if (req.method !== "GET") return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    // an RFC 8441 WebSocket (h2 extended CONNECT) is the GET of HTTP/1.1's Upgrade
+    if (req.method !== "GET" && !(upgrade && req.method === "CONNECT")) {
+      return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
     if (transport === "websocket" && !upgrade) {
       return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
     }
@@ -446,6 +469,14 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (res !== null) abortRequest(res, code);
       else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
     };
+    if (this.shuttingDown) {
+      // shutdown() stops accepting at once: a client polling on a kept-alive connection cannot start a new
+      // session while the old ones are being closed
+      this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "SHUTTING_DOWN" });
+      if (res !== null) abortRequest(res, ERRORS.FORBIDDEN, "Server shutting down");
+      else if (rawSocket !== null) abortUpgrade(rawSocket, 403, "Forbidden", "Server shutting down");
+      return;
+    }
     if (req._query.EIO !== "4") {
       fail(ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: req._query.EIO });
       return;
@@ -531,13 +562,21 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   /**
    * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+  attach(
+    server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
+    options: AttachOptions = {},
+  ): void {
     const path = computePath(
-      options.path ?? this.opts.path,
-      options.addTrailingSlash ?? this.opts.addTrailingSlash,
+      stringOption(options.path, this.opts.path, "path"),
+      boolOption(options.addTrailingSlash, this.opts.addTrailingSlash, "addTrailingSlash"),
     );
-    const destroyUpgrade = options.destroyUpgrade ?? this.opts.destroyUpgrade;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? this.opts.destroyUpgradeTimeout;
+    const destroyUpgrade = boolOption(options.destroyUpgrade, this.opts.destroyUpgrade, "destroyUpgrade");
+    const destroyUpgradeTimeout = timeOption(
+      options.destroyUpgradeTimeout,
+      this.opts.destroyUpgradeTimeout,
+      "destroyUpgradeTimeout",
+      { allowZero: true },
+    );
     const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
     const listeners = server.listeners("request").slice(0) as RequestListener[];
     server.removeAllListeners("request");
@@ -546,11 +585,43 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (check(req)) {
         debug('intercepting request for path "%s"', path);
         this.handleRequest(req, res);
+      } else if (
+        server.listenerCount("request") === 1 &&
+        listeners.length === 0 &&
+        isEngineIoQuery(req.url)
+      ) {
+        // An Engine.IO request for another path, and nothing else would answer it (it would hang): say where
+        // the engine is. The common case is socket.io-client (path "/socket.io/") against an engine created
+        // with the default "/engine.io".
+        const asked = (req.url ?? "").split("?")[0];
+        debug('engine.io request for "%s", but the engine is at "%s"', asked, path);
+        abortRequest(
+          res,
+          ERRORS.BAD_REQUEST,
+          `no Engine.IO endpoint at ${asked}: this engine is attached at ${path}` +
+            (asked?.startsWith("/socket.io")
+              ? ' (for socket.io, create it with { path: "/socket.io/" })'
+              : ""),
+        );
       } else {
         for (const l of listeners) l.call(server, req, res);
       }
     });
     if (this.opts.transports.includes("websocket")) {
+      if ("updateSettings" in server) {
+        // an http2 server: WebSockets arrive as extended CONNECT streams (RFC 8441)
+        const previous = server.listeners("connect") as unknown as Parameters<typeof http2ConnectListener>[2];
+        server.removeAllListeners("connect");
+        server.on(
+          "connect",
+          http2ConnectListener(
+            check,
+            (req, stream, head) => this.handleUpgrade(req, stream, head),
+            previous,
+            server,
+          ),
+        );
+      }
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (check(req)) {
           this.handleUpgrade(req, socket, head);
@@ -564,6 +635,15 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         }
       });
     }
+  }
+
+  /**
+   * The Fetch-API handler of this engine, for Bun and Deno (and any `(Request) => Response` host):
+   * `Bun.serve({ port, ...engine.handler() })` or `Deno.serve({ port }, engine.handler().fetch)`.
+   * Requests outside the engine path get `404`; use {@link FetchApp} to serve other routes beside it.
+   */
+  handler(): FetchHandler {
+    return createFetchHandler(this);
   }
 
   // ------------------------------------------------------------ host callbacks (internal)
@@ -606,16 +686,19 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   // ------------------------------------------------------------ python-engineio API
 
   /**
-   * Sends a message to session `sid` (python-engineio's `send`).
+   * Sends a message to session `sid` (python-engineio's `send`): text and binary as they are, and JSON values
+   * (objects, arrays, numbers, booleans, `null`) as JSON text, as python-engineio does with dicts and lists.
    * @returns whether the session exists
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for a value JSON cannot encode (`undefined`, a function, …).
    */
-  send(sid: string, data: SendData): boolean {
+  send(sid: string, data: PythonSendData): boolean {
+    const message = pythonMessage(data);
     const socket = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
     if (socket === undefined) {
       debug("cannot send to unknown sid %s", sid);
       return false;
     }
-    socket.send(data);
+    socket.send(message);
     return true;
   }
 

@@ -8,6 +8,7 @@
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
 import { createError, type EioError } from "../protocol/errors.js";
+import { socketMessage } from "../protocol/message.js";
 import type { ServerCloseReason } from "../protocol/names.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
@@ -97,13 +98,12 @@ function toBuffer(data: RawData | BinaryData): string | Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Text or binary (see src/protocol/message.ts for the send rule) as the string or bytes the codec takes. */
 function normalize(data: unknown): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data === undefined || data === null) return "";
-  return String(data);
+  const d = socketMessage(data);
+  if (typeof d === "string" || d instanceof Uint8Array) return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** Size counted against `maxBufferedBytes`: UTF-16 length for text, byte length for binary. */
@@ -324,6 +324,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
 
   /**
    * Sends a message (string, Buffer, ArrayBuffer or any typed array). Dropped once the socket is closing.
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for any other value (objects are not stringified silently; the
+   * python-style `Server.send(sid, data)` sends JSON values as JSON).
    * @returns this, for chaining
    */
   send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
@@ -511,8 +513,12 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     return this;
   }
 
-  /** @internal Graceful close with a given reason (`server shutting down` on server close). */
-  closeWith(reason: ServerCloseReason): void {
+  /**
+   * @internal Graceful close with a given reason (`server shutting down` on server close). `awaitPoll`
+   * (shutdown, which bounds the wait itself): a polling client with no GET pending gets its close packet on its
+   * next poll instead of being dropped.
+   */
+  closeWith(reason: ServerCloseReason, awaitPoll = false): void {
     if (this._readyState === "opening") {
       this.onClose(reason);
       return;
@@ -528,7 +534,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     // Shutting down with nothing to deliver to a polling client that has no GET pending (dead, or mid-POST):
     // do not wait for its next poll (engine.io discards the transport the same way).
     const t = this.transport;
-    if (reason === "server shutting down" && t !== null && !t.writable && this.probe === null) t.discard();
+    if (reason === "server shutting down" && !awaitPoll && t !== null && !t.writable && this.probe === null)
+      t.discard();
     this.closeTransport();
   }
 

@@ -5,6 +5,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+import { isFetchUpgrade } from "./fetch/upgrade.js";
+import { acceptHttp2WebSocket, isHttp2Stream } from "./http2.js";
 import type { EngineRequest, ResolvedOptions } from "./options.js";
 import { takeUpgradeHeaders } from "./upgrade-response.js";
 
@@ -44,6 +46,25 @@ export class WsUpgrader {
     sid: string,
     cb: (ws: WsSocket) => void,
   ): boolean {
+    if (isFetchUpgrade(socket)) {
+      // Bun / Deno: the runtime upgrades; its socket is adapted to ws's API
+      const headers = takeUpgradeHeaders(req);
+      this.decorate(headers, req, sid);
+      const ws = socket.accept(headers);
+      if (ws === null) return false;
+      cb(ws as unknown as WsSocket);
+      return true;
+    }
+    if (isHttp2Stream(socket)) {
+      // RFC 8441 over h2: ws's handshake is HTTP/1 only, so answer the stream here and run ws over it
+      const headers = takeUpgradeHeaders(req);
+      this.decorate(headers, req, sid);
+      const ws = acceptHttp2WebSocket(req, socket, headers, { maxPayload: this.opts.maxHttpBufferSize });
+      if (ws === null) return false;
+      socket.removeListener("error", ignore);
+      cb(ws);
+      return true;
+    }
     const wss = this.server();
     let done = false;
     this.handshakeSid = sid;

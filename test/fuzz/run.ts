@@ -3,14 +3,14 @@
  * loaded (`availableCodecs()`) and is compared with the other backends and with engine.io-parser.
  *
  *   node --import tsx test/fuzz/run.ts [--cases 1000000] [--seed N] [--backends js,wasm] [--no-oracle]
- *                                      [--minutes M] [--save] [--only i,j,k] [--max-failures 200]
+ *                                      [--minutes M] [--save] [--only i,j,k] [--max-failures 200] [--raw-native]
  *
  * `--save` writes failing cases to test/fixtures/codec-fuzz/found-<seed>.json so they become regression
  * fixtures replayed by test/codec-fuzz.test.ts. Exit status 1 when anything failed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { availableCodecs } from "../../src/codec/index.js";
+import { availableCodecs, createNativeBackend, RAW_NATIVE } from "../../src/codec/index.js";
 import { caseToJson, FIXTURE_DIR } from "./fixtures.js";
 import { runFuzz } from "./loop.js";
 
@@ -27,7 +27,9 @@ const wanted = arg("backends")?.split(",");
 const only = arg("only")
   ?.split(",")
   .map((s) => Number(s));
-const all = availableCodecs();
+// --raw-native: the native backend with its thresholds at zero, so every payload runs through the Rust kernels.
+const rawNative = has("raw-native") ? createNativeBackend(RAW_NATIVE) : null;
+const all = availableCodecs().map((c) => (rawNative && c.name === "native" ? rawNative : c));
 const codecs = wanted ? all.filter((c) => wanted.includes(c.name)) : all;
 if (codecs.length === 0) {
   console.error(

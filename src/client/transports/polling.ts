@@ -5,13 +5,16 @@
  */
 import createDebug from "debug";
 import type { Packet } from "../../protocol/packet.js";
-import { parseServerError, TransportError } from "../errors.js";
+import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { HttpResponse } from "../platform-types.js";
 import { Transport } from "../transport.js";
 
 const debug = createDebug("engine:client:polling");
 const utf8 = new TextDecoder();
+
+/** Longest wait, after `close()`, for the server to answer the goodbye and the held GET before both are aborted. */
+const CLOSE_GRACE_MS = 1000;
 
 /** The long-polling transport. */
 export class Polling extends Transport {
@@ -115,32 +118,48 @@ export class Polling extends Transport {
     });
   }
 
-  #post(body: Uint8Array, done: () => void, tracked = true): void {
-    this.#request("POST", body, this.opts.requestTimeout, tracked).then(
+  #post(body: Uint8Array, done: () => void): void {
+    this.#request("POST", body, this.opts.requestTimeout).then(
       (res) => {
         if (res.status < 200 || res.status > 299) {
-          if (tracked) this.#onStatusError(res, "fetch write error");
+          this.#onStatusError(res, "fetch write error");
           return;
         }
         // the body is "ok" (engine.io) or "OK" (python-engineio); neither carries meaning
         done();
       },
       (err: unknown) => {
-        if (tracked) this.#onRequestError(err, "fetch write error");
+        this.#onRequestError(err, "fetch write error");
       },
     );
   }
 
   protected doClose(): void {
-    const sendClose = () => {
-      debug("writing close packet");
-      // not tracked: aborting the in-flight requests below must not cancel the goodbye
-      this.#post(this.host.codec.encodePayload([{ type: "close" }]), () => {}, false);
-    };
-    if (this.readyState === "open") sendClose();
-    else debug("transport not open - no close packet");
-    for (const c of this.#inflight) c.abort();
+    const inflight = [...this.#inflight];
     this.#inflight.clear();
+    const abortAll = () => {
+      for (const c of inflight) c.abort();
+    };
+    if (this.readyState !== "open") {
+      debug("transport not open - no close packet");
+      abortAll();
+      return;
+    }
+    debug("writing close packet");
+    // The held GET is not aborted at once: the server answers it (a noop) when the close packet arrives, so
+    // both connections end their requests normally and go back to the keep-alive pool idle. Aborting it made
+    // undici open a fresh connection that never carries a request, which the server's graceful close
+    // (`server.close()` + `closeIdleConnections()`) cannot tell from a slow client, and waits on for undici's
+    // 4 s keep-alive. Whatever is still in flight when the goodbye is answered (or fails) is aborted then,
+    // and after CLOSE_GRACE_MS at the latest, so a server that never answers cannot hold the process.
+    const grace = setTimeout(abortAll, CLOSE_GRACE_MS);
+    (grace as { unref?: () => void }).unref?.();
+    this.#request(
+      "POST",
+      this.host.codec.encodePayload([{ type: "close" }]),
+      this.opts.requestTimeout,
+      false,
+    ).then(() => {}, abortAll);
   }
 
   #request(method: "GET" | "POST", body: Uint8Array | undefined, timeout: number, tracked = true) {
@@ -181,28 +200,13 @@ export class Polling extends Transport {
 
   #onRequestError(err: unknown, message: string): void {
     if (this.readyState === "closed" || this.readyState === undefined) return;
-    if (err instanceof TransportError) {
-      this.onError(err);
-      return;
-    }
-    this.onError(new TransportError("EIO_ERR_TRANSPORT", message, { transport: this.name, cause: err }));
+    this.onError(err instanceof TransportError ? err : requestError(err, message, this.name));
   }
 
   #onStatusError(res: HttpResponse, message: string): void {
     if (this.readyState === "closed" || this.readyState === undefined) return;
-    const info = parseServerError(utf8.decode(res.body));
-    const refused = this.readyState === "opening";
     this.onError(
-      new TransportError(
-        refused ? "EIO_ERR_HANDSHAKE" : "EIO_ERR_TRANSPORT",
-        refused ? (info.message ?? `unexpected status code ${res.status}`) : message,
-        {
-          status: res.status,
-          transport: this.name,
-          ...(info.code !== undefined ? { serverCode: info.code } : {}),
-          ...(info.message !== undefined ? { serverMessage: info.message } : {}),
-        },
-      ),
+      statusError(res.status, utf8.decode(res.body), this.name, this.readyState === "opening", message),
     );
   }
 }

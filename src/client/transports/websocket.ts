@@ -5,7 +5,7 @@
 import createDebug from "debug";
 import { utf8Length } from "../../codec/js.js";
 import { errorPacket, type Packet } from "../../protocol/packet.js";
-import { parseServerError, TransportError } from "../errors.js";
+import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { WebSocketLike } from "../platform-types.js";
 import { Transport } from "../transport.js";
@@ -53,28 +53,15 @@ export class WebSocketTransport extends Transport {
         context: { code: ev.code, reason: ev.reason },
       });
     ws.onmessage = (ev) => this.#onFrame(ev.data);
-    ws.onerror = (ev) =>
-      this.onError(
-        new TransportError("EIO_ERR_TRANSPORT", "websocket error", {
-          transport: this.name,
-          cause: ev.error ?? ev,
-        }),
-      );
+    // ws hands the system error (ECONNREFUSED, DNS, TLS) over as `ev.error`: lift its code and address
+    ws.onerror = (ev) => this.onError(requestError(ev.error ?? ev, "websocket error", this.name));
   }
 
   #onRejected(status: number, body: string): void {
     const ws = this.#ws;
     if (ws) ws.onerror = () => {};
-    // engine.io answers a refused WebSocket with a plain-text reason, python-engineio with JSON
-    const info = parseServerError(body);
-    this.onError(
-      new TransportError("EIO_ERR_HANDSHAKE", info.message ?? `unexpected status code ${status}`, {
-        status,
-        transport: this.name,
-        ...(info.code !== undefined ? { serverCode: info.code } : {}),
-        ...(info.message !== undefined ? { serverMessage: info.message } : {}),
-      }),
-    );
+    // engine.io answers a refused WebSocket with a plain-text reason, python-engineio and this server with JSON
+    this.onError(statusError(status, body, this.name, true));
   }
 
   #onFrame(data: unknown): void {

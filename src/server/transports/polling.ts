@@ -14,6 +14,7 @@ import type { Packet } from "../../protocol/packet.js";
 import { chooseEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
+import { connectionClose } from "../http2.js";
 import type { EngineRequest, HttpCompressionOptions } from "../options.js";
 import { TransportBase } from "./base.js";
 import type { ServerTransport } from "./types.js";
@@ -165,7 +166,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
 
   private rejectTooLarge(res: ServerResponse, size: number): void {
     debug("payload too large (%d bytes)", size);
-    res.writeHead(413, { Connection: "close" });
+    res.writeHead(413, connectionClose(res.req));
     res.end();
     res.once("finish", destroyRequest);
     this.fail(
@@ -222,7 +223,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     if (req === null || res === null) return;
     this.cleanupData();
     if (!res.headersSent) {
-      res.writeHead(408, { Connection: "close" });
+      res.writeHead(408, connectionClose(req));
       res.end();
     }
     req.destroy();

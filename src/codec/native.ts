@@ -1,0 +1,293 @@
+/**
+ * The `native` backend: the Rust kernels of `native/` (napi-rs) for long-polling payloads, Node's own
+ * `Buffer` (simdutf) for everything else. Node only; opt-in unless the benchmark routes a shape here.
+ *
+ * Boundary (Node-API costs ~15 ns per call and ~100 ns per Buffer argument, and creating Buffers natively
+ * costs microseconds, napi-rs#1973): one call per body, in JS-owned memory only. Decoding passes the body,
+ * one output Buffer for every binary packet (the packets are views into it) and a reused record array; text
+ * is sliced from the body as one latin1 string (ASCII) or UTF-8 (validated natively). Encoding stages text
+ * and small binaries in one reused Buffer, passes the largest binary as is, and one call lays out the body.
+ *
+ * Loading: the addon is looked up next to the crate (`native/engineio-wasm.<platform>.node`, what
+ * `npm install` builds when cargo is present), then in the per-platform package `engineio-wasm-<platform>`
+ * (napi-rs layout, filled at publish); any failure is logged under `DEBUG=engine:codec` and leaves the
+ * backend out. `EIO_NO_NATIVE=1` is the kill switch.
+ */
+import createDebug from "debug";
+import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
+import { base64Length, isBinary, isChunks, joinChunks, normalizePackets, toBytes } from "./common.js";
+import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
+import type { Codec, PayloadBody } from "./types.js";
+
+const debug = createDebug("engine:codec");
+
+/** The functions the addon exports (`native/src/lib.rs`); every one returns -1 for unusable arguments. */
+export interface NativeAddon {
+  scan(body: Uint8Array, pos: number, out: Uint8Array, outPos: number, rec: Int32Array): number;
+  assemble(desc: Int32Array, count: number, src: Uint8Array, big: Uint8Array, out: Uint8Array): number;
+  base64Decode(src: Uint8Array, out: Uint8Array): number;
+  base64Encode(src: Uint8Array, out: Uint8Array): number;
+}
+
+/** Tuning of the native backend (defaults in index.ts, from `npm run bench:codec`). */
+export interface NativeCodecOptions {
+  /** Payloads with fewer text + binary bytes (or bodies shorter) than this go to the host (`node`). */
+  minBytes: number;
+  /**
+   * Bodies whose first two packets are text go to the host: `node` validates and slices them with no
+   * output buffer, which the native scan must allocate up front for binary packets.
+   */
+  textBodiesToHost: boolean;
+}
+
+/** Options that send every payload through the kernels (tests, benchmarks). */
+export const RAW_NATIVE: Readonly<NativeCodecOptions> = Object.freeze({
+  minBytes: 0,
+  textBodiesToHost: false,
+});
+
+/** Name of the addon file for this process's platform, napi-rs style (`linux-x64-gnu`, `darwin-arm64`, …). */
+export function nativePlatforms(platform: string, arch: string): string[] {
+  if (platform === "linux") return [`linux-${arch}-gnu`, `linux-${arch}-musl`];
+  if (platform === "win32") return [`win32-${arch}-msvc`];
+  return [`${platform}-${arch}`];
+}
+
+/** The napi `binaryName` (package.json `napi` field). */
+export const NATIVE_BINARY_NAME = "engineio-wasm";
+
+interface ProcessLike {
+  env?: Record<string, string | undefined>;
+  platform?: string;
+  arch?: string;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/** Directory of this module, in both builds (no `import.meta` in CommonJS, no `__dirname` in ESM). */
+function moduleDir(
+  url: { fileURLToPath(u: string): string },
+  path: { dirname(p: string): string },
+): string | null {
+  if (typeof __dirname === "string") return __dirname;
+  // ESM: the first frame of a fresh stack is this module: a file:// URL, or a path when source maps apply.
+  const m = /((?:file:\/\/)?(?:\/|[A-Za-z]:\\)[^()\s]+?):\d+:\d+\)?$/m.exec(new Error().stack ?? "");
+  if (!m) return null;
+  return path.dirname(m[1]!.startsWith("file:") ? url.fileURLToPath(m[1]!) : m[1]!);
+}
+
+/** Why the last {@link loadNativeAddon} returned null (for tests and logs). */
+export let nativeLoadError: string | null = null;
+
+/**
+ * Loads the addon, or returns `null` (logging why under `engine:codec`): outside Node, under
+ * `EIO_NO_NATIVE=1`, or when no binary for this platform exists or loads. `EIO_NATIVE_PATH` names a file
+ * to load instead of searching.
+ */
+export function loadNativeAddon(): NativeAddon | null {
+  const proc = (globalThis as { process?: ProcessLike }).process;
+  const fail = (why: string): null => {
+    nativeLoadError = why;
+    debug("native codec tier not loaded: %s", why);
+    return null;
+  };
+  if (proc?.env?.EIO_NO_NATIVE === "1") return fail("EIO_NO_NATIVE=1");
+  const get = proc?.getBuiltinModule;
+  if (!get) return fail("not Node.js");
+  const moduleApi = get("node:module") as { createRequire(from: string): (id: string) => unknown };
+  const path = get("node:path") as { join(...p: string[]): string; dirname(p: string): string };
+  const url = get("node:url") as { fileURLToPath(u: string): string };
+  const fs = get("node:fs") as { existsSync(p: string): boolean };
+  const dir = moduleDir(url, path);
+  if (!dir) return fail("cannot locate the module directory");
+  const requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
+  const candidates: string[] = [];
+  const forced = proc.env?.EIO_NATIVE_PATH;
+  if (forced) {
+    candidates.push(forced);
+  } else {
+    for (const p of nativePlatforms(proc.platform ?? "", proc.arch ?? "")) {
+      const file = `${NATIVE_BINARY_NAME}.${p}.node`;
+      // src/codec/ (tsx) and dist/{esm,cjs}/codec/ both sit below the package root's native/.
+      for (const up of ["../..", "../../.."]) {
+        const at = path.join(dir, up, "native", file);
+        if (fs.existsSync(at)) candidates.push(at);
+      }
+      candidates.push(`${NATIVE_BINARY_NAME}-${p}`);
+    }
+  }
+  const errors: string[] = [];
+  for (const c of candidates) {
+    try {
+      const addon = requireHere(c) as Partial<NativeAddon>;
+      if (typeof addon.scan !== "function" || typeof addon.assemble !== "function") {
+        errors.push(`${c}: not this addon`);
+        continue;
+      }
+      debug("native codec tier loaded from %s", c);
+      nativeLoadError = null;
+      return addon as NativeAddon;
+    } catch (err) {
+      errors.push(`${c}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return fail(errors.length ? errors.join("; ") : "no binary for this platform");
+}
+
+/** Records per scan call (four i32 each) after the four-i32 header `[count, pos, outPos, done]`. */
+const SCAN_CAP = 1024;
+const REC_HEADER = 4;
+const KIND_BINARY = 7;
+const FLAG_ASCII = 1;
+const HEAD_BASE64 = 0x100;
+const HEAD_SEPARATOR = 0x200;
+const HEAD_BIG = 0x400;
+const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
+  open: 0x30,
+  close: 0x31,
+  ping: 0x32,
+  pong: 0x33,
+  message: 0x34,
+  upgrade: 0x35,
+  noop: 0x36,
+  error: 0,
+};
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Builds the native backend over a loaded addon. `host` (the `node` backend) takes what the kernels do not
+ * win and everything outside payloads: frames, and the base64 string functions (simdutf in Node).
+ */
+export function createNativeCodec(
+  addon: NativeAddon,
+  host: Codec,
+  nb: NodeBufferApi,
+  options: NativeCodecOptions,
+): Codec {
+  const { minBytes, textBodiesToHost } = options;
+  const rec = new Int32Array(REC_HEADER + SCAN_CAP * 4);
+  let desc = new Int32Array(64 * 3);
+  let stage: NodeBytes = nb.allocUnsafe(4096);
+
+  function decodePayload(input: PayloadBody): Packet[] {
+    if (typeof input === "string") return host.decodePayload(input);
+    const body = isChunks(input) ? joinChunks(input) : input;
+    const len = body.length;
+    if (len < minBytes) return host.decodePayload(body);
+    if (textBodiesToHost && body[0] !== BINARY_PREFIX_BYTE) {
+      const sep = body.indexOf(0x1e);
+      if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
+    }
+    const src = nb.view(body);
+    const out = nb.allocOut(((len * 3) >> 2) + 4);
+    const packets: Packet[] = [];
+    let whole: string | null = null;
+    let pos = 0;
+    let outPos = 0;
+    for (;;) {
+      const n = addon.scan(src, pos, out, outPos, rec);
+      if (n < 0) return host.decodePayload(body); // never for a well-formed call; the host's verdict stands
+      for (let r = REC_HEADER, end = REC_HEADER + n * 4; r < end; r += 4) {
+        const kind = rec[r]!;
+        const a = rec[r + 1]!;
+        const b = rec[r + 2]!;
+        if (kind < 7) {
+          const type = PACKET_TYPES_BY_CODE[kind]!;
+          if (a === b) {
+            packets.push({ type });
+          } else if (rec[r + 3] === FLAG_ASCII) {
+            // Short ASCII texts are sliced from one latin1 string of the body (one native call per body).
+            if (b - a > 256) {
+              packets.push({ type, data: src.latin1Slice(a, b) });
+            } else {
+              whole ??= src.latin1Slice(0, len);
+              packets.push({ type, data: whole.slice(a, b) });
+            }
+          } else {
+            packets.push({ type, data: src.utf8Slice(a, b) }); // validated by the scan
+          }
+        } else if (kind === KIND_BINARY) {
+          packets.push({ type: "message", data: nb.view(out.subarray(a, b)) });
+        } else {
+          packets.push(errorPacket());
+          return packets;
+        }
+      }
+      if (rec[3] === 1) return packets;
+      pos = rec[1]!;
+      outPos = rec[2]!;
+    }
+  }
+
+  function encodePayload(input: readonly Packet[]): Uint8Array {
+    const count = input.length;
+    let chars = 0;
+    let binBytes = 0;
+    let largest = -1;
+    let largestBytes = 0;
+    for (let i = 0; i < count; i++) {
+      const d = input[i]!.data as unknown;
+      if (d === undefined || d === null) continue;
+      if (typeof d === "string") {
+        chars += d.length;
+      } else {
+        if (!isBinary(d)) return host.encodePayload(normalizePackets(input));
+        const n = toBytes(d).length;
+        binBytes += n;
+        if (n >= largestBytes) {
+          largest = i;
+          largestBytes = n;
+        }
+      }
+    }
+    // Text-only payloads: `node` builds one string and transcodes it in one native call; nothing to win.
+    if (largest === -1 || binBytes + chars < minBytes) return host.encodePayload(input);
+    const stageBound = chars * 3 + binBytes - largestBytes;
+    if (stage.length < stageBound) stage = nb.allocUnsafe(Math.max(stageBound, stage.length * 2));
+    if (desc.length < count * 3) desc = new Int32Array(count * 3 * 2);
+    let s = 0;
+    let size = count - 1;
+    let big: Uint8Array = EMPTY;
+    for (let i = 0, w = 0; i < count; i++, w += 3) {
+      const p = input[i]!;
+      const d = p.data;
+      const sep = i > 0 ? HEAD_SEPARATOR : 0;
+      if (d !== undefined && d !== null && typeof d !== "string") {
+        const bytes = toBytes(d);
+        size += 1 + base64Length(bytes.length);
+        const head = sep | HEAD_BASE64 | BINARY_PREFIX_BYTE;
+        if (i === largest) {
+          big = bytes;
+          desc[w] = head | HEAD_BIG;
+          desc[w + 1] = 0;
+        } else {
+          desc[w] = head;
+          stage.set(bytes, s);
+          desc[w + 1] = s;
+          s += bytes.length;
+        }
+        desc[w + 2] = bytes.length;
+        continue;
+      }
+      const t = TYPE_CODES[p.type];
+      const len = d ? stage.utf8Write(d, s) : 0;
+      desc[w] = sep | t;
+      desc[w + 1] = s;
+      desc[w + 2] = len;
+      s += len;
+      size += len + (t === 0 ? 0 : 1);
+    }
+    const out = nb.allocOut(size);
+    const written = addon.assemble(desc, count, stage, big, out);
+    return written === size ? out : host.encodePayload(input); // -1 never happens for a well-formed call
+  }
+
+  return {
+    name: "native",
+    encodePacket: (packet, supportsBinary) => host.encodePacket(packet, supportsBinary),
+    decodePacket: (frame) => host.decodePacket(frame),
+    encodePayload,
+    decodePayload,
+    base64Encode: (bytes) => host.base64Encode(bytes),
+    base64Decode: (text) => host.base64Decode(text),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The Fetch-API face of an engine: `fetch(request, server?)` for Bun (`Bun.serve({ ...engine.handler() })`) and
+ * Deno (`Deno.serve(engine.handler().fetch)`), plus Bun's `websocket` handlers and the `idleTimeout` /
+ * `maxRequestBodySize` that keep Bun from dropping held long-polls and bodies the engine should judge itself.
+ *
+ * Requests go through the engine's own `handleRequest`/`handleUpgrade` (one verification, middleware chain,
+ * session state machine and transport code for every runtime); only the I/O is adapted
+ * ({@link FetchIncoming}, {@link FetchOutgoing}, {@link FetchUpgrade}).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { computePath } from "../options.js";
+import { FetchIncoming } from "./incoming.js";
+import { FetchOutgoing } from "./outgoing.js";
+import { type BunServerLike, FetchUpgrade, type UpgradeData } from "./upgrade.js";
+import type { BunWebSocketLike } from "./websocket.js";
+
+const EMPTY = Buffer.alloc(0);
+
+/** Bun's `ServerWebSocket` as the handlers receive it (`data` is what `server.upgrade` was given). */
+export interface BunServerWebSocket extends BunWebSocketLike {
+  /** The upgrade's data. */
+  data: unknown;
+}
+
+/** What `Bun.serve`'s `websocket` option takes. */
+export interface BunWebSocketHandler {
+  open(ws: BunServerWebSocket): void;
+  message(ws: BunServerWebSocket, message: string | Uint8Array): void;
+  close(ws: BunServerWebSocket, code: number, reason: string): void;
+  /** Largest message Bun accepts (it drops the connection above it). */
+  maxPayloadLength: number;
+}
+
+/** The second argument of `fetch`: Bun's `Server`, Deno's `ServeHandlerInfo`, or nothing. */
+export type FetchContext = BunServerLike | { remoteAddr?: { hostname?: string } } | undefined;
+
+/** What {@link Server.handler} returns: spread it into `Bun.serve`, or pass `fetch` to `Deno.serve`. */
+export interface FetchHandler {
+  /** Answers a Fetch request (`undefined` after Bun took it over as a WebSocket). */
+  fetch(request: Request, server?: FetchContext): Promise<Response | undefined>;
+  /** Bun's WebSocket handlers. */
+  websocket: BunWebSocketHandler;
+  /** Bun's connection idle timeout in seconds: longer than a held long-poll (`2 × pingInterval`, at most 255). */
+  idleTimeout: number;
+  /**
+   * Bun's body limit: above `maxHttpBufferSize`, so the engine answers 413 and closes the session itself (as
+   * on Node) for bodies up to twice the limit.
+   */
+  maxRequestBodySize: number;
+}
+
+/** The engine surface the handler drives (a {@link Server}). */
+export interface FetchEngine {
+  readonly opts: {
+    readonly path: string;
+    readonly addTrailingSlash: boolean;
+    readonly maxHttpBufferSize: number;
+    readonly pingInterval: number;
+  };
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+function isBunServer(ctx: FetchContext): ctx is BunServerLike {
+  return typeof (ctx as BunServerLike | undefined)?.upgrade === "function";
+}
+
+function remoteAddressOf(request: Request, ctx: FetchContext): string {
+  if (isBunServer(ctx)) {
+    try {
+      return ctx.requestIP?.(request)?.address ?? "";
+    } catch {
+      return "";
+    }
+  }
+  return (ctx as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "";
+}
+
+function socketOf(ws: BunServerWebSocket): UpgradeData["socket"] | undefined {
+  return (ws.data as UpgradeData | undefined)?.socket;
+}
+
+/** Whether `request` asks for a WebSocket (`Upgrade: websocket`). */
+export function isWebSocketRequest(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+/**
+ * Answers one Fetch request with `engine` (no path check): polling and handshakes through `handleRequest`,
+ * WebSockets through `handleUpgrade`.
+ */
+export function serveFetch(
+  engine: FetchEngine,
+  request: Request,
+  ctx?: FetchContext,
+): Promise<Response | undefined> {
+  const req = new FetchIncoming(request, remoteAddressOf(request, ctx));
+  if (isWebSocketRequest(request)) {
+    const upgrade = new FetchUpgrade(
+      request,
+      isBunServer(ctx) ? ctx : undefined,
+      engine.opts.maxHttpBufferSize,
+    );
+    engine.handleUpgrade(req as unknown as IncomingMessage, upgrade as unknown as Duplex, EMPTY);
+    return upgrade.response;
+  }
+  const res = new FetchOutgoing(req);
+  engine.handleRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  return res.response;
+}
+
+/** Builds the {@link FetchHandler} of `engine`; requests outside the engine path get `404`. */
+export function createFetchHandler(engine: FetchEngine): FetchHandler {
+  const path = computePath(engine.opts.path, engine.opts.addTrailingSlash);
+  const limit = engine.opts.maxHttpBufferSize;
+  return {
+    fetch(request, ctx) {
+      const pathname = new URL(request.url).pathname;
+      if (!pathname.startsWith(path)) return Promise.resolve(new Response("Not Found", { status: 404 }));
+      return serveFetch(engine, request, ctx);
+    },
+    websocket: {
+      open(ws) {
+        socketOf(ws)?.openBun(ws);
+      },
+      message(ws, message) {
+        socketOf(ws)?.onRawMessage(message);
+      },
+      close(ws, code, reason) {
+        socketOf(ws)?.onRawClose(code, reason);
+      },
+      // above the limit, so the engine sees the message and closes with EIO_ERR_PAYLOAD_TOO_LARGE as on Node
+      // (Bun's own cut closes with 1006, no reason)
+      maxPayloadLength: Math.min(Number.MAX_SAFE_INTEGER, 2 * limit + 1024),
+    },
+    idleTimeout: Math.min(255, Math.max(1, Math.ceil((2 * engine.opts.pingInterval) / 1000))),
+    maxRequestBodySize: Math.min(Number.MAX_SAFE_INTEGER, 2 * limit + 1024),
+  };
+}

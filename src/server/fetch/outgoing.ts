@@ -1,0 +1,150 @@
+/**
+ * The `ServerResponse` surface the engine and its middlewares write (`statusCode`, `setHeader`, `writeHead`,
+ * `write`, `end`, `finish`/`close` events), turned into one Fetch `Response`: {@link FetchOutgoing.response}
+ * resolves when `end()` is called. A held long-poll is a pending promise; when the runtime reports the client
+ * gone (`request.signal`) before the answer, `close` is emitted as Node's `ServerResponse` does.
+ */
+import { EventEmitter } from "node:events";
+import type { OutgoingHttpHeaders } from "node:http";
+import type { FetchIncoming } from "./incoming.js";
+
+type HeaderValue = number | string | readonly string[];
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (typeof chunk === "string") return Buffer.from(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  return Buffer.from(String(chunk));
+}
+
+/** Builds Fetch `Headers` from Node-style headers (arrays become repeated headers, e.g. `Set-Cookie`). */
+export function toFetchHeaders(
+  headers: OutgoingHttpHeaders | Record<string, HeaderValue | undefined>,
+): Headers {
+  const out = new Headers();
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const one of value) out.append(key, String(one));
+    else out.set(key, String(value));
+  }
+  return out;
+}
+
+/** One Fetch answer written through the `ServerResponse` API. */
+export class FetchOutgoing extends EventEmitter {
+  /** Status of the answer. */
+  statusCode = 200;
+  /** Set once `writeHead`/`write`/`end` ran. */
+  headersSent = false;
+  /** Set once `end` ran. */
+  writableEnded = false;
+  /** Set once `end` ran (the Response is handed over at once). */
+  writableFinished = false;
+  /** Nothing is queued in user space: the body is handed over whole. */
+  readonly writableLength = 0;
+  /** The request being answered. */
+  readonly req: FetchIncoming;
+  /** The answer, once `end()` is called. */
+  readonly response: Promise<Response>;
+  private resolve!: (r: Response) => void;
+  private readonly headerMap: Record<string, HeaderValue> = Object.create(null);
+  private chunks: Uint8Array[] = [];
+
+  constructor(req: FetchIncoming) {
+    super();
+    this.req = req;
+    this.response = new Promise<Response>((resolve) => {
+      this.resolve = resolve;
+    });
+    // Deno 2.9 aborts `request.signal` after every successful response too, and warns once it is read (its
+    // "legacy abort"): there a dropped long-poll is noticed by the heartbeat instead
+    if (!isDeno) {
+      const signal = req.request.signal;
+      if (signal !== undefined && !signal.aborted)
+        signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    if (this.writableEnded) return;
+    this.writableEnded = true;
+    this.resolve(new Response(null, { status: 499 }));
+    this.emit("close");
+  };
+
+  /** Sets a response header. */
+  setHeader(name: string, value: HeaderValue): this {
+    this.headerMap[name.toLowerCase()] = value;
+    return this;
+  }
+
+  /** Reads a response header. */
+  getHeader(name: string): HeaderValue | undefined {
+    return this.headerMap[name.toLowerCase()];
+  }
+
+  /** Whether a header is set. */
+  hasHeader(name: string): boolean {
+    return name.toLowerCase() in this.headerMap;
+  }
+
+  /** Removes a response header. */
+  removeHeader(name: string): void {
+    delete this.headerMap[name.toLowerCase()];
+  }
+
+  /** Every header set so far. */
+  getHeaders(): Record<string, HeaderValue> {
+    return { ...this.headerMap };
+  }
+
+  /** Sets the status and merges `headers` (Node's `writeHead(status[, message][, headers])`). */
+  writeHead(
+    status: number,
+    messageOrHeaders?: string | OutgoingHttpHeaders,
+    headers?: OutgoingHttpHeaders,
+  ): this {
+    this.statusCode = status;
+    const h = typeof messageOrHeaders === "string" ? headers : messageOrHeaders;
+    if (h) {
+      for (const key of Object.keys(h)) {
+        const v = h[key];
+        if (v !== undefined) this.setHeader(key, v);
+      }
+    }
+    this.headersSent = true;
+    return this;
+  }
+
+  /** Appends body bytes. */
+  write(chunk: unknown): boolean {
+    if (this.writableEnded) return false;
+    this.headersSent = true;
+    this.chunks.push(toBytes(chunk));
+    return true;
+  }
+
+  /** Ends the answer: resolves {@link FetchOutgoing.response}, then emits `finish` and `close`. */
+  end(chunk?: unknown, _encoding?: unknown, cb?: () => void): this {
+    if (this.writableEnded) return this;
+    if (chunk !== undefined && chunk !== null && typeof chunk !== "function") this.write(chunk);
+    this.writableEnded = this.writableFinished = this.headersSent = true;
+    if (!isDeno) this.req.request.signal?.removeEventListener("abort", this.onAbort);
+    const status = this.statusCode;
+    const noBody = status === 204 || status === 304 || this.req.method === "HEAD";
+    let body: Uint8Array | null = null;
+    if (!noBody) {
+      body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    }
+    this.chunks = [];
+    this.resolve(new Response(body as BodyInit | null, { status, headers: toFetchHeaders(this.headerMap) }));
+    this.emit("finish");
+    this.emit("close");
+    if (typeof chunk === "function") (chunk as () => void)();
+    else cb?.();
+    return this;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The "socket" of a WebSocket request on a Fetch-API runtime: what the engine's upgrade path holds where Node
+ * gives a TCP `Duplex`. `accept` performs the runtime's upgrade (Bun's `server.upgrade`, Deno's
+ * `Deno.upgradeWebSocket`) and returns the {@link FetchWebSocket} at once; `reject` answers with a status and a
+ * body, as `abortUpgrade` writes a raw HTTP answer on Node.
+ */
+import { EventEmitter } from "node:events";
+import type { OutgoingHttpHeaders } from "node:http";
+import createDebug from "debug";
+import { toFetchHeaders } from "./outgoing.js";
+import { FetchWebSocket, type StandardWebSocketLike } from "./websocket.js";
+
+const debug = createDebug("engine:fetch");
+
+/** The part of Bun's `Server` the handler uses (the second argument of `fetch`). */
+export interface BunServerLike {
+  upgrade(request: Request, options: { headers?: Headers; data?: unknown }): boolean;
+  requestIP?(request: Request): { address: string } | null;
+}
+
+/** What Bun's `websocket.open(ws)` finds in `ws.data`. */
+export interface UpgradeData {
+  /** The engine-side socket waiting for the runtime's. */
+  socket: FetchWebSocket;
+}
+
+type DenoLike = {
+  upgradeWebSocket(request: Request): { socket: StandardWebSocketLike; response: Response };
+};
+
+const kFetchUpgrade = Symbol.for("engineio-wasm:fetch-upgrade");
+
+/** Whether `socket` is a {@link FetchUpgrade} (the engine's upgrade path then answers through it). */
+export function isFetchUpgrade(socket: unknown): socket is FetchUpgrade {
+  return typeof socket === "object" && socket !== null && kFetchUpgrade in socket;
+}
+
+/** A pending WebSocket request on a Fetch runtime. */
+export class FetchUpgrade extends EventEmitter {
+  /** Marker for {@link isFetchUpgrade}. */
+  readonly [kFetchUpgrade] = true;
+  /** Whether it was answered or dropped. */
+  destroyed = false;
+  /** Node's `Duplex.writable` (an answer may still be given). */
+  writable = true;
+  /** The Fetch answer: a `Response`, or `undefined` after Bun's `server.upgrade` took the request. */
+  readonly response: Promise<Response | undefined>;
+  private resolve!: (r: Response | undefined) => void;
+
+  constructor(
+    private readonly request: Request,
+    private readonly bun: BunServerLike | undefined,
+    private readonly maxPayload: number,
+  ) {
+    super();
+    this.response = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  /** Upgrades with `headers` added to the 101 answer; `null` (after answering 400) when the runtime refused. */
+  accept(headers: OutgoingHttpHeaders): FetchWebSocket | null {
+    if (this.destroyed) return null;
+    const socket = new FetchWebSocket(this.maxPayload);
+    const bun = this.bun;
+    if (bun !== undefined) {
+      const data: UpgradeData = { socket };
+      if (!bun.upgrade(this.request, { headers: toFetchHeaders(headers), data })) {
+        this.reject(400, "Bad Request", "text/html");
+        return null;
+      }
+      this.answer(undefined);
+      return socket;
+    }
+    const deno = (globalThis as { Deno?: Partial<DenoLike> }).Deno;
+    if (typeof deno?.upgradeWebSocket !== "function") {
+      this.reject(400, "WebSocket upgrades are not supported by this runtime", "text/html");
+      return null;
+    }
+    let upgraded: ReturnType<DenoLike["upgradeWebSocket"]>;
+    try {
+      upgraded = deno.upgradeWebSocket(this.request);
+    } catch (e) {
+      debug("Deno.upgradeWebSocket failed: %O", e);
+      this.reject(400, "Bad Request", "text/html");
+      return null;
+    }
+    toFetchHeaders(headers).forEach((value, key) => {
+      try {
+        upgraded.response.headers.append(key, value);
+      } catch {
+        debug("cannot add header %s to the upgrade response", key);
+      }
+    });
+    socket.attachStandard(upgraded.socket);
+    this.answer(upgraded.response);
+    return socket;
+  }
+
+  /** Answers with an error status and body. */
+  reject(status: number, message: string, contentType: string): void {
+    this.answer(new Response(message, { status, headers: { "content-type": contentType } }));
+  }
+
+  private answer(r: Response | undefined): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.writable = false;
+    this.resolve(r);
+    this.emit("close");
+  }
+
+  /** Drops the request (a middleware ended it, or the engine gave up): answered 400 if not answered yet. */
+  destroy(): this {
+    this.answer(new Response(null, { status: 400 }));
+    return this;
+  }
+}

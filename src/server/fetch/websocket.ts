@@ -1,0 +1,197 @@
+/**
+ * WebSockets of Fetch-API runtimes, seen as the `ws` surface the engine's WebSocket transport uses
+ * (`send(data[, opts], cb)`, `close`, `terminate`, `readyState`, `bufferedAmount`, `message(data, isBinary)` /
+ * `close` / `error` events), so Bun's `ServerWebSocket` and Deno's `WebSocket` run through the same transport
+ * and session code as `ws` on Node.
+ *
+ * The runtimes open the socket only after the handshake response is returned, while the engine writes the
+ * `open` packet at once: writes are queued until the runtime reports the socket open. Bun enforces
+ * `maxPayloadLength` itself (closing with 1009); Deno has no limit, so `maxPayload` is checked here.
+ */
+import { EventEmitter } from "node:events";
+import createDebug from "debug";
+
+const debug = createDebug("engine:fetch");
+
+/** The part of Bun's `ServerWebSocket` used here. */
+export interface BunWebSocketLike {
+  send(data: string | Uint8Array, compress?: boolean): number;
+  close(code?: number, reason?: string): void;
+  terminate?(): void;
+  getBufferedAmount?(): number;
+  readonly readyState: number;
+}
+
+/** The part of the standard `WebSocket` (Deno's `Deno.upgradeWebSocket`) used here. */
+export interface StandardWebSocketLike {
+  send(data: string | ArrayBufferLike | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  addEventListener(type: string, fn: (ev: { data?: unknown; code?: number }) => void): void;
+}
+
+type SendCallback = (err?: Error) => void;
+type Raw = { kind: "bun"; ws: BunWebSocketLike } | { kind: "standard"; ws: StandardWebSocketLike };
+
+const CLOSE_TOO_BIG = 1009;
+const BUN_TOO_BIG = "Received too big message";
+
+function byteLength(data: string | Uint8Array): number {
+  return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+}
+
+/** A runtime WebSocket behind `ws`'s API. */
+export class FetchWebSocket extends EventEmitter {
+  /** `ws`'s OPEN while the handshake is pending too: writes are queued until the runtime opens the socket. */
+  readyState = 1;
+  private raw: Raw | null = null;
+  private queue: { data: string | Uint8Array; cb: SendCallback | undefined }[] | null = [];
+  private queuedBytes = 0;
+  private closeRequested: { code?: number; reason?: string } | null = null;
+  private tooBig = false;
+  private closed = false;
+
+  /** @param maxPayload - largest accepted message in bytes (`maxHttpBufferSize`) */
+  constructor(private readonly maxPayload: number) {
+    super();
+  }
+
+  /** Bytes accepted but not yet handed to the network. */
+  get bufferedAmount(): number {
+    const raw = this.raw;
+    let n = this.queuedBytes;
+    if (raw?.kind === "bun") n += raw.ws.getBufferedAmount?.() ?? 0;
+    else if (raw?.kind === "standard") n += raw.ws.bufferedAmount;
+    return n;
+  }
+
+  /** `ws.send(data[, options][, cb])`. */
+  send(data: string | Uint8Array, optsOrCb?: object | SendCallback, cb?: SendCallback): void {
+    const done = typeof optsOrCb === "function" ? (optsOrCb as SendCallback) : cb;
+    if (this.readyState !== 1) {
+      if (done) queueMicrotask(() => done(new Error("WebSocket is not open")));
+      return;
+    }
+    if (this.queue !== null) {
+      this.queue.push({ data, cb: done });
+      this.queuedBytes += byteLength(data);
+      return;
+    }
+    this.write(data);
+    if (done) queueMicrotask(done);
+  }
+
+  private write(data: string | Uint8Array): void {
+    const raw = this.raw;
+    if (raw === null) return;
+    try {
+      if (raw.kind === "bun") raw.ws.send(data);
+      else raw.ws.send(data);
+    } catch (e) {
+      debug("websocket write failed: %O", e);
+    }
+  }
+
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= 2) return;
+    this.readyState = 2;
+    if (this.raw === null || this.queue !== null) {
+      this.closeRequested = { code, reason };
+      if (this.raw === null) return;
+    }
+    this.closeRaw(code, reason);
+  }
+
+  private closeRaw(code?: number, reason?: string): void {
+    try {
+      this.raw?.ws.close(code ?? 1000, reason);
+    } catch (e) {
+      debug("websocket close failed: %O", e);
+    }
+  }
+
+  /** Drops the connection. */
+  terminate(): void {
+    const raw = this.raw;
+    if (raw?.kind === "bun" && typeof raw.ws.terminate === "function") raw.ws.terminate();
+    else this.closeRaw(1000);
+    this.onRawClose(1006);
+  }
+
+  /** Bun's `websocket.open(ws)`. @internal */
+  openBun(ws: BunWebSocketLike): void {
+    this.raw = { kind: "bun", ws };
+    this.flush();
+  }
+
+  /** Deno: the standard socket from `Deno.upgradeWebSocket`, opened later. @internal */
+  attachStandard(ws: StandardWebSocketLike): void {
+    this.raw = { kind: "standard", ws };
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("open", () => this.flush());
+    ws.addEventListener("message", (ev) => this.onRawMessage(ev.data as string | ArrayBuffer));
+    ws.addEventListener("close", (ev) => this.onRawClose(ev.code ?? 1005));
+    ws.addEventListener("error", () => {
+      if (!this.closed) debug("websocket error event");
+    });
+  }
+
+  private flush(): void {
+    const queue = this.queue;
+    this.queue = null;
+    this.queuedBytes = 0;
+    if (queue !== null) {
+      for (const { data, cb } of queue) {
+        this.write(data);
+        if (cb) queueMicrotask(cb);
+      }
+    }
+    const close = this.closeRequested;
+    if (close !== null) {
+      this.closeRequested = null;
+      this.closeRaw(close.code, close.reason);
+    }
+  }
+
+  /** One message from the runtime. @internal */
+  onRawMessage(data: string | ArrayBuffer | Uint8Array): void {
+    if (this.closed || this.tooBig) return;
+    const isBinary = typeof data !== "string";
+    const buf = isBinary
+      ? data instanceof ArrayBuffer
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data);
+    if (buf.length > this.maxPayload) {
+      this.reportTooBig();
+      this.close(CLOSE_TOO_BIG);
+      return;
+    }
+    this.emit("message", buf, isBinary);
+  }
+
+  private reportTooBig(): void {
+    if (this.tooBig) return;
+    this.tooBig = true;
+    const err = new RangeError("Max payload size exceeded") as RangeError & { code: string };
+    err.code = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+    this.emit("error", err);
+  }
+
+  /** The runtime closed the socket (Bun's `websocket.close(ws, code)`, Deno's `close` event). @internal */
+  onRawClose(code: number, reason = ""): void {
+    if (this.closed) return;
+    // Bun drops a message above its maxPayloadLength itself (1006 "Received too big message" to us, 1009 to
+    // the peer): report it as ws does, so the session closes with EIO_ERR_PAYLOAD_TOO_LARGE
+    if (code === CLOSE_TOO_BIG || reason === BUN_TOO_BIG) this.reportTooBig();
+    this.closed = true;
+    this.readyState = 3;
+    const queue = this.queue;
+    this.queue = null;
+    if (queue !== null) for (const { cb } of queue) if (cb) queueMicrotask(() => cb(new Error("closed")));
+    this.emit("close", code);
+  }
+}

@@ -1,0 +1,140 @@
+// @backends: self — checks the native loader and kernels directly, so it runs once.
+// The native (napi-rs) tier: how it loads and refuses to load, its kill switch, and that malformed bodies and
+// malformed calls come back as values (the error packet, -1) instead of a panic crossing into JS.
+// Differential, mutation and fuzz coverage of `native` is in codec-differential/vectors/fuzz, which iterate
+// every available backend plus `native (raw kernels)`.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { availableCodecs, createNativeBackend, RAW_NATIVE } from "../src/codec/index.js";
+import { jsCodec } from "../src/codec/js.js";
+import { loadNativeAddon, nativeLoadError, nativePlatforms } from "../src/codec/native.js";
+import type { Packet } from "../src/protocol/packet.js";
+
+const addon = loadNativeAddon();
+const skip = addon ? false : `native addon not built (${nativeLoadError}); run \`npm run build:native\``;
+if (skip) console.log(`!!! codec-native: ${skip}`);
+
+/** Runs a snippet in a fresh Node process with the given environment; returns its stdout. */
+function child(code: string, env: Record<string, string>): string {
+  return execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+const LIST = `import { availableCodecs, codecBackend } from "./src/codec/index.ts";
+console.log(JSON.stringify({ names: availableCodecs().map((c) => c.name), backend: codecBackend() }));`;
+
+describe("native codec loader", { skip }, () => {
+  it("lists native among the available backends, after WASM (opt-in)", () => {
+    const names = availableCodecs().map((c) => c.name);
+    assert.ok(names.includes("native"), names.join(","));
+    assert.ok(names.indexOf("native") > names.indexOf("wasm-simd"));
+  });
+
+  it("EIO_CODEC=native selects it", () => {
+    const out = JSON.parse(child(LIST, { EIO_CODEC: "native" })) as { backend: string };
+    assert.equal(out.backend, "native");
+  });
+
+  it("EIO_NO_NATIVE=1 leaves it out and says why under DEBUG=engine:codec", () => {
+    const r = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", `${LIST}\nprocess.stderr.write("done\\n");`],
+      {
+        env: { ...process.env, EIO_NO_NATIVE: "1", DEBUG: "engine:codec" },
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    const out = JSON.parse(r) as { names: string[]; backend: string };
+    assert.ok(!out.names.includes("native"));
+    assert.equal(out.backend, "wasm-simd");
+  });
+
+  it("a missing or foreign binary is a logged null, and WASM stays the default", () => {
+    const bad = child(
+      `import { loadNativeAddon, nativeLoadError } from "./src/codec/native.ts";
+import { availableCodecs } from "./src/codec/index.ts";
+console.log(JSON.stringify({ addon: loadNativeAddon(), why: nativeLoadError, names: availableCodecs().map((c) => c.name) }));`,
+      { EIO_NATIVE_PATH: "/nonexistent/engineio-wasm.node" },
+    );
+    const out = JSON.parse(bad) as { addon: null; why: string; names: string[] };
+    assert.equal(out.addon, null);
+    assert.match(out.why, /nonexistent/);
+    assert.ok(!out.names.includes("native"));
+    assert.equal(out.names[0], "wasm-simd");
+  });
+
+  it("names binaries the napi-rs way", () => {
+    assert.deepEqual(nativePlatforms("linux", "x64"), ["linux-x64-gnu", "linux-x64-musl"]);
+    assert.deepEqual(nativePlatforms("darwin", "arm64"), ["darwin-arm64"]);
+    assert.deepEqual(nativePlatforms("win32", "x64"), ["win32-x64-msvc"]);
+  });
+});
+
+describe("native codec: bad input is a value, never an abort", { skip }, () => {
+  const raw = createNativeBackend(RAW_NATIVE);
+
+  it("malformed bodies decode to the error packet, like the reference (js) backend", () => {
+    assert.ok(raw);
+    const bodies = [
+      "",
+      "4a\x1e",
+      "\x1e4a",
+      "9x",
+      "b!!!!",
+      "bQ",
+      "bAA=A",
+      "4a\x1e\x1e4b",
+      "4ok\x1eb====",
+      "x".repeat(5000),
+    ];
+    for (const text of bodies) {
+      const got = raw.decodePayload(Buffer.from(text, "latin1"));
+      assert.deepEqual(
+        got.at(-1),
+        { type: "error", data: "parser error" },
+        JSON.stringify(text.slice(0, 20)),
+      );
+      assert.deepEqual(
+        got,
+        jsCodec.decodePayload(Buffer.from(text, "latin1")),
+        "the reference backend agrees",
+      );
+    }
+    // Invalid UTF-8 inside a text packet (engine.io-parser would see U+FFFD; every backend here refuses).
+    assert.deepEqual(raw.decodePayload(new Uint8Array([0x34, 0x61, 0x1e, 0x34, 0xff, 0xfe])), [
+      { type: "message", data: "a" },
+      { type: "error", data: "parser error" },
+    ]);
+  });
+
+  it("calls with unusable arguments return -1 and the process lives on", () => {
+    assert.ok(addon);
+    const body = Buffer.from("4hello");
+    assert.equal(addon.scan(body, 0, Buffer.alloc(8), 0, new Int32Array(3)), -1, "record array too small");
+    assert.equal(addon.scan(body, 99, Buffer.alloc(8), 0, new Int32Array(16)), -1, "position past the end");
+    assert.equal(addon.assemble(new Int32Array([0x34, 0, 99]), 1, body, body, Buffer.alloc(8)), -1);
+    assert.equal(addon.assemble(new Int32Array([0x34, 0, 5]), 9, body, body, Buffer.alloc(8)), -1);
+    assert.equal(addon.base64Decode(Buffer.from("QUJD"), Buffer.alloc(1)), -1);
+    assert.equal(addon.base64Encode(Buffer.from("ABC"), Buffer.alloc(1)), -1);
+  });
+
+  it("a body with more packets than one scan call holds is decoded across calls", () => {
+    assert.ok(raw);
+    const packets: Packet[] = [];
+    for (let i = 0; i < 3000; i++)
+      packets.push(
+        i % 3 ? { type: "message", data: `m${i}` } : { type: "message", data: Buffer.from([i & 255, 1]) },
+      );
+    const body = raw.encodePayload(packets);
+    const again = raw.decodePayload(body);
+    assert.equal(again.length, 3000);
+    assert.deepEqual(Array.from(again[2997]!.data as Uint8Array), [2997 & 255, 1]);
+    assert.equal(again[2999]!.data, "m2999");
+  });
+});
