@@ -18,6 +18,7 @@ import {
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
 import type { Packet } from "../src/protocol/packet.js";
+import { fromJs } from "./server-helpers.js";
 
 function backends(): [string, Codec][] {
   const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
@@ -213,7 +214,7 @@ describe("the shared default codec delegates to its backend", () => {
     assert.deepEqual(a.encodePayload(big), b.encodePayload(big));
     assert.throws(
       // an unchecked caller (JavaScript, a config file) can name any backend
-      () => createCodec("nope" as Parameters<typeof createCodec>[0]),
+      () => createCodec(fromJs("nope")),
       (err: Error & { code?: string }) => err instanceof RangeError && err.code === "EIO_ERR_UNKNOWN_CODEC",
     );
   });

@@ -85,6 +85,14 @@ export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"
   }
 }
 
+/**
+ * A value as an untyped (JavaScript, JSON config) caller passes it, typed as the parameter it goes to: for tests
+ * of runtime validation, where the type system would otherwise refuse the very input under test.
+ */
+export function fromJs<T>(value: unknown): T {
+  return value as T;
+}
+
 /** What socket.io's `io.bind()` is typed to take (engine.io's `BaseServer`). */
 export type IoEngine = Parameters<IoServer["bind"]>[0];
 
