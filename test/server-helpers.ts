@@ -128,8 +128,6 @@ export function postPending(engine: Server, sid: string, ms = 5000): Promise<voi
   return waitFor(() => pollingOf(engine, sid).dataReq !== null, ms, `a POST being read on ${sid}`);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
