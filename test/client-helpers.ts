@@ -1,5 +1,4 @@
 // Shared helpers of the client tests (test/client-*.test.ts): real peers on 127.0.0.1, port 0, bounded waits.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
@@ -191,76 +190,4 @@ export async function shut(socket: Socket): Promise<void> {
   const closed = next(socket, "close", 3000);
   socket.close();
   await closed;
-}
-
-/** Debian's python3 with python-engineio + aiohttp, or a reason why not. */
-export function pythonPeerAvailable(): string | undefined {
-  const py = "/usr/bin/python3";
-  if (!existsSync(py)) return "/usr/bin/python3 not found";
-  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-  const r = spawnSync(py, ["-c", "import engineio, aiohttp"], { encoding: "utf8" });
-  return r.status === 0
-    ? undefined
-    : `python3-engineio/python3-aiohttp missing: ${r.stderr.trim().split("\n").pop()}`;
-}
-
-const PY_SERVER = `
-import sys, asyncio, engineio
-from aiohttp import web
-eio = engineio.AsyncServer(async_mode="aiohttp", ping_interval=25, ping_timeout=20)
-app = web.Application()
-eio.attach(app)
-@eio.on("message")
-async def message(sid, data):
-    await eio.send(sid, data)
-async def main():
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    print("PORT", port, flush=True)
-    while True:
-        await asyncio.sleep(3600)
-asyncio.run(main())
-`;
-
-/** Starts python-engineio's aiohttp server (echo). */
-export function startPython(): Promise<Peer> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn("/usr/bin/python3", ["-c", PY_SERVER], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let errText = "";
-    const t = setTimeout(() => {
-      child.kill();
-      reject(new Error(`python server did not start: ${errText}`));
-    }, 10000);
-    child.stderr!.on("data", (d: Buffer) => {
-      errText += d.toString();
-    });
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({
-          name: "python-engineio",
-          url: `http://127.0.0.1:${m[1]}`,
-          sockets: new Map(),
-          close: () =>
-            new Promise<void>((res) => {
-              if (child.exitCode !== null) return res();
-              child.once("exit", () => res());
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(t);
-      reject(new Error(`python server exited (${code}): ${errText}`));
-    });
-  });
 }

@@ -5,6 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { loadNativeAddon } from "../src/codec/native.js";
+
+/** The default where the native addon was built (`npm install` with cargo) is `native`, else WASM. */
+const NATIVE_BUILT = process.env.EIO_NO_NATIVE !== "1" && loadNativeAddon() !== null;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -43,7 +47,13 @@ it("import compiles nothing; the first encode compiles one module, later ones no
     out.afterMore = compiled;
     out.backend = codec.name;
   `);
-  assert.deepEqual(out, { afterImport: 0, afterGet: 0, afterFirst: 1, afterMore: 1, backend: "wasm-simd" });
+  assert.deepEqual(out, {
+    afterImport: 0,
+    afterGet: 0,
+    afterFirst: 1,
+    afterMore: 1,
+    backend: NATIVE_BUILT ? "native" : "wasm-simd",
+  });
 });
 
 it("a server on codec: 'js' compiles no WASM; EIO_NO_WASM picks node for the default", () => {
@@ -59,5 +69,6 @@ it("a server on codec: 'js' compiles no WASM; EIO_NO_WASM picks node for the def
      out.compiled = compiled; out.backend = pkg.codecBackend();`,
     { EIO_NO_WASM: "1" },
   );
-  assert.deepEqual(noWasm, { afterImport: 0, compiled: 0, backend: "node" });
+  // With the native addon built, the default is native over `node` (still no WASM compiled).
+  assert.deepEqual(noWasm, { afterImport: 0, compiled: 0, backend: NATIVE_BUILT ? "native" : "node" });
 });

@@ -4,7 +4,7 @@
 // Differential, mutation and fuzz coverage of `native` is in codec-differential/vectors/fuzz, which iterate
 // every available backend plus `native (raw kernels)`.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { availableCodecs, createNativeBackend, RAW_NATIVE } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
@@ -18,7 +18,7 @@ if (skip) console.log(`!!! codec-native: ${skip}`);
 /** Runs a snippet in a fresh Node process with the given environment; returns its stdout. */
 function child(code: string, env: Record<string, string>): string {
   return execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, EIO_CODEC: "", ...env },
     encoding: "utf8",
     timeout: 30_000,
     stdio: ["ignore", "pipe", "pipe"],
@@ -29,44 +29,53 @@ const LIST = `import { availableCodecs, codecBackend } from "./src/codec/index.t
 console.log(JSON.stringify({ names: availableCodecs().map((c) => c.name), backend: codecBackend() }));`;
 
 describe("native codec loader", { skip }, () => {
-  it("lists native among the available backends, after WASM (opt-in)", () => {
+  it("lists native first among the available backends (it routes to wasm-simd what it does not win)", () => {
     const names = availableCodecs().map((c) => c.name);
-    assert.ok(names.includes("native"), names.join(","));
-    assert.ok(names.indexOf("native") > names.indexOf("wasm-simd"));
+    assert.equal(names[0], "native", names.join(","));
   });
 
-  it("EIO_CODEC=native selects it", () => {
-    const out = JSON.parse(child(LIST, { EIO_CODEC: "native" })) as { backend: string };
-    assert.equal(out.backend, "native");
+  it("is the default; EIO_CODEC=wasm-simd and useCodec pick others", () => {
+    assert.equal((JSON.parse(child(LIST, { EIO_CODEC: "" })) as { backend: string }).backend, "native");
+    const out = JSON.parse(child(LIST, { EIO_CODEC: "wasm-simd" })) as { backend: string };
+    assert.equal(out.backend, "wasm-simd");
   });
 
-  it("EIO_NO_NATIVE=1 leaves it out and says why under DEBUG=engine:codec", () => {
-    const r = execFileSync(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", `${LIST}\nprocess.stderr.write("done\\n");`],
-      {
-        env: { ...process.env, EIO_NO_NATIVE: "1", DEBUG: "engine:codec" },
-        encoding: "utf8",
-        timeout: 30_000,
-      },
-    );
-    const out = JSON.parse(r) as { names: string[]; backend: string };
+  it("EIO_NO_NATIVE=1 leaves it out and WASM is the default", () => {
+    const out = JSON.parse(child(LIST, { EIO_NO_NATIVE: "1" })) as { names: string[]; backend: string };
     assert.ok(!out.names.includes("native"));
     assert.equal(out.backend, "wasm-simd");
   });
 
-  it("a missing or foreign binary is a logged null, and WASM stays the default", () => {
-    const bad = child(
-      `import { loadNativeAddon, nativeLoadError } from "./src/codec/native.ts";
+  it("a missing binary is a null logged under DEBUG=engine:codec, and WASM stays the default", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `import { loadNativeAddon, nativeLoadError } from "./src/codec/native.ts";
 import { availableCodecs } from "./src/codec/index.ts";
 console.log(JSON.stringify({ addon: loadNativeAddon(), why: nativeLoadError, names: availableCodecs().map((c) => c.name) }));`,
-      { EIO_NATIVE_PATH: "/nonexistent/engineio-wasm.node" },
+      ],
+      {
+        env: {
+          ...process.env,
+          EIO_CODEC: "",
+          EIO_NATIVE_PATH: "/nonexistent/engineio-wasm.node",
+          DEBUG: "engine:codec",
+        },
+        encoding: "utf8",
+        timeout: 30_000,
+      },
     );
-    const out = JSON.parse(bad) as { addon: null; why: string; names: string[] };
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { addon: null; why: string; names: string[] };
     assert.equal(out.addon, null);
     assert.match(out.why, /nonexistent/);
+    assert.match(r.stderr, /engine:codec native codec tier not loaded: .*nonexistent/);
     assert.ok(!out.names.includes("native"));
-    assert.equal(out.names[0], "wasm-simd");
+    assert.equal(out.names[0], "wasm-simd", "WASM is the default without the addon");
   });
 
   it("names binaries the napi-rs way", () => {

@@ -17,8 +17,12 @@ import {
   RAW_NATIVE,
 } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
+import { loadNativeAddon } from "../src/codec/native.js";
 import type { Packet } from "../src/protocol/packet.js";
 import { fromJs } from "./server-helpers.js";
+
+/** The default where the native addon was built (`npm install` with cargo) is `native`, else WASM. */
+const NATIVE_BUILT = process.env.EIO_NO_NATIVE !== "1" && loadNativeAddon() !== null;
 
 function backends(): [string, Codec][] {
   const list: [string, Codec][] = availableCodecs().map((c) => [c.name, c]);
@@ -49,9 +53,10 @@ const SPEC_PACKETS: Packet[] = [
 ];
 const SPEC_BYTES = "3468656c6c6f1e321e624151494442413d3d1e34e282ac";
 
-it("the default backend is a WASM backend on Node 20 (unless forced)", () => {
-  const forced = process.env.EIO_CODEC ?? (process.env.EIO_NO_WASM === "1" ? "node" : undefined);
-  assert.equal(codecBackend(), forced ?? "wasm-simd");
+it("the default backend is native where built, else a WASM backend on Node 20 (unless forced)", () => {
+  const forced =
+    process.env.EIO_CODEC || (process.env.EIO_NO_WASM === "1" && !NATIVE_BUILT ? "node" : undefined);
+  assert.equal(codecBackend(), forced ?? (NATIVE_BUILT ? "native" : "wasm-simd"));
   assert.equal(getCodec().name, codecBackend());
   assert.equal(defaultCodec().name, codecBackend());
   assert.ok(availableCodecs().some((c) => c.name === "js"));

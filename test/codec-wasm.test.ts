@@ -7,11 +7,15 @@ import { describe, it } from "node:test";
 import * as parser from "engine.io-parser";
 import { createWasmBackend, RAW_KERNELS } from "../src/codec/index.js";
 import { jsCodec } from "../src/codec/js.js";
+import { loadNativeAddon } from "../src/codec/native.js";
 import { nodeCodec } from "../src/codec/node.js";
 import { nodeBuffer } from "../src/codec/node-buffer.js";
 import { compileKernels, createWasmCodec, instantiateKernels, type WasmKernels } from "../src/codec/wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/wasm-modules.generated.js";
 import type { Packet } from "../src/protocol/packet.js";
+
+/** The default where the native addon was built (`npm install` with cargo) is `native`, else WASM. */
+const NATIVE_BUILT = process.env.EIO_NO_NATIVE !== "1" && loadNativeAddon() !== null;
 
 function load(base64: string): WasmKernels | null {
   const module = compileKernels(base64);
@@ -127,8 +131,10 @@ describe("selection by environment", () => {
   }
 
   it("defaults to wasm-simd, EIO_NO_WASM=1 forces the non-WASM path, EIO_CODEC forces one backend", () => {
-    assert.equal(backendWith({}), "wasm-simd");
-    assert.equal(backendWith({ EIO_NO_WASM: "1" }), "node");
+    assert.equal(backendWith({}), NATIVE_BUILT ? "native" : "wasm-simd");
+    assert.equal(backendWith({ EIO_NO_WASM: "1" }), NATIVE_BUILT ? "native" : "node");
+    assert.equal(backendWith({ EIO_NO_WASM: "1", EIO_NO_NATIVE: "1" }), "node");
+    assert.equal(backendWith({ EIO_NO_NATIVE: "1" }), "wasm-simd");
     assert.equal(backendWith({ EIO_CODEC: "js" }), "js");
     assert.equal(backendWith({ EIO_CODEC: "wasm" }), "wasm");
     assert.equal(backendWith({ EIO_CODEC: "node" }), "node");

@@ -2,7 +2,8 @@
 //
 // Each pass sets EIO_CODEC for the test processes, so everything that uses the shared default codec —
 // servers, clients, the child servers of the hostile and multi-process tests — runs on that backend. A file
-// whose first lines say `// @backends: self` iterates every backend itself (availableCodecs()) and runs once.
+// whose first lines say `// @backends: self` iterates every backend itself (availableCodecs()) and runs once;
+// `// @backends: once` marks a codec-independent file (the python matrix), also run once.
 // The first pass collects coverage of src/ (V8, through --experimental-test-coverage) and enforces the floor.
 //
 //   node --experimental-test-coverage --import tsx test/run.mjs [--backends a,b] [--no-coverage] [file…]
@@ -37,7 +38,7 @@ function collect(dir) {
 
 const files = positionals.length ? positionals : collect(join(root, "test"));
 const selfIterating = (f) =>
-  /^\/\/ @backends: self\b/m.test(readFileSync(join(root, f), "utf8").slice(0, 600));
+  /^\/\/ @backends: (self|once)\b/m.test(readFileSync(join(root, f), "utf8").slice(0, 600));
 
 // The backends that load here, best first (asking the codec module itself, in a child, so this process
 // compiles nothing and no kill switch leaks in).

@@ -3,7 +3,7 @@
 // the polling → WebSocket upgrade over h2, and HTTP/1.1 polling and the classic Upgrade on the same server.
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { NodeApp, Server, type Socket } from "../src/index.js";
 import {

@@ -338,7 +338,7 @@ describe("websocket (raw ws client)", () => {
         ws.on("upgrade", (res) => {
           cookie = String(res.headers["set-cookie"]);
         });
-        ws.on("message", (d: Buffer) => {
+        ws.once("message", (d: Buffer) => {
           resolve({ cookie, sid: JSON.parse(d.toString().slice(1)).sid });
           ws.close();
         });

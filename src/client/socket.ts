@@ -520,6 +520,9 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
   /** Closes the connection, after the write buffer is flushed and any upgrade has finished. */
   close(): this {
     const close = () => {
+      // python-engineio's client sends a close packet on WebSocket too (engineio/client.py disconnect(), 4.13.1):
+      // its server then reports "client disconnect" instead of "transport close". engine.io servers ignore it.
+      if (this.transport?.name === "websocket") this.transport.send([{ type: "close" }]);
       this.#onClose("forced close");
       debug("socket closing - telling transport to close");
     };

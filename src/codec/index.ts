@@ -10,7 +10,8 @@
  *
  * Selection (like ws's buffer-util): `EIO_CODEC=<name>` forces one backend; `EIO_NO_WASM=1` removes the WASM
  * backends and `EIO_NO_NATIVE=1` the native (napi-rs) one; otherwise the best backend that loads on this
- * platform: `wasm-simd`, then `wasm`, then `node` (Node only), then `js`. `native` is opt-in (see {@link OPT_IN}).
+ * platform: `native` (Node, where its addon was built), then `wasm-simd`, then `wasm`, then `node` (Node only),
+ * then `js`.
  * @packageDocumentation
  */
 import { codecError } from "../protocol/errors.js";
@@ -95,34 +96,61 @@ function wasmBackend(name: WasmName, options: WasmCodecOptions): Codec | null {
   return kernels ? createWasmCodec(name, kernels, host, nodeBuffer, options) : null;
 }
 
-/** Every backend name, best first (the order the default tries them in, skipping {@link OPT_IN}). */
-export const BACKEND_ORDER: readonly BackendName[] = ["wasm-simd", "wasm", "native", "node", "js"];
+/**
+ * Every backend name, best first (the order the default tries them in). `native` comes first where its addon
+ * loads (built by `npm install` when cargo is present): it is `wasm-simd` plus the Rust kernels for the
+ * binary payloads where they measured faster (see the NATIVE_* thresholds).
+ */
+export const BACKEND_ORDER: readonly BackendName[] = ["native", "wasm-simd", "wasm", "node", "js"];
+
+// Routing of the native backend, from `npm run bench:codec` (bench/results/codec.md, 2026-12-01, Node 20, this
+// shared 2-core box at load ~5; MB/s, `native` vs `wasm-simd (default)` rows):
+//   10×1 KiB binary encode 1271 vs 1052, decode 815 vs 723; 1×1 MiB binary encode 1750 vs 732, decode 1769 vs
+//   1508: the Rust kernels (AVX2 base64 via base64-simd, no copy into WASM memory) win → native.
+//   1×64 KiB binary encode 691 vs 805 (that row's default path is `node`), decode 899 vs 1061 → the host.
+//   Text: native has nothing to add (the host's one isAscii + latin1Slice / one joined UTF-8 write) → the host.
 
 /**
- * Backends the default never picks by itself (only `EIO_CODEC`, `useCodec`, `createCodec(name)` or the codec
- * option select them): `native` wins no shape by the margin routing needs (README, Codec; bench/results/codec.md).
+ * Native payloads below this many bytes (text + binary, or body) stay on the host: per call, three typed-array
+ * arguments and the output Buffer cost more than the kernels save on one 1 KiB packet
+ * (bench/results/codec-polling-native.md, ns per call ÷ `node`: 1×1 KiB bin decode native 0.85 vs wasm-simd
+ * 0.58, encode 0.78 vs 0.61; at 3×1 KiB, a 4109 B body, they are level: decode 0.63 vs 0.60, encode 0.45 vs 0.48).
  */
-export const OPT_IN: readonly BackendName[] = ["native"];
+export const NATIVE_MIN_BYTES = 2048;
+/** Payloads whose largest binary packet is in [MIN, MAX) bytes are encoded by the host (1×64 KiB encode row). */
+export const NATIVE_HOST_SEGMENT_MIN = NODE_NATIVE_SEGMENT_MIN;
+/** See {@link NATIVE_HOST_SEGMENT_MIN}. */
+export const NATIVE_HOST_SEGMENT_MAX = NODE_NATIVE_SEGMENT_MAX;
+/** Binary bodies of [MIN, MAX) bytes are decoded by the host (1×64 KiB decode row: an 87 KB body). */
+export const NATIVE_HOST_DECODE_MIN = 32768;
+/** See {@link NATIVE_HOST_DECODE_MIN}: the 1×1 MiB row (a 1.4 MB body) is native again. */
+export const NATIVE_HOST_DECODE_MAX = 262144;
 
-/** Native payloads below this many bytes stay on `node` (see the native rows of `npm run bench:codec`). */
-export const NATIVE_MIN_BYTES = 512;
-const nativeOptions: NativeCodecOptions = { minBytes: NATIVE_MIN_BYTES, textBodiesToHost: true };
+const nativeOptions: NativeCodecOptions = {
+  minBytes: NATIVE_MIN_BYTES,
+  textBodiesToHost: true,
+  hostSegmentMin: NATIVE_HOST_SEGMENT_MIN,
+  hostSegmentMax: NATIVE_HOST_SEGMENT_MAX,
+  hostDecodeMin: NATIVE_HOST_DECODE_MIN,
+  hostDecodeMax: NATIVE_HOST_DECODE_MAX,
+};
 
 /** The addon, loaded the first time a native backend is created: `undefined` until tried, `null` if absent. */
 let addon: NativeAddon | null | undefined;
 
-function nativeBackend(options: NativeCodecOptions): Codec | null {
+function nativeBackend(options: NativeCodecOptions, host: Codec | null): Codec | null {
   if (!nodeCodec || !nodeBuffer) return null;
   addon ??= loadNativeAddon();
-  return addon && createNativeCodec(addon, nodeCodec, nodeBuffer, options);
+  return addon && createNativeCodec(addon, host ?? nodeCodec, nodeBuffer, options);
 }
 
 /**
- * Builds a native backend with custom thresholds (tests and benchmarks use {@link RAW_NATIVE} to run the
- * kernels on every payload), or returns `null` if the addon does not load here (or `EIO_NO_NATIVE=1`).
+ * Builds a native backend with custom thresholds over the `node` backend (tests and benchmarks use
+ * {@link RAW_NATIVE} to run the kernels on every payload), or returns `null` if the addon does not load
+ * here (or `EIO_NO_NATIVE=1`).
  */
 export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): Codec | null {
-  return nativeBackend({ ...nativeOptions, ...options });
+  return nativeBackend({ ...nativeOptions, ...options }, null);
 }
 
 /** Whether the kill switches allow a backend (an unavailable platform is found out by creating it). */
@@ -138,7 +166,11 @@ function build(name: BackendName): Codec | null {
     case "wasm":
       return wasmBackend(name, defaultOptions);
     case "native":
-      return nativeBackend(nativeOptions);
+      // Its host is its own wasm-simd instance (unless EIO_NO_WASM=1 or no SIMD: then `node`).
+      return nativeBackend(
+        nativeOptions,
+        allowed("wasm-simd") ? wasmBackend("wasm-simd", defaultOptions) : null,
+      );
     case "node":
       return nodeCodec;
     case "js":
@@ -163,7 +195,6 @@ export function createCodec(name: BackendName | "auto" = "auto"): Codec {
       if (codec) return codec;
     }
     for (const candidate of BACKEND_ORDER) {
-      if (OPT_IN.includes(candidate)) continue;
       const codec = build(candidate);
       if (codec) return codec;
     }

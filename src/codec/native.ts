@@ -38,12 +38,24 @@ export interface NativeCodecOptions {
    * output buffer, which the native scan must allocate up front for binary packets.
    */
   textBodiesToHost: boolean;
+  /** Payloads whose largest binary packet is in [`hostSegmentMin`, `hostSegmentMax`) are encoded by the host. */
+  hostSegmentMin: number;
+  /** See {@link NativeCodecOptions.hostSegmentMin}. */
+  hostSegmentMax: number;
+  /** Binary bodies of [`hostDecodeMin`, `hostDecodeMax`) bytes are decoded by the host. */
+  hostDecodeMin: number;
+  /** See {@link NativeCodecOptions.hostDecodeMin}. */
+  hostDecodeMax: number;
 }
 
 /** Options that send every payload through the kernels (tests, benchmarks). */
 export const RAW_NATIVE: Readonly<NativeCodecOptions> = Object.freeze({
   minBytes: 0,
   textBodiesToHost: false,
+  hostSegmentMin: Number.POSITIVE_INFINITY,
+  hostSegmentMax: Number.POSITIVE_INFINITY,
+  hostDecodeMin: Number.POSITIVE_INFINITY,
+  hostDecodeMax: Number.POSITIVE_INFINITY,
 });
 
 /** Name of the addon file for this process's platform, napi-rs style (`linux-x64-gnu`, `darwin-arm64`, …). */
@@ -66,9 +78,10 @@ interface ProcessLike {
 /** Directory of this module, in both builds (no `import.meta` in CommonJS, no `__dirname` in ESM). */
 function moduleDir(
   url: { fileURLToPath(u: string): string },
-  path: { dirname(p: string): string },
+  path: { dirname(p: string): string; isAbsolute(p: string): boolean },
 ): string | null {
-  if (typeof __dirname === "string") return __dirname;
+  // (`node -e` defines a global `__dirname` of "." even for ES modules: only an absolute one is this module's.)
+  if (typeof __dirname === "string" && path.isAbsolute(__dirname)) return __dirname;
   // ESM: the first frame of a fresh stack is this module: a file:// URL, or a path when source maps apply.
   const m = /((?:file:\/\/)?(?:\/|[A-Za-z]:\\)[^()\s]+?):\d+:\d+\)?$/m.exec(new Error().stack ?? "");
   if (!m) return null;
@@ -94,12 +107,21 @@ export function loadNativeAddon(): NativeAddon | null {
   const get = proc?.getBuiltinModule;
   if (!get) return fail("not Node.js");
   const moduleApi = get("node:module") as { createRequire(from: string): (id: string) => unknown };
-  const path = get("node:path") as { join(...p: string[]): string; dirname(p: string): string };
+  const path = get("node:path") as {
+    join(...p: string[]): string;
+    dirname(p: string): string;
+    isAbsolute(p: string): boolean;
+  };
   const url = get("node:url") as { fileURLToPath(u: string): string };
   const fs = get("node:fs") as { existsSync(p: string): boolean };
   const dir = moduleDir(url, path);
   if (!dir) return fail("cannot locate the module directory");
-  const requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
+  let requireHere: (id: string) => unknown;
+  try {
+    requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
+  } catch (e) {
+    return fail(`cannot create a require function: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const candidates: string[] = [];
   const forced = proc.env?.EIO_NATIVE_PATH;
   if (forced) {
@@ -155,7 +177,8 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Builds the native backend over a loaded addon. `host` (the `node` backend) takes what the kernels do not
- * win and everything outside payloads: frames, and the base64 string functions (simdutf in Node).
+ * win and everything outside payloads: frames, and the base64 string functions (simdutf in Node). As the
+ * default on Node the host is `wasm-simd` (which itself hands Node's `Buffer` what that wins).
  */
 export function createNativeCodec(
   addon: NativeAddon,
@@ -163,7 +186,8 @@ export function createNativeCodec(
   nb: NodeBufferApi,
   options: NativeCodecOptions,
 ): Codec {
-  const { minBytes, textBodiesToHost } = options;
+  const { minBytes, textBodiesToHost, hostSegmentMin, hostSegmentMax, hostDecodeMin, hostDecodeMax } =
+    options;
   const rec = new Int32Array(REC_HEADER + SCAN_CAP * 4);
   let desc = new Int32Array(64 * 3);
   let stage: NodeBytes = nb.allocUnsafe(4096);
@@ -172,7 +196,7 @@ export function createNativeCodec(
     if (typeof input === "string") return host.decodePayload(input);
     const body = isChunks(input) ? joinChunks(input) : input;
     const len = body.length;
-    if (len < minBytes) return host.decodePayload(body);
+    if (len < minBytes || (len >= hostDecodeMin && len < hostDecodeMax)) return host.decodePayload(body);
     if (textBodiesToHost && body[0] !== BINARY_PREFIX_BYTE) {
       const sep = body.indexOf(0x1e);
       if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
@@ -241,6 +265,7 @@ export function createNativeCodec(
     }
     // Text-only payloads: `node` builds one string and transcodes it in one native call; nothing to win.
     if (largest === -1 || binBytes + chars < minBytes) return host.encodePayload(input);
+    if (largestBytes >= hostSegmentMin && largestBytes < hostSegmentMax) return host.encodePayload(input);
     const stageBound = chars * 3 + binBytes - largestBytes;
     if (stage.length < stageBound) stage = nb.allocUnsafe(Math.max(stageBound, stage.length * 2));
     if (desc.length < count * 3) desc = new Int32Array(count * 3 * 2);

@@ -115,6 +115,7 @@ export class WsTransport extends TransportBase implements ServerTransport {
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
       debug("got close packet over websocket");
+      this.peerClosed = true;
       this.close();
       this.onClose();
       return;
@@ -184,6 +185,9 @@ export class WsTransport extends TransportBase implements ServerTransport {
     return this.onSentLast;
   }
 
+  /** Whether the client sent the close packet (then none is sent back). */
+  private peerClosed = false;
+
   /** @inheritdoc (a WebSocket holds no poll) */
   releasePoll(): void {}
 
@@ -193,6 +197,11 @@ export class WsTransport extends TransportBase implements ServerTransport {
     this.readyState = "closing";
     debug("closing");
     this.writable = false;
+    // python-engineio sends a close packet before closing a WebSocket (engineio/socket.py:126, 4.13.1): its
+    // clients report "server disconnect" after it and "transport error" without it. engine.io's clients
+    // ignore it. Not sent back to a peer that closed first, nor on a discarded probe.
+    if (!this.peerClosed && !this.discarded && this.socket.readyState === this.socket.OPEN)
+      this.socket.send("1");
     try {
       this.socket.close();
     } catch {

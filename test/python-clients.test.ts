@@ -1,0 +1,130 @@
+// @backends: once (codec-independent: the python matrix exercises the wire and the peers, not a backend)
+// python-engineio clients (engineio.Client and engineio.AsyncClient) against this server, for every column of the
+// python matrix (test/python/peers.ts: python-engineio 4.13.1 and the latest in .venv-py/, Debian's 4.3.4):
+// polling, WebSocket and the upgrade; UTF-8 text and binary both ways; messages near maxPayload; the
+// disconnect reasons each side sees for a server-initiated and a client-initiated close; reconnecting with the
+// same client object; ping timeout (the python process is stopped with SIGSTOP). Skips loudly when a column cannot run.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type PyEvent, type PyProcess, runnableColumns, startPyClient } from "./python/peers.js";
+import { type Harness, startServer, waitFor } from "./server-helpers.js";
+
+const MAX = 1_000_000;
+const BIG_TEXT = 900_000; // "4" + text stays under maxHttpBufferSize on polling
+const BIG_BIN = 600_000; // "b" + base64 (800 000 bytes) stays under it on polling
+
+describe("python-engineio clients → this server", () => {
+  let h: Harness;
+  const disconnects = new Map<string, string>();
+  before(async () => {
+    h = await startServer({ pingInterval: 500, pingTimeout: 1000, maxHttpBufferSize: MAX });
+    h.engine.on("message", (sid, data) => {
+      if (typeof data === "string" && data.startsWith("cmd:")) {
+        const [, cmd, n] = data.split(":");
+        if (cmd === "close") h.engine.disconnect(sid);
+        else if (cmd === "big") h.engine.send(sid, "z".repeat(Number(n)));
+        else if (cmd === "bigbin")
+          h.engine.send(sid, Buffer.from(Array.from({ length: Number(n) }, (_, i) => i % 256)));
+        return;
+      }
+      h.engine.send(sid, data);
+    });
+    h.engine.on("disconnect", (sid, reason) => disconnects.set(sid, reason));
+  });
+  after(() => h.close());
+
+  const connected = async (py: PyProcess, from: number, transport: string): Promise<string> => {
+    py.command("connect");
+    const c = await py.event((e) => e.ev === "connect" || e.ev === "error", "connect", from);
+    assert.equal(c.ev, "connect", JSON.stringify(c));
+    if (transport === "websocket" && c.transport !== "websocket")
+      await waitFor(() => h.engine.transport(c.sid as string) === "websocket", 5000, "upgrade");
+    return c.sid as string;
+  };
+  const messages = (py: PyProcess, from: number, n: number): Promise<PyEvent[]> =>
+    py.until(() => {
+      const m = py.events.slice(from).filter((e) => e.ev === "message");
+      return m.length >= n && m.slice(0, n);
+    }, `${n} messages`);
+
+  for (const col of runnableColumns("python-engineio clients → this server")) {
+    describe(`python-engineio ${col.version}`, { skip: col.skip }, () => {
+      for (const flavour of ["sync", "async"] as const) {
+        for (const [transports, final] of [
+          ["polling", "polling"],
+          ["websocket", "websocket"],
+          ["polling,websocket", "websocket"],
+        ] as const) {
+          test(`${flavour === "sync" ? "Client" : "AsyncClient"} ${transports}: UTF-8, binary, near-maxPayload, server close, reconnect`, async (t) => {
+            const py = startPyClient(col, flavour, h.url, transports);
+            t.after(() => py.close());
+            const sid = await connected(py, 0, final);
+            assert.equal(h.engine.transport(sid), final);
+            let from = py.events.length;
+            // python-engineio 4.3.4's Client posts text through requests as latin-1 (UnicodeEncodeError on "€")
+            const text = col.version === "4.3.4" && flavour === "sync" ? "hello ascii" : "hello € 😀 ✓";
+            py.command(`send ${JSON.stringify(text)}`);
+            py.command("sendbin 0001feff");
+            const [a, b] = await messages(py, from, 2);
+            assert.deepEqual([a!.text, a!.head], [[...text].length, text]);
+            assert.deepEqual([b!.bin, b!.head], [4, [0, 1, 254, 255]]);
+            // one large message at a time: python-engineio's polling client puts every queued packet in one POST
+            // and does not split by maxPayload (a POST above maxHttpBufferSize is refused by any server)
+            for (const [cmd, check] of [
+              [`sendbig ${BIG_TEXT}`, (m: PyEvent) => assert.equal(m.text, BIG_TEXT)],
+              [
+                `sendbigbin ${BIG_BIN}`,
+                (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true]),
+              ],
+              [`send "cmd:big:${BIG_TEXT}"`, (m: PyEvent) => assert.equal(m.text, BIG_TEXT)],
+              [
+                `send "cmd:bigbin:${BIG_BIN}"`,
+                (m: PyEvent) => assert.deepEqual([m.bin, m.pattern], [BIG_BIN, true]),
+              ],
+            ] as const) {
+              from = py.events.length;
+              py.command(cmd);
+              const [m] = await messages(py, from, 1);
+              check(m!);
+            }
+            // server-initiated close: python sees "server disconnect" (reason-less before 4.11)
+            from = py.events.length;
+            h.engine.disconnect(sid);
+            const gone = await py.event((x) => x.ev === "disconnect", "python disconnect", from);
+            assert.equal(gone.reason, col.reasons ? "server disconnect" : null);
+            await waitFor(() => disconnects.has(sid), 5000, "server-side disconnect");
+            assert.equal(disconnects.get(sid), "forced close");
+            // the same client object connects again and gets a new session
+            from = py.events.length;
+            const sid2 = await connected(py, from, final);
+            assert.notEqual(sid2, sid);
+            py.command(`send ${JSON.stringify("again")}`);
+            const [again] = await messages(py, py.events.length - 1, 1);
+            assert.equal(again!.head, "again");
+            // client-initiated close
+            from = py.events.length;
+            py.command("disconnect");
+            const mine = await py.event((x) => x.ev === "disconnect", "python disconnect", from);
+            assert.equal(mine.reason, col.reasons ? "client disconnect" : null);
+            await waitFor(() => disconnects.has(sid2), 5000, "server-side disconnect");
+            assert.equal(disconnects.get(sid2), "transport close");
+          });
+        }
+      }
+
+      for (const transports of ["polling", "websocket"]) {
+        test(`Client ${transports}: a frozen python client is dropped with "ping timeout"`, async (t) => {
+          const py = startPyClient(col, "sync", h.url, transports);
+          t.after(async () => {
+            py.freeze(false);
+            await py.close();
+          });
+          const sid = await connected(py, 0, transports);
+          py.freeze(true);
+          await waitFor(() => disconnects.has(sid), 8000, "ping timeout");
+          assert.equal(disconnects.get(sid), "ping timeout");
+        });
+      }
+    });
+  }
+});
