@@ -18,6 +18,7 @@ import { realpathSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
+import { NODE_ID_PATTERN } from "../server/id.js";
 import { Server } from "../server/server.js";
 import {
   EXIT,
@@ -84,6 +85,18 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     default: "5000",
   },
   { name: "no-wasm", description: "use a non-WASM codec (same as EIO_NO_WASM=1)", default: "off" },
+  {
+    name: "workers",
+    value: "<n>",
+    description: "n worker processes behind a node:cluster primary routing by sid prefix",
+    default: "0 (one process)",
+  },
+  {
+    name: "node-id",
+    value: "<id>",
+    description: "prefix of every sid (1-4 of [A-Za-z0-9]), for routing behind a load balancer",
+    default: "none",
+  },
   HELP_OPTION,
 ];
 
@@ -117,6 +130,10 @@ export interface ServeArgs {
   shutdownTimeout: number;
   /** @default false */
   noWasm: boolean;
+  /** Worker processes (0 = serve in this process). @default 0 */
+  workers: number;
+  /** `nodeId` of the engine (single-process mode). */
+  nodeId: string | undefined;
   /** Whether `--help` was given. */
   help: boolean;
 }
@@ -165,8 +182,16 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     transports: transports as ("polling" | "websocket")[],
     shutdownTimeout: integerArg(str("shutdown-timeout"), 5000, "--shutdown-timeout", 0, MAX_MS),
     noWasm: values["no-wasm"] === true,
+    workers: integerArg(str("workers"), 0, "--workers", 0, 62),
+    nodeId: nodeIdArg(str("node-id")),
     help: values.help === true,
   };
+}
+
+function nodeIdArg(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !NODE_ID_PATTERN.test(raw))
+    throw new UsageError(`--node-id must be 1-4 characters of [A-Za-z0-9], got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** A running `serve`. */
@@ -193,26 +218,50 @@ export async function serveCommand(
     process.stdout.write(SERVE_USAGE);
     return null;
   }
-  const engine = new Server({
-    // the best non-WASM backend here (`node`); a codec of its own, so nothing global is switched
-    ...(args.noWasm ? { codec: "node" as const } : {}),
-    pingInterval: args.pingInterval,
-    pingTimeout: args.pingTimeout,
-    maxHttpBufferSize: args.maxHttpBufferSize,
-    transports: args.transports,
-    cors: args.corsOrigin === undefined ? false : { origin: args.corsOrigin },
-  });
-  if (args.echo) {
-    engine.on("connection", (socket) => {
-      socket.on("message", (data) => socket.send(data));
+  const makeApp = (nodeId: string | undefined) => {
+    const engine = new Server({
+      nodeId,
+      // the best non-WASM backend here (`node`); a codec of its own, so nothing global is switched
+      ...(args.noWasm ? { codec: "node" as const } : {}),
+      pingInterval: args.pingInterval,
+      pingTimeout: args.pingTimeout,
+      maxHttpBufferSize: args.maxHttpBufferSize,
+      transports: args.transports,
+      cors: args.corsOrigin === undefined ? false : { origin: args.corsOrigin },
     });
+    if (args.echo) {
+      engine.on("connection", (socket) => {
+        socket.on("message", (data) => socket.send(data));
+      });
+    }
+    const server = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      res.end("Not Found");
+    });
+    server.keepAliveTimeout = 65_000;
+    engine.attach(server, { path: args.path });
+    return { server, engine };
+  };
+  const host = args.host.includes(":") ? `[${args.host}]` : args.host;
+  const path = args.path.endsWith("/") ? args.path : `${args.path}/`;
+  const urlOf = (port: number) => `http://${host}:${port}${path.startsWith("/") ? path : `/${path}`}`;
+  if (args.workers > 0) {
+    // cluster mode: this same command runs again in every worker (node:cluster re-runs the entry script)
+    const { runCluster } = await import("../cluster/index.js");
+    const handle = await runCluster({
+      workers: args.workers,
+      port: args.port,
+      host: args.host,
+      shutdownTimeoutMs: args.shutdownTimeout,
+      installSignals,
+      worker: ({ nodeId }) => makeApp(nodeId),
+    });
+    if (handle.role === "worker") return null;
+    const url = urlOf(handle.port);
+    process.stdout.write(`engineio-wasm listening on ${url} (${args.workers} workers)\n`);
+    return { url, close: handle.close };
   }
-  const http = createServer(HTTP_SERVER_DEFAULTS, (_req, res) => {
-    res.writeHead(404, { "Content-Type": "text/plain" });
-    res.end("Not Found");
-  });
-  http.keepAliveTimeout = 65_000;
-  engine.attach(http, { path: args.path });
+  const { server: http, engine } = makeApp(args.nodeId);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(args.port, args.host, () => {
@@ -222,9 +271,7 @@ export async function serveCommand(
   });
   const address = http.address();
   const port = typeof address === "object" && address !== null ? address.port : args.port;
-  const host = args.host.includes(":") ? `[${args.host}]` : args.host;
-  const path = args.path.endsWith("/") ? args.path : `${args.path}/`;
-  const url = `http://${host}:${port}${path.startsWith("/") ? path : `/${path}`}`;
+  const url = urlOf(port);
   process.stdout.write(`engineio-wasm listening on ${url}\n`);
 
   let closing: Promise<void> | null = null;
@@ -272,6 +319,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   serve: {
     description: "run an Engine.IO server on its own HTTP server (--echo to echo messages)",
     run: (argv) => serveCommand(argv),
+  },
+  deploy: {
+    description: "print a haproxy or nginx config routing by sid prefix (--nodes n1=host:port,…)",
+    run: async (argv) => (await import("./deploy.js")).deployCommand(argv),
   },
   demo: {
     description: "a live chat page served with the browser bundle (what npm start runs)",

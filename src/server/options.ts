@@ -20,6 +20,7 @@ import {
   timeOption,
   transportsOption,
 } from "../protocol/validate.js";
+import { validateNodeId } from "./id.js";
 
 /** Transport names understood by the server. */
 export type { TransportName } from "../protocol/names.js";
@@ -81,6 +82,14 @@ export interface HttpCompressionOptions {
 
 /** Options of {@link Server}. */
 export interface ServerOptions {
+  /**
+   * Prefix of every session id this server issues: 1–4 characters of `[A-Za-z0-9]`, the same length on every
+   * node of a deployment. A load balancer (or `engineio-wasm/cluster`) then routes a request on the `sid` query
+   * parameter's prefix, with no cookie. Ids stay 20 base64url characters with ≥ 96 random bits.
+   * A custom {@link Server.generateId} overrides it. Bad values throw `TypeError`/`RangeError` with code
+   * `EIO_ERR_INVALID_ARG`.
+   */
+  nodeId?: string;
   /**
    * The codec this server's transports use: a codec object (e.g. from `createCodec()`) or a backend name
    * (`"wasm-simd"`, `"wasm"`, `"node"`, `"js"`), which creates one for this server.
@@ -240,6 +249,7 @@ export interface ResolvedOptions {
   addTrailingSlash: boolean;
   destroyUpgrade: boolean;
   destroyUpgradeTimeout: number;
+  nodeId: string | undefined;
 }
 
 /** Default of {@link ServerOptions.maxBufferedBytes}. */
@@ -317,6 +327,7 @@ export function resolveServerOptions(opts: ServerOptions = {}): ResolvedOptions 
     destroyUpgradeTimeout: timeOption(opts.destroyUpgradeTimeout, 1000, "destroyUpgradeTimeout", {
       allowZero: true,
     }),
+    nodeId: validateNodeId(opts.nodeId),
   };
 }
 

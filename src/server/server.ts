@@ -4,8 +4,6 @@
  */
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Http2SecureServer, Http2Server } from "node:http2";
-import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
@@ -14,18 +12,16 @@ import type { Codec } from "../codec/types.js";
 import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
-import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
+import { timeOption } from "../protocol/validate.js";
+import { type AttachableHttpServer, attachEngine } from "./attach.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
-import { hasInvalidHeaderChar } from "./headers.js";
 import { abortRequest, abortUpgrade } from "./http-errors.js";
-import { http2ConnectListener } from "./http2.js";
 import { generateId as defaultGenerateId } from "./id.js";
 import { runMiddlewares } from "./middleware.js";
 import {
   type AttachOptions,
-  computePath,
   type EngineRequest,
   type Middleware,
   type ResolvedOptions,
@@ -40,6 +36,7 @@ import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import type { ServerTransport } from "./transports/types.js";
 import { WsTransport } from "./transports/websocket.js";
 import { UpgradeResponse } from "./upgrade-response.js";
+import { checkRequest } from "./verify.js";
 import { ignoreSocketError, refuseWs, WsUpgrader } from "./ws-upgrade.js";
 
 const debug = createDebug("engine");
@@ -81,18 +78,7 @@ export interface ServerEvents {
   drain: [socket: Socket];
 }
 
-function ignore(): void {}
-
-/** Whether a URL's query carries Engine.IO's `EIO` and `transport` parameters. */
-function isEngineIoQuery(url: string | undefined): boolean {
-  const q = url?.indexOf("?") ?? -1;
-  if (q < 0) return false;
-  const params = new URLSearchParams(url!.slice(q + 1));
-  return params.has("EIO") && params.has("transport");
-}
-
-/** A `(req, res)` request listener. */
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+function _ignore(): void {}
 
 /**
  * The Engine.IO server: a drop-in for engine.io 6.6's `Server`, with python-engineio's API on top.
@@ -183,7 +169,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
    * @param _req - the handshake request
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return defaultGenerateId();
+    return defaultGenerateId(this.opts.nodeId);
   }
 
   /** Transports a session on `transport` may upgrade to. */
@@ -370,7 +356,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     upgrade: boolean,
     fn: (code?: ErrorCode, context?: Record<string, unknown>) => void,
   ): void {
-    const rejection = this.check(req, upgrade);
+    const rejection = checkRequest(req, upgrade, this.opts, this.clients);
     if (rejection !== null) {
       fn(rejection.code, rejection.context);
       return;
@@ -387,57 +373,6 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       if (!success) fn(ERRORS.FORBIDDEN, { message: message ?? undefined });
       else fn();
     });
-  }
-
-  /** The synchronous checks of {@link Server.verify}; `null` when the request may proceed. */
-  private check(
-    req: EngineRequest,
-    upgrade: boolean,
-  ): { code: ErrorCode; context: Record<string, unknown> } | null {
-    const transport = req._query.transport;
-    if (transport !== "polling" && transport !== "websocket") {
-      return { code: ERRORS.UNKNOWN_TRANSPORT, context: { transport } };
-    }
-    if (!this.opts.transports.includes(transport))
-      return { code: ERRORS.UNKNOWN_TRANSPORT, context: { transport } };
-    const origin = req.headers.origin;
-    if (hasInvalidHeaderChar(origin)) {
-      req.headers.origin = undefined;
-      return { code: ERRORS.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
-    }
-    if (upgrade && transport !== "websocket") {
-      return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH", transport } };
-    }
-    const sid = req._query.sid;
-    if (sid) {
-      const client = Object.hasOwn(this.clients, sid) ? this.clients[sid] : undefined;
-      if (client === undefined) return { code: ERRORS.UNKNOWN_SID, context: { sid } };
-      if (upgrade && !this.opts.allowUpgrades) {
-        return { code: ERRORS.BAD_REQUEST, context: { name: "UPGRADES_DISALLOWED", transport } };
-      }
-      const previousTransport = client.transport ? client.transport.name : undefined;
-      if (!upgrade && previousTransport !== transport) {
-        return {
-          code: ERRORS.BAD_REQUEST,
-          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport },
-        };
-      }
-      if (req._query.EIO !== "4") {
-        return {
-          code: ERRORS.BAD_REQUEST,
-          context: { name: "PROTOCOL_MISMATCH", protocol: req._query.EIO, previousProtocol: 4 },
-        };
-      }
-      return null;
-    }
-    // an RFC 8441 WebSocket (h2 extended CONNECT) is the GET of HTTP/1.1's Upgrade
-    if (req.method !== "GET" && !(upgrade && req.method === "CONNECT")) {
-      return { code: ERRORS.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
-    }
-    if (transport === "websocket" && !upgrade) {
-      return { code: ERRORS.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
-    }
-    return null;
   }
 
   private emitConnectionError(req: IncomingMessage, code: ErrorCode, context: Record<string, unknown>): void {
@@ -560,81 +495,11 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   }
 
   /**
-   * Captures requests and upgrades for `path` on an http(s) server; other requests go to the listeners it had.
+   * Captures requests and upgrades for `path` on an http(s) or http2 server; other requests go to the
+   * listeners it had (see attach.ts).
    */
-  attach(
-    server: HttpServer | HttpsServer | Http2SecureServer | Http2Server,
-    options: AttachOptions = {},
-  ): void {
-    const path = computePath(
-      stringOption(options.path, this.opts.path, "path"),
-      boolOption(options.addTrailingSlash, this.opts.addTrailingSlash, "addTrailingSlash"),
-    );
-    const destroyUpgrade = boolOption(options.destroyUpgrade, this.opts.destroyUpgrade, "destroyUpgrade");
-    const destroyUpgradeTimeout = timeOption(
-      options.destroyUpgradeTimeout,
-      this.opts.destroyUpgradeTimeout,
-      "destroyUpgradeTimeout",
-      { allowZero: true },
-    );
-    const check = (req: IncomingMessage): boolean => typeof req.url === "string" && req.url.startsWith(path);
-    const listeners = server.listeners("request").slice(0) as RequestListener[];
-    server.removeAllListeners("request");
-    server.on("close", () => this.close());
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (check(req)) {
-        debug('intercepting request for path "%s"', path);
-        this.handleRequest(req, res);
-      } else if (
-        server.listenerCount("request") === 1 &&
-        listeners.length === 0 &&
-        isEngineIoQuery(req.url)
-      ) {
-        // An Engine.IO request for another path, and nothing else would answer it (it would hang): say where
-        // the engine is. The common case is socket.io-client (path "/socket.io/") against an engine created
-        // with the default "/engine.io".
-        const asked = (req.url ?? "").split("?")[0];
-        debug('engine.io request for "%s", but the engine is at "%s"', asked, path);
-        abortRequest(
-          res,
-          ERRORS.BAD_REQUEST,
-          `no Engine.IO endpoint at ${asked}: this engine is attached at ${path}` +
-            (asked?.startsWith("/socket.io")
-              ? ' (for socket.io, create it with { path: "/socket.io/" })'
-              : ""),
-        );
-      } else {
-        for (const l of listeners) l.call(server, req, res);
-      }
-    });
-    if (this.opts.transports.includes("websocket")) {
-      if ("updateSettings" in server) {
-        // an http2 server: WebSockets arrive as extended CONNECT streams (RFC 8441)
-        const previous = server.listeners("connect") as unknown as Parameters<typeof http2ConnectListener>[2];
-        server.removeAllListeners("connect");
-        server.on(
-          "connect",
-          http2ConnectListener(
-            check,
-            (req, stream, head) => this.handleUpgrade(req, stream, head),
-            previous,
-            server,
-          ),
-        );
-      }
-      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (check(req)) {
-          this.handleUpgrade(req, socket, head);
-        } else if (destroyUpgrade) {
-          socket.on("error", ignore);
-          const timer = setTimeout(() => {
-            const s = socket as Duplex & { bytesWritten?: number };
-            if (s.writable && (s.bytesWritten ?? 0) <= 0) s.end();
-          }, destroyUpgradeTimeout);
-          timer.unref?.();
-        }
-      });
-    }
+  attach(server: AttachableHttpServer, options: AttachOptions = {}): void {
+    attachEngine(this, server, options);
   }
 
   /**

@@ -1,0 +1,87 @@
+/**
+ * The worker side of {@link runCluster}: builds the app, listens on a private loopback port, reports its
+ * session count, and shuts down gracefully when the primary says so.
+ */
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import createDebug from "debug";
+import type { Server as Engine } from "../server/server.js";
+import { type ClusterMessage, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
+
+const debug = createDebug("engine:cluster");
+
+/** What a worker is told about itself. */
+export interface WorkerContext {
+  /** Give it to the engine as `nodeId`: the primary routes on it. */
+  nodeId: string;
+  /** 0-based worker index, stable across restarts. */
+  index: number;
+}
+
+/** What the app's worker function returns. */
+export interface WorkerApp {
+  /** An HTTP server with the engine attached, not yet listening (the cluster listens on a private port). */
+  server: HttpServer;
+  /** The engine (e.g. `io.engine` for socket.io): counted for least-connections and shut down gracefully. */
+  engine?: Pick<Engine, "on" | "shutdown" | "clientsCount">;
+}
+
+/** Runs in a worker process: starts the app and serves the primary. */
+export async function runWorker(
+  build: (ctx: WorkerContext) => WorkerApp | Promise<WorkerApp>,
+  shutdownTimeoutMs: number,
+): Promise<WorkerApp & WorkerContext> {
+  const nodeId = process.env[ENV_NODE_ID] ?? "";
+  const index = Number(process.env[ENV_INDEX] ?? "0");
+  const app = await build({ nodeId, index });
+  const send = (m: ClusterMessage): void => {
+    if (process.connected) process.send?.(m);
+  };
+  const { server, engine } = app;
+  if (engine) {
+    let scheduled = false;
+    // Coalesced: one report per turn of the event loop however many sessions opened or closed in it.
+    const report = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        send({ eio: "load", sessions: engine.clientsCount });
+      });
+    };
+    engine.on("connection", (socket) => {
+      report();
+      socket.once("close", report);
+    });
+  }
+  let stopping = false;
+  const stop = async (timeoutMs: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    debug("worker %s shutting down", nodeId);
+    await engine?.shutdown(timeoutMs);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 1000).unref();
+    });
+    process.exit(0);
+  };
+  process.on("message", (m: unknown) => {
+    if (isClusterMessage(m) && m.eio === "shutdown") void stop(m.timeoutMs);
+  });
+  // The primary orchestrates: a terminal's SIGINT/SIGTERM to the whole group must not kill workers first.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => void stop(shutdownTimeoutMs));
+  process.on("disconnect", () => void stop(shutdownTimeoutMs));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // exclusive: a private port of this worker, not a handle shared through the primary.
+    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  send({ eio: "ready", port: (server.address() as AddressInfo).port });
+  return { ...app, nodeId, index };
+}

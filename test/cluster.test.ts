@@ -1,0 +1,159 @@
+// engineio-wasm/cluster for real: a node:cluster primary with 2 workers, routing by the sid prefix,
+// per request on keep-alive connections, restarting a SIGKILLed worker, draining on SIGTERM.
+import assert from "node:assert/strict";
+import { Agent, request } from "node:http";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Socket } from "../src/client/index.js";
+import { collect, next, open, shut } from "./client-helpers.js";
+import { type Child, seen, signalGroup, start, stopAll } from "./cluster-helpers.js";
+
+const APP = fileURLToPath(new URL("./fixtures/cluster-app.ts", import.meta.url));
+const P = "/engine.io/";
+
+function http(
+  port: number,
+  method: string,
+  path: string,
+  opts: { agent?: Agent; body?: string } = {},
+): Promise<{ status: number; text: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, agent: opts.agent }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        text += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout ${method} ${path}`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+async function handshake(port: number, agent?: Agent): Promise<string> {
+  const r = await http(port, "GET", `${P}?EIO=4&transport=polling`, { agent });
+  assert.equal(r.status, 200, r.text);
+  return JSON.parse(r.text.split("\x1e")[0]!.slice(1)).sid;
+}
+
+/** Sends "whoami" on a polling session and returns the answer ("<nodeId>:<pid>"), skipping pings. */
+async function whoami(port: number, sid: string, agent?: Agent): Promise<string> {
+  const post = await http(port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, {
+    agent,
+    body: "4whoami",
+  });
+  assert.equal(post.status, 200, post.text);
+  for (let i = 0; i < 10; i++) {
+    const r = await http(port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, { agent });
+    assert.equal(r.status, 200, r.text);
+    for (const p of r.text.split("\x1e")) if (p.startsWith("4")) return p.slice(1);
+    // a ping arrived first: answer it so the session stays up
+    await http(port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, { agent, body: "3" });
+  }
+  throw new Error("no whoami answer in 10 polls");
+}
+
+describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_000 }, () => {
+  let c: Child;
+  let port = 0;
+  after(stopAll);
+
+  test("starts 2 workers and listens", async () => {
+    c = start(process.execPath, ["--import", "tsx", APP, "2"]);
+    const m = await seen(c, /^READY (\d+) (.*)$/);
+    port = Number(m[1]);
+    const pids = JSON.parse(m[2]!) as Record<string, number>;
+    assert.deepEqual(Object.keys(pids).sort(), ["w0", "w1"]);
+  });
+
+  test("handshakes are balanced; every sid carries its worker's node id", async () => {
+    const sids = await Promise.all(Array.from({ length: 6 }, () => handshake(port)));
+    const prefixes = new Set(sids.map((s) => s.slice(0, 2)));
+    assert.deepEqual([...prefixes].sort(), ["w0", "w1"]);
+    for (const s of sids) assert.match(s, /^w[01][\w-]{18}$/);
+    for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
+  });
+
+  test("keep-alive: one connection carries requests of sessions on different workers (socket.io-sticky#8)", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const sids: string[] = [];
+      // bounded: least-connections alternates, so both workers appear within a few handshakes
+      for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
+        sids.push(await handshake(port, agent));
+      const a = sids.find((s) => s.startsWith("w0"))!;
+      const b = sids.find((s) => s.startsWith("w1"))!;
+      assert.ok(a && b, `both workers: ${sids}`);
+      let reusedAll = true;
+      for (let round = 0; round < 3; round++) {
+        for (const sid of [a, b]) {
+          const who = await whoami(port, sid, agent);
+          assert.equal(who.split(":")[0], sid.slice(0, 2));
+        }
+        const r = await http(port, "GET", `${P}?EIO=4&transport=polling`, { agent });
+        reusedAll &&= r.reused;
+      }
+      assert.ok(reusedAll, "the requests went over the one kept-alive connection");
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test("this project's client: polling-only and upgrading, echo across heartbeats", async () => {
+    const polling = await open(`http://127.0.0.1:${port}`, { transports: ["polling"] });
+    const upgrading = await open(`http://127.0.0.1:${port}`);
+    try {
+      if (upgrading.transport?.name !== "websocket") await next(upgrading, "upgrade", 5000);
+      for (const s of [polling, upgrading]) {
+        // pingInterval 300 ms: waiting for 3 pings proves the session survives heartbeats through the primary
+        for (let i = 0; i < 3; i++) await next(s, "ping", 5000);
+        const got = collect(s, 1);
+        s.send("whoami");
+        const [who] = await got;
+        assert.equal(String(who).split(":")[0], s.id!.slice(0, 2));
+      }
+    } finally {
+      await shut(polling);
+      await shut(upgrading);
+    }
+  });
+
+  test("a SIGKILLed worker is restarted with the same node id; new handshakes reach it", async () => {
+    const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
+    process.kill(before.w0!, "SIGKILL");
+    c.proc.stdin!.write("pids\n");
+    // ready() resolves only once w0 is up again, so the printed pid is the new one
+    let now: Record<string, number> = before;
+    for (let i = 0; i < 20 && now.w0 === before.w0; i++) {
+      now = JSON.parse((await c.line(/^PIDS (.*)$/))[1]!);
+      if (now.w0 === before.w0) c.proc.stdin!.write("pids\n");
+    }
+    assert.notEqual(now.w0, before.w0);
+    assert.equal(now.w1, before.w1);
+    const seenW0 = new Set<string>();
+    for (let i = 0; i < 6 && seenW0.size === 0; i++) {
+      const sid = await handshake(port);
+      if (sid.startsWith("w0")) seenW0.add(await whoami(port, sid));
+    }
+    assert.deepEqual([...seenW0], [`w0:${now.w0}`]);
+  });
+
+  test("SIGTERM: sessions close with `server shutting down`, a pending poll gets its close packet", async () => {
+    const socket = new Socket(`http://127.0.0.1:${port}`, { transports: ["polling"] });
+    await next(socket, "open", 5000);
+    const sid = await handshake(port);
+    const pending = http(port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+    const closed = next<[string, unknown]>(socket, "close", 10_000);
+    signalGroup(c, "SIGTERM");
+    const r = await pending;
+    assert.equal(r.status, 200);
+    assert.ok(r.text.split("\x1e").includes("1"), `close packet in ${JSON.stringify(r.text)}`);
+    const [reason] = await closed;
+    // the client sees the server's close packet
+    assert.equal(reason, "transport close");
+    const { code } = await c.exited;
+    assert.equal(code, 0);
+  });
+});
