@@ -3,9 +3,32 @@ import { existsSync } from "node:fs";
 import { createServer, type Server as HttpServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { Socket as EioClientSocket } from "engine.io-client";
 import { Socket, type SocketOptions } from "../src/client/index.js";
 
 const require = createRequire(import.meta.url);
+
+/** A client socket of either implementation, driven through the events both emit with the same names. */
+export interface EitherClient {
+  // biome-ignore lint/suspicious/noExplicitAny: each implementation types its own listener arguments
+  on(event: string, fn: (...args: any[]) => void): unknown;
+  send(data: string): unknown;
+  close(): unknown;
+  readonly transport?: { name: string } | null;
+}
+
+/** The options both clients take the same way. */
+export interface EitherClientOptions {
+  transports: ("polling" | "websocket")[];
+  path?: string;
+  upgrade?: boolean;
+  query?: Record<string, string>;
+}
+
+/** This project's client (`ours`) or engine.io-client 6 (`eio`), with the same options. */
+export function eitherClient(which: "ours" | "eio", url: string, opts: EitherClientOptions): EitherClient {
+  return which === "ours" ? new Socket(url, opts) : new EioClientSocket(url, opts);
+}
 
 /** A running server peer. */
 export interface Peer {
@@ -35,6 +58,8 @@ export interface PeerOptions {
   /** Use this (e.g. HTTPS) server instead of a new HTTP one; the URL scheme follows it. */
   server?: HttpServer;
   cors?: unknown;
+  /** Engine path (both servers take engine.io's `path` option). */
+  path?: string;
 }
 
 function listen(http: HttpServer): Promise<number> {

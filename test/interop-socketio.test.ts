@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Server as IoServer, type Socket as IoSocket } from "socket.io";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
-import { Server } from "../src/index.js";
-import { type Harness, once, startServer, waitFor } from "./server-helpers.js";
+import { type SendCallback, type SendData, type SendOptions, Server } from "../src/index.js";
+import { engineOf, type Harness, once, startServer, waitFor } from "./server-helpers.js";
 
 type Transports = ("polling" | "websocket")[];
 
@@ -17,7 +17,7 @@ describe("socket.io 4.8 on this engine", () => {
   before(async () => {
     h = await startServer({ path: "/socket.io", pingInterval: 500, pingTimeout: 500 });
     io = new IoServer();
-    io.bind(h.engine as never);
+    io.bind(engineOf(h.engine));
     io.on("connection", (socket) => {
       serverSockets.set(socket.id, socket);
       socket.on("echo", (...args: unknown[]) => {
@@ -76,7 +76,7 @@ describe("socket.io 4.8 on this engine", () => {
         assert.deepEqual([...new Uint8Array(bin as ArrayBuffer)], [0, 1, 2, 255]);
         assert.deepEqual([...new Uint8Array((nested as { inner: ArrayBuffer }).inner)], [7]);
         // server-initiated disconnect
-        const closed = once<string>(c as never, "disconnect");
+        const closed = once<string>(c, "disconnect");
         c.emit("bye");
         const [reason] = await closed;
         assert.equal(reason, "io server disconnect");
@@ -102,10 +102,10 @@ describe("socket.io 4.8 on this engine", () => {
       for (const sid of Object.keys(h.engine.clients)) {
         const es = h.engine.clients[sid]!;
         const write = es.write.bind(es);
-        es.write = ((data: never, opts?: { wsPreEncodedFrame?: unknown }, cb?: never) => {
-          if (opts?.wsPreEncodedFrame) preEncoded++;
-          return write(data, opts as never, cb);
-        }) as typeof es.write;
+        es.write = (data: SendData, opts?: SendOptions | SendCallback, cb?: SendCallback) => {
+          if (typeof opts === "object" && opts.wsPreEncodedFrame) preEncoded++;
+          return write(data, opts, cb);
+        };
       }
       for (let i = 0; i < 20; i++) members[0]!.emit("shout", "r1", `m${i}`);
       await waitFor(() => got.every((g) => g.length === 20), 5000, "broadcast delivery");
@@ -121,13 +121,13 @@ describe("socket.io 4.8 on this engine", () => {
   test("client disconnect → server reason 'client namespace disconnect'; transport close", async () => {
     const c = await connect(["websocket"]);
     const sock = serverSockets.get(c.id!)!;
-    const p = once<string>(sock as never, "disconnect");
+    const p = once<string>(sock, "disconnect");
     c.disconnect();
     const [reason] = await p;
     assert.equal(reason, "client namespace disconnect");
     const c2 = await connect(["websocket"]);
     const sock2 = serverSockets.get(c2.id!)!;
-    const p2 = once<string>(sock2 as never, "disconnect");
+    const p2 = once<string>(sock2, "disconnect");
     c2.io.engine.close();
     const [reason2] = await p2;
     assert.equal(reason2, "transport close");
@@ -136,13 +136,13 @@ describe("socket.io 4.8 on this engine", () => {
   test("engine server close → socket.io sockets disconnect", async () => {
     const h2 = await startServer({ path: "/socket.io" });
     const io2 = new IoServer();
-    io2.bind(h2.engine as never);
+    io2.bind(engineOf(h2.engine));
     const reasons: string[] = [];
     io2.on("connection", (s) => s.on("disconnect", (r) => reasons.push(r)));
     try {
       const c = ioc(h2.url, { transports: ["websocket"], forceNew: true, reconnection: false });
-      await once(c as never, "connect");
-      const d = once(c as never, "disconnect");
+      await once(c, "connect");
+      const d = once(c, "disconnect");
       h2.engine.close();
       await d;
       await waitFor(() => reasons.length === 1, 3000, "server-side disconnect");
@@ -156,8 +156,8 @@ describe("socket.io 4.8 on this engine", () => {
   test("new Server() can be bound before attach (Server instance API)", () => {
     const engine = new Server();
     const io3 = new IoServer();
-    io3.bind(engine as never);
-    assert.equal(io3.engine, engine as never);
+    io3.bind(engineOf(engine));
+    assert.equal(io3.engine, engineOf(engine));
     io3.close();
   });
 });

@@ -7,7 +7,7 @@ import { Client, Socket as ClientSocket } from "../src/client/index.js";
 import { Server, type ServerOptions } from "../src/index.js";
 import { MAX_TIMER_MS } from "../src/protocol/validate.js";
 import { next, open, shut } from "./client-helpers.js";
-import { startServer, waitFor } from "./server-helpers.js";
+import { fromJs, startServer, waitFor } from "./server-helpers.js";
 
 type Coded = Error & { code?: string; context?: { option?: string; unknown?: unknown[] } };
 
@@ -49,10 +49,10 @@ describe("server options", () => {
   });
 
   test("transports: a string is a TypeError, [] a RangeError, unknown names are all listed", () => {
-    throwsInvalid(() => new Server({ transports: "websocket" as never }), TypeError, "transports");
+    throwsInvalid(() => new Server({ transports: fromJs("websocket") }), TypeError, "transports");
     throwsInvalid(() => new Server({ transports: [] }), RangeError, "transports");
     const e = throwsInvalid(
-      () => new Server({ transports: ["polling", "foo", "websockets"] as never }),
+      () => new Server({ transports: fromJs(["polling", "foo", "websockets"]) }),
       RangeError,
       "transports",
     );
@@ -91,7 +91,7 @@ describe("server options", () => {
       RangeError,
       "destroyUpgradeTimeout",
     );
-    throwsInvalid(() => engine.attach(http, { path: 1 as never }), TypeError, "path");
+    throwsInvalid(() => engine.attach(http, { path: fromJs(1) }), TypeError, "path");
     throwsInvalid(() => engine.shutdown(Number.POSITIVE_INFINITY), RangeError, "timeoutMs");
     engine.close();
   });
@@ -114,18 +114,14 @@ describe("client options", () => {
     for (const bad of [Number.POSITIVE_INFINITY, MAX_TIMER_MS + 1, -1, 0.5]) {
       throwsInvalid(() => new ClientSocket(url, { requestTimeout: bad }), RangeError, "requestTimeout");
     }
-    throwsInvalid(
-      () => new ClientSocket(url, { requestTimeout: "5s" as never }),
-      TypeError,
-      "requestTimeout",
-    );
+    throwsInvalid(() => new ClientSocket(url, { requestTimeout: fromJs("5s") }), TypeError, "requestTimeout");
   });
 
   test("transports: a string, [] and unknown names throw; webtransport is accepted and skipped", () => {
-    throwsInvalid(() => new ClientSocket(url, { transports: "websocket" as never }), TypeError, "transports");
+    throwsInvalid(() => new ClientSocket(url, { transports: fromJs("websocket") }), TypeError, "transports");
     throwsInvalid(() => new ClientSocket(url, { transports: [] }), RangeError, "transports");
     const e = throwsInvalid(
-      () => new ClientSocket(url, { transports: ["polling", "xhr-polling"] as never }),
+      () => new ClientSocket(url, { transports: fromJs(["polling", "xhr-polling"]) }),
       RangeError,
       "transports",
     );
@@ -159,13 +155,13 @@ describe("client options", () => {
       RangeError,
       "requestTimeout",
     );
-    throwsInvalid(() => new Client({ sslVerify: "no" as never }), TypeError, "sslVerify");
+    throwsInvalid(() => new Client({ sslVerify: fromJs("no") }), TypeError, "sslVerify");
     throwsInvalid(() => new Client({ maxPacketsPerPost: 0 }), RangeError, "maxPacketsPerPost");
-    throwsInvalid(() => new Client({ logger: {} as never }), TypeError, "logger");
+    throwsInvalid(() => new Client({ logger: fromJs({}) }), TypeError, "logger");
   });
 
   test("the python-style Client rejects connect() with the coded error of a bad socket option", async () => {
-    const c = new Client({ transports: ["websockets" as never] });
+    const c = new Client({ transports: [fromJs("websockets")] });
     await assert.rejects(
       c.connect(url),
       (e: Coded) => e instanceof RangeError && e.code === "EIO_ERR_INVALID_ARG",
@@ -192,7 +188,7 @@ describe("the send rule", () => {
       assert.deepEqual(got, ['{"a":1}', '[1,"two"]', "42", "true", "null", "text"]);
       for (const bad of [undefined, () => 1, Symbol("s"), 1n]) {
         assert.throws(
-          () => h.engine.send(sid, bad as never),
+          () => h.engine.send(sid, fromJs(bad)),
           (e: Coded) => e instanceof TypeError && e.code === "EIO_ERR_INVALID_ARG",
         );
       }
@@ -205,7 +201,7 @@ describe("the send rule", () => {
       const socket = h.engine.clients[sid]!;
       for (const bad of [{ a: 1 }, 42, undefined, null]) {
         assert.throws(
-          () => socket.send(bad as never),
+          () => socket.send(fromJs(bad)),
           (e: Coded) =>
             e instanceof TypeError && e.code === "EIO_ERR_INVALID_ARG" && /send\(\)/.test(e.message),
         );
@@ -229,7 +225,7 @@ describe("the send rule", () => {
       c.send([2]);
       c.send(3);
       assert.throws(
-        () => c.send(undefined as never),
+        () => c.send(fromJs(undefined)),
         (e: Coded) => e instanceof TypeError && e.code === "EIO_ERR_INVALID_ARG",
       );
       await waitFor(() => got.length === 3, 5000, "three messages");

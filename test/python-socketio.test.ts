@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Server as IoServer } from "socket.io";
 import { runnableColumns, startPyScript } from "./python/peers.js";
-import { type Harness, startServer, waitFor } from "./server-helpers.js";
+import { engineOf, type Harness, startServer, waitFor } from "./server-helpers.js";
 
 describe("python-socketio clients → socket.io on this engine", () => {
   let h: Harness;
@@ -17,7 +17,7 @@ describe("python-socketio clients → socket.io on this engine", () => {
   before(async () => {
     h = await startServer({ path: "/socket.io", pingInterval: 300, pingTimeout: 2000 });
     io = new IoServer();
-    io.bind(h.engine as never);
+    io.bind(engineOf(h.engine));
     io.on("connection", (socket) => {
       let beats = 0;
       socket.conn.on("heartbeat", () => beats++);

@@ -9,6 +9,7 @@ import {
   type IncomingHttpHeaders,
 } from "node:http";
 import { type AddressInfo, connect } from "node:net";
+import type { Server as IoServer } from "socket.io";
 import { attach, type Server, type ServerOptions, type Socket } from "../src/index.js";
 import { PollingTransport } from "../src/server/transports/polling.js";
 
@@ -84,6 +85,25 @@ export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"
   }
 }
 
+/**
+ * A value as an untyped (JavaScript, JSON config) caller passes it, typed as the parameter it goes to: for tests
+ * of runtime validation, where the type system would otherwise refuse the very input under test.
+ */
+export function fromJs<T>(value: unknown): T {
+  return value as T;
+}
+
+/** What socket.io's `io.bind()` is typed to take (engine.io's `BaseServer`). */
+export type IoEngine = Parameters<IoServer["bind"]>[0];
+
+/**
+ * `engine` typed as socket.io's engine.io server. The one cast of the interop tests: socket.io's types name
+ * engine.io's class, this engine implements the part socket.io calls (checked by test/interop-socketio.test.ts).
+ */
+export function engineOf(engine: Server): IoEngine {
+  return engine as unknown as IoEngine;
+}
+
 /** The session `sid` of `engine` (throws if there is none). */
 export function sessionOf(engine: Server, sid: string): Socket {
   const s = engine.clients[sid];
@@ -107,8 +127,6 @@ export function pollPending(engine: Server, sid: string, ms = 5000): Promise<voi
 export function postPending(engine: Server, sid: string, ms = 5000): Promise<void> {
   return waitFor(() => pollingOf(engine, sid).dataReq !== null, ms, `a POST being read on ${sid}`);
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface RawResponse {
   status: number;

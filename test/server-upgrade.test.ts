@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Socket as EioClient } from "engine.io-client";
 import type { Socket } from "../src/index.js";
-import { sleep, startServer, waitFor } from "./server-helpers.js";
+import { startServer, waitFor } from "./server-helpers.js";
 
 const SESSIONS = 50;
 
@@ -109,7 +109,16 @@ test(`${SESSIONS} sessions upgrade while messages flow both ways: 0 lost, 0 dupl
       console.warn("not upgraded:", JSON.stringify(stuck), "client errors:", errors.slice(0, 5));
       throw e;
     }
-    await sleep(200); // keep flowing on WebSocket for a while
+    // keep flowing on WebSocket: every session carries 20 more messages each way after its upgrade
+    const clientMark = clientTallies.map((t) => t.got.length);
+    const serverMark = new Map([...serverTallies].map(([sid, t]) => [sid, t.got.length]));
+    await waitFor(
+      () =>
+        clientTallies.every((t, i) => t.got.length >= clientMark[i]! + 20) &&
+        [...serverTallies].every(([sid, t]) => t.got.length >= (serverMark.get(sid) ?? 0) + 20),
+      20000,
+      "20 more messages each way on every upgraded session",
+    );
     sending = false;
     clearInterval(pump);
     clients.forEach((c, i) => {

@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Socket as EioClientSocket } from "engine.io-client";
 import { WebSocket } from "ws";
-import { Socket as OurSocket } from "../../src/client/index.js";
+import { type EitherClientOptions, eitherClient } from "../client-helpers.js";
 import { startChild } from "./lib/child.js";
 import { runUpgradeSeq } from "./lib/scenarios.js";
 import { analyzeSeq } from "./lib/seq.js";
@@ -38,20 +37,20 @@ describe("graceful shutdown", () => {
         const url = `http://127.0.0.1:${server.port}`;
         const clients = await Promise.all(
           Array.from({ length: 18 }, (_, i) => {
-            const transports = [["polling"], ["websocket"], ["polling", "websocket"]][i % 3]!;
-            const o = { transports } as Record<string, unknown>;
-            const socket = (i % 2 === 0
-              ? new OurSocket(url, o as never)
-              : new EioClientSocket(url, o as never)) as unknown as {
-              on(e: string, f: (...a: never[]) => void): unknown;
-            };
+            const modes: EitherClientOptions["transports"][] = [
+              ["polling"],
+              ["websocket"],
+              ["polling", "websocket"],
+            ];
+            const transports = modes[i % 3]!;
+            const socket = eitherClient(i % 2 === 0 ? "ours" : "eio", url, { transports });
             const c = { i, transports, got: [] as number[], closed: null as string | null, socket };
-            socket.on("message", ((d: unknown) => {
+            socket.on("message", (d: unknown) => {
               if (typeof d === "string" && d.startsWith("m:")) c.got.push(Number(d.slice(2)));
-            }) as never);
-            socket.on("close", ((reason: unknown) => {
+            });
+            socket.on("close", (reason: unknown) => {
               c.closed = String(reason);
-            }) as never);
+            });
             return new Promise<typeof c>((resolve) => socket.on("open", () => resolve(c)));
           }),
         );
@@ -107,15 +106,10 @@ describe("heartbeat under a 2-second synchronous stall of the server", () => {
       const closes: string[] = [];
       const sockets = await Promise.all(
         Array.from({ length: 8 }, (_, i) => {
-          const o = { transports: i % 4 < 2 ? ["polling"] : ["websocket"] } as Record<string, unknown>;
-          const s = (i % 2 === 0
-            ? new OurSocket(url, o as never)
-            : new EioClientSocket(url, o as never)) as unknown as {
-            on(e: string, f: (...a: never[]) => void): unknown;
-            send(d: string): unknown;
-            close(): unknown;
-          };
-          s.on("close", ((r: unknown) => closes.push(`client ${i}: ${String(r)}`)) as never);
+          const s = eitherClient(i % 2 === 0 ? "ours" : "eio", url, {
+            transports: i % 4 < 2 ? ["polling"] : ["websocket"],
+          });
+          s.on("close", (r: unknown) => closes.push(`client ${i}: ${String(r)}`));
           return new Promise<typeof s>((resolve) => s.on("open", () => resolve(s)));
         }),
       );
@@ -212,22 +206,16 @@ describe("SIGTERM on the CLI (engineio-wasm serve --echo)", () => {
       const N = 2000;
       const clients = await Promise.all(
         Array.from({ length: 12 }, (_, i) => {
-          const o = {
+          const s = eitherClient(i % 2 === 0 ? "ours" : "eio", url, {
             transports: i % 3 === 0 ? ["polling"] : i % 3 === 1 ? ["websocket"] : ["polling", "websocket"],
-          } as Record<string, unknown>;
-          const s = (i % 2 === 0
-            ? new OurSocket(url, o as never)
-            : new EioClientSocket(url, o as never)) as unknown as {
-            on(e: string, f: (...a: never[]) => void): unknown;
-            send(d: string): unknown;
-          };
+          });
           const c = { i, got: [] as number[], atSignal: 0, closed: false };
-          s.on("message", ((d: unknown) => {
+          s.on("message", (d: unknown) => {
             if (typeof d === "string" && d.startsWith("e:")) c.got.push(Number(d.slice(2)));
-          }) as never);
-          s.on("close", (() => {
+          });
+          s.on("close", () => {
             c.closed = true;
-          }) as never);
+          });
           return new Promise<typeof c>((resolve) =>
             s.on("open", () => {
               let k = 0;

@@ -57,7 +57,7 @@ if (config.http?.keepAliveTimeout !== undefined) http.keepAliveTimeout = config.
 let engine: EngineServer;
 if ((process.env.HOSTILE_IMPL ?? config.impl) === "engine.io") {
   const { Server } = await import("engine.io");
-  engine = new Server(config.options as never) as unknown as EngineServer;
+  engine = new Server(config.options as ConstructorParameters<typeof Server>[0]) as unknown as EngineServer;
 } else {
   const mod = (await import("../../src/index.js")) as unknown as { Server: new (o: unknown) => EngineServer };
   engine = new mod.Server(config.options ?? {});
@@ -92,28 +92,28 @@ interface SeqState {
 }
 const seqStates = new Map<string, SeqState>();
 
-engine.on("connection_error", ((err: { code?: number }) => {
+engine.on("connection_error", (err: { code?: number }) => {
   const k = String(err?.code ?? "?");
   counters.connectionErrors[k] = (counters.connectionErrors[k] ?? 0) + 1;
-}) as never);
+});
 
-engine.on("connection", ((socket: EngineSocket) => {
+engine.on("connection", (socket: EngineSocket) => {
   counters.connections++;
   const q =
     socket.request._query ?? Object.fromEntries(new URL(socket.request.url ?? "/", "http://x").searchParams);
   const seq = Number(q.seq ?? 0);
-  socket.on("error", ((err: Error) => {
+  socket.on("error", (err: Error) => {
     counters.socketErrors++;
     if (counters.socketErrorSamples.length < 10)
       counters.socketErrorSamples.push(String(err?.message ?? err));
-  }) as never);
-  socket.on("close", ((reason: string, desc?: { code?: string } | Error) => {
+  });
+  socket.on("close", (reason: string, desc?: { code?: string } | Error) => {
     counters.closes[reason] = (counters.closes[reason] ?? 0) + 1;
     const code = (desc as { code?: string } | undefined)?.code;
     if (code) counters.closeCodes[code] = (counters.closeCodes[code] ?? 0) + 1;
     const st = seqStates.get(socket.id);
     if (st) st.closeReason = reason;
-  }) as never);
+  });
   if (seq > 0) {
     const st: SeqState = {
       sent: 0,
@@ -125,16 +125,16 @@ engine.on("connection", ((socket: EngineSocket) => {
       transport: socket.transport.name,
     };
     seqStates.set(socket.id, st);
-    socket.on("upgrade", (() => {
+    socket.on("upgrade", () => {
       st.receivedBeforeUpgrade = st.received.length;
       st.sentBeforeUpgrade = st.sent;
       st.upgraded = true;
       st.transport = socket.transport.name;
-    }) as never);
-    socket.on("message", ((data: string) => {
+    });
+    socket.on("message", (data: string) => {
       counters.messages++;
       if (typeof data === "string" && data.startsWith("c:")) st.received.push(Number(data.slice(2)));
-    }) as never);
+    });
     // `seqBatch` messages every `seqPace` ms (0: every event-loop turn), so the upgrade happens mid-stream.
     const batch = Number(q.seqBatch ?? 20);
     const pace = Number(q.seqPace ?? 0);
@@ -150,20 +150,20 @@ engine.on("connection", ((socket: EngineSocket) => {
     return;
   }
   if (q.sink === "1") {
-    socket.on("message", (() => {
+    socket.on("message", () => {
       counters.messages++;
-    }) as never);
+    });
     return;
   }
-  socket.on("message", ((data: unknown) => {
+  socket.on("message", (data: unknown) => {
     counters.messages++;
     if (data === "!close") {
       socket.close(); // a server-side close, requested by the client
       return;
     }
     socket.send(data);
-  }) as never);
-}) as never);
+  });
+});
 
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
@@ -272,7 +272,7 @@ serveRpc({
         });
       };
       listeners.set(socket, onPacket);
-      socket.on("packetCreate", onPacket as never);
+      socket.on("packetCreate", onPacket);
     }
     return { armed: sockets.length };
   },
@@ -289,10 +289,10 @@ serveRpc({
     let peakBuffered = 0;
     let closeReason: string | undefined;
     let closeCode: string | undefined;
-    socket.once("close", ((reason: string, desc?: { code?: string }) => {
+    socket.once("close", (reason: string, desc?: { code?: string }) => {
       closeReason = reason;
       closeCode = desc?.code;
-    }) as never);
+    });
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
     const deadline = Date.now() + Number(args.timeoutMs ?? 60000);

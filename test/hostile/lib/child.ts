@@ -43,7 +43,7 @@ export function startChild(
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const pending = new Map<
     number,
-    { resolve: (v: never) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   let nextId = 1;
   child.on("exit", (code, signal) => {
@@ -61,23 +61,24 @@ export function startChild(
     pending.delete(msg.id);
     clearTimeout(p.timer);
     if (msg.error) p.reject(new Error(msg.error));
-    else p.resolve(msg.result as never);
+    else p.resolve(msg.result);
   });
   const handle: ChildHandle = {
     child,
     port: 0,
-    rpc(cmd, args = {}, rpcTimeout = 30000) {
+    rpc<T>(cmd: string, args: Record<string, unknown> = {}, rpcTimeout = 30000): Promise<T> {
       if (exit)
         return Promise.reject(
           new Error(`child already exited (${exit.code ?? exit.signal}); stderr:\n${err}`),
         );
       const id = nextId++;
-      return new Promise((resolve, reject) => {
+      return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
           reject(new Error(`rpc ${cmd} timed out after ${rpcTimeout} ms`));
         }, rpcTimeout);
-        pending.set(id, { resolve: resolve as (v: never) => void, reject, timer });
+        // the child answers the command's result type (the caller names it): JSON across the IPC channel
+        pending.set(id, { resolve: (v) => resolve(v as T), reject, timer });
         child.send({ id, cmd, args });
       });
     },

@@ -5,9 +5,8 @@
  */
 
 import { Agent, request } from "node:http";
-import { Socket as EioClientSocket } from "engine.io-client";
 import { WebSocket } from "ws";
-import { Socket as OurSocket } from "../../../src/client/index.js";
+import { type EitherClient, type EitherClientOptions, eitherClient } from "../../client-helpers.js";
 import { type ChildHandle, startChild } from "./child.js";
 
 export interface ChurnResult {
@@ -155,37 +154,30 @@ async function rawPolling(port: number, how: "client" | "server" | "silent"): Pr
   // silent: just go away; the server times the session out
 }
 
-type Client = {
-  on(e: string, f: (...a: never[]) => void): unknown;
-  send(d: string): unknown;
-  close(): unknown;
-};
+type Client = EitherClient;
 
 /** A real client (engine.io-client or ours): open, echo, then close from the client or ask the server to. */
 async function realClient(
   port: number,
   which: "eio" | "ours",
-  transports: string[],
+  transports: EitherClientOptions["transports"],
   serverClose: boolean,
 ): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
-  const o = { transports, upgrade: transports.length > 1 } as Record<string, unknown>;
-  const s = (which === "ours"
-    ? new OurSocket(url, o as never)
-    : new EioClientSocket(url, o as never)) as unknown as Client;
+  const s: Client = eitherClient(which, url, { transports, upgrade: transports.length > 1 });
   try {
     await new Promise<void>((resolve, reject) => {
       s.on("open", () => s.send("hi"));
-      s.on("message", ((d: unknown) => {
+      s.on("message", (d: unknown) => {
         if (d !== "hi") return;
         if (serverClose) s.send("!close");
         else {
           s.close();
           resolve();
         }
-      }) as never);
+      });
       s.on("close", () => resolve());
-      s.on("error", ((e: unknown) => reject(e)) as never);
+      s.on("error", (e: unknown) => reject(e));
     });
   } finally {
     s.close();

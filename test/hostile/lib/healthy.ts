@@ -2,15 +2,9 @@
  * Healthy clients that echo continuously and measure round-trip latency: half this project's client, half the
  * official engine.io-client, over polling only, WebSocket only, and polling upgraded to WebSocket.
  */
-import { Socket as EioClientSocket } from "engine.io-client";
-import { Socket as OurSocket } from "../../../src/client/index.js";
+import { type EitherClient, type EitherClientOptions, eitherClient } from "../../client-helpers.js";
 
-type AnySocket = {
-  on(event: string, fn: (...args: never[]) => void): unknown;
-  send(data: string): unknown;
-  close(): unknown;
-  transport?: { name: string } | null;
-};
+type AnySocket = EitherClient;
 
 export interface HealthyStats {
   clients: number;
@@ -71,12 +65,14 @@ export class HealthyPool {
     const opens: Promise<void>[] = [];
     for (let i = 0; i < this.n; i++) {
       const mode = i % 3; // 0 polling, 1 websocket, 2 polling → websocket
-      const transports = mode === 0 ? ["polling"] : mode === 1 ? ["websocket"] : ["polling", "websocket"];
+      const transports: EitherClientOptions["transports"] =
+        mode === 0 ? ["polling"] : mode === 1 ? ["websocket"] : ["polling", "websocket"];
       const ours = i % 2 === 0;
-      const opts = { transports, path: this.path, upgrade: mode === 2 } as Record<string, unknown>;
-      const socket = (ours
-        ? new OurSocket(url, opts as never)
-        : new EioClientSocket(url, opts as never)) as unknown as AnySocket;
+      const socket = eitherClient(ours ? "ours" : "eio", url, {
+        transports,
+        path: this.path,
+        upgrade: mode === 2,
+      });
       const kind = `${ours ? "ours" : "eio"}:${transports.join("+")}`;
       const m: Member = { socket, kind, seq: 0, inflight: null, timer: null };
       this.members.push(m);
@@ -90,18 +86,18 @@ export class HealthyPool {
             clearTimeout(t);
             resolve();
           });
-          socket.on("error", ((err: unknown) => {
+          socket.on("error", (err: unknown) => {
             if (!this.stopping)
               this.errors.push(`${kind}#${i} error ${String((err as Error)?.message ?? err)}`);
-          }) as never);
-          socket.on("close", ((reason: string, desc: unknown) => {
+          });
+          socket.on("close", (reason: string, desc: unknown) => {
             if (!this.stopping) {
               this.errors.push(
                 `${kind}#${i} close ${reason} ${String((desc as Error)?.message ?? (desc as { description?: unknown })?.description ?? "")}`,
               );
             }
-          }) as never);
-          socket.on("message", ((data: unknown) => this.onEcho(m, data)) as never);
+          });
+          socket.on("message", (data: unknown) => this.onEcho(m, data));
         }),
       );
     }

@@ -2,8 +2,7 @@
  * Scenarios shared by the short tests (`npm test`) and the long soak (`npm run soak`): the same code, scaled.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { Socket as EioClientSocket } from "engine.io-client";
-import { Socket as OurSocket } from "../../../src/client/index.js";
+import { type EitherClient, eitherClient } from "../../client-helpers.js";
 import type { AttackEnv, AttackName, AttackReport } from "./attacks.js";
 import { type ChildHandle, startChild } from "./child.js";
 import { HealthyPool, type HealthyStats } from "./healthy.js";
@@ -214,11 +213,7 @@ export async function runUpgradeSeq(opts: {
   });
   const errors: string[] = [];
   const clients: {
-    socket: {
-      on(e: string, f: (...a: never[]) => void): unknown;
-      send(d: string): unknown;
-      close(): unknown;
-    };
+    socket: EitherClient;
     received: number[];
     sent: number;
     sentBeforeUpgrade: number;
@@ -231,10 +226,11 @@ export async function runUpgradeSeq(opts: {
     const query = { seq: String(opts.messages), seqBatch: String(batch), seqPace: String(pace) };
     await Promise.all(
       Array.from({ length: opts.sessions }, (_, i) => {
-        const o = { transports: ["polling", "websocket"], upgrade: true, query } as Record<string, unknown>;
-        const socket = (i % 2 === 0
-          ? new OurSocket(url, o as never)
-          : new EioClientSocket(url, o as never)) as unknown as (typeof clients)[number]["socket"];
+        const socket = eitherClient(i % 2 === 0 ? "ours" : "eio", url, {
+          transports: ["polling", "websocket"],
+          upgrade: true,
+          query,
+        });
         const c: (typeof clients)[number] = {
           socket,
           received: [],
@@ -249,17 +245,18 @@ export async function runUpgradeSeq(opts: {
           for (let k = 0; k < batch && c.sent < opts.messages; k++) socket.send(`c:${c.sent++}`);
           c.timer = c.sent < opts.messages ? setTimeout(pump, pace) : null;
         };
-        socket.on("message", ((d: unknown) => {
+        socket.on("message", (d: unknown) => {
           if (typeof d === "string" && d.startsWith("s:")) c.received.push(Number(d.slice(2)));
-        }) as never);
-        socket.on("upgrade", (() => {
+        });
+        socket.on("upgrade", () => {
           c.upgraded = true;
           c.sentBeforeUpgrade = c.sent;
           c.receivedBeforeUpgrade = c.received.length;
-        }) as never);
-        socket.on("error", ((e: unknown) =>
-          errors.push(`client ${i} error ${String((e as Error)?.message ?? e)}`)) as never);
-        socket.on("close", ((r: unknown) => errors.push(`client ${i} closed: ${String(r)}`)) as never);
+        });
+        socket.on("error", (e: unknown) =>
+          errors.push(`client ${i} error ${String((e as Error)?.message ?? e)}`),
+        );
+        socket.on("close", (r: unknown) => errors.push(`client ${i} closed: ${String(r)}`));
         return new Promise<void>((resolve) =>
           socket.on("open", () => {
             pump();
