@@ -18,6 +18,8 @@ import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } fr
 import { base64Length, isBinary, isChunks, joinChunks, normalizePackets, toBytes } from "./common.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
 import type { Codec, PayloadBody } from "./types.js";
+// The Rust kernels speak the same record and descriptor ABI as the WASM ones.
+import { FLAG_ASCII, HEAD_BASE64, HEAD_SEPARATOR, KIND_BINARY, TYPE_CODES } from "./wasm-abi-js.js";
 
 const debug = createDebug("engine:codec");
 
@@ -164,21 +166,8 @@ export function loadNativeAddon(): NativeAddon | null {
 /** Records per scan call (four i32 each) after the four-i32 header `[count, pos, outPos, done]`. */
 const SCAN_CAP = 1024;
 const REC_HEADER = 4;
-const KIND_BINARY = 7;
-const FLAG_ASCII = 1;
-const HEAD_BASE64 = 0x100;
-const HEAD_SEPARATOR = 0x200;
+/** Native-only `assemble` head flag: the packet's bytes are the separate large argument, not in the arena. */
 const HEAD_BIG = 0x400;
-const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
-  open: 0x30,
-  close: 0x31,
-  ping: 0x32,
-  pong: 0x33,
-  message: 0x34,
-  upgrade: 0x35,
-  noop: 0x36,
-  error: 0,
-};
 const EMPTY = new Uint8Array(0);
 
 /**

@@ -39,6 +39,7 @@ import {
   RECORD_BYTES,
   RECORD_I32,
 } from "./wasm-abi.js";
+import { TYPE_CODES } from "./wasm-abi-js.js";
 import { Scratch, type WasmKernels } from "./wasm-memory.js";
 import { Routing } from "./wasm-routing.js";
 
@@ -109,17 +110,6 @@ export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
 const SCAN_CAP = 1024;
 /** Descriptor head flags of the `assemble` kernel (low byte: the type character). */
 const align = (p: number) => (p + 15) & ~15;
-/** Wire character code of each packet type (0 = none, for the `error` pseudo-type). */
-const TYPE_CODES: Readonly<Record<Packet["type"], number>> = {
-  open: 0x30,
-  close: 0x31,
-  ping: 0x32,
-  pong: 0x33,
-  message: 0x34,
-  upgrade: 0x35,
-  noop: 0x36,
-  error: 0,
-};
 
 const utf8Encoder = new TextEncoder();
 
