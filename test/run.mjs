@@ -57,6 +57,11 @@ async function loadedBackends() {
   return out.trim().split(",");
 }
 
+// Test processes resolve `engineio-wasm` (the examples' and snippets' import) to src/ through tsconfig.test.json's
+// `paths`: otherwise dist/ and src/ both load, dist's source maps point at the same src files, and Node 20's
+// coverage reporter fails on the pair ("Could not report code coverage … reading 'line'").
+process.env.TSX_TSCONFIG_PATH ??= join(root, "tsconfig.test.json");
+
 const backends = values.backends ? values.backends.split(",") : await loadedBackends();
 const coverageOn = process.execArgv.includes("--experimental-test-coverage") && !values["no-coverage"];
 
