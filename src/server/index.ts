@@ -11,6 +11,7 @@ import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
 export type { CloseReason } from "../protocol/names.js";
+export type { BroadcastOptions } from "./broadcast.js";
 export type {
   BunServerWebSocket,
   BunWebSocketHandler,

@@ -14,6 +14,7 @@ import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import type { Packet } from "../protocol/packet.js";
 import { timeOption } from "../protocol/validate.js";
 import { type AttachableHttpServer, attachEngine } from "./attach.js";
+import { type BroadcastOptions, broadcast } from "./broadcast.js";
 import { safeCorsOptions } from "./cors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { createFetchHandler, type FetchHandler } from "./fetch/handler.js";
@@ -565,6 +566,18 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     }
     socket.send(message);
     return true;
+  }
+
+  /**
+   * Sends one message to every open session, or to `options.sids` / all but `options.except` (python-style:
+   * `to` / `skip_sid`), framing it once: WebSocket sessions get the same pre-built frame, polling sessions share
+   * the data. Data follows the python-style rule of {@link Server.send}. Slow consumers are bounded by
+   * `maxBufferedBytes` as with `send`.
+   * @returns how many sessions it was handed to
+   * @throws TypeError (`EIO_ERR_INVALID_ARG`) for data JSON cannot encode or a malformed option
+   */
+  broadcast(data: PythonSendData, options?: BroadcastOptions): number {
+    return broadcast(this.clients, data, options);
   }
 
   /** Closes session `sid`, or every session when `sid` is omitted (python-engineio's `disconnect`). */
