@@ -14,6 +14,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as parser from "engine.io-parser";
 import { Bench } from "tinybench";
 import {
@@ -40,7 +42,11 @@ import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64, WASM_SIZES } from "../src/codec/w
 import { xorshiftBytes } from "../test/xorshift-bytes.js";
 
 const TIME = Number(process.env.BENCH_TIME ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+// Every contender starts from a collected heap: the large shapes allocate MBs per call, and garbage left by
+// the previous contender would otherwise be collected on the next one's clock.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 
 // ---- contenders --------------------------------------------------------------------------------------------
 type Fn = () => unknown;
@@ -199,7 +205,7 @@ function measure(tasks: [string, Fn][]): Pick<Row, "ns" | "perRound"> {
     // Rotate the order each round so no contender always runs first (JIT/GC state).
     const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]!);
     const bench = new Bench({ time: TIME, warmupTime: r === 0 ? 50 : 2, throws: true });
-    for (const [name, fn] of order) bench.add(name, fn);
+    for (const [name, fn] of order) bench.add(name, fn, { beforeAll: gc });
     for (const task of bench.runSync()) {
       const res = task.result;
       if (res.state !== "completed") throw new Error(`${task.name}: ${res.state}`);

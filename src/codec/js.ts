@@ -228,8 +228,18 @@ function jsBase64Frame(bytes: Uint8Array): string {
   return latin1String(out, 0, out.length);
 }
 
-/** Binary packets below this size are base64-encoded by the JS loop (a native call has a fixed cost). */
-const WEB_BASE64_MIN = 96;
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * The body as a string with one char per byte at the same offsets, for its base64 segments: ASCII bytes are
+ * the same chars in every TextDecoder label, and every other byte becomes a char outside the alphabet. The
+ * UTF-8 decoder has an ASCII fast path (the windows-1252 one does not, in Chromium); no UTF-8 mapping turns
+ * one byte into two chars, so an equal length means every byte kept its offset — else the latin1 decoder.
+ */
+function bodyChars(body: Uint8Array): string {
+  const s = lenientUtf8.decode(body);
+  return s.length === body.length ? s : asciiDecoder.decode(body);
+}
 
 /**
  * Decodes a body with the engine's base64 ({@link WebBase64}). Lifetime rule: every binary packet of one
@@ -252,8 +262,7 @@ function decodeWithWeb(body: Uint8Array | string, web: WebBase64): Packet[] {
     let packet: Packet;
     const first = isText ? body.charCodeAt(start) : body[start];
     if (end > start && first === BINARY_PREFIX_BYTE) {
-      // ASCII bytes are the same chars in every TextDecoder label; other bytes become non-alphabet chars.
-      whole ??= asciiDecoder.decode(body as Uint8Array);
+      whole ??= bodyChars(body as Uint8Array);
       out ??= new Uint8Array(((n - start) * 3) >> 2);
       const w = web.decodeInto(whole, start + 1, end, out, o);
       packet = w < 0 ? errorPacket() : { type: "message", data: out.subarray(o, o + w) };
@@ -269,24 +278,18 @@ function decodeWithWeb(body: Uint8Array | string, web: WebBase64): Packet[] {
 
 /**
  * Builds the pure-TypeScript backend; with `web` (the engine's native `Uint8Array` base64, where it exists)
- * binary packets are decoded and encoded by it instead of the JS loops.
+ * binary packets are decoded by it, and the base64 string functions use it. Payload encoding keeps the JS
+ * loop: `toBase64` + `encodeInto` into the body measured slower in Chromium 156 (`npm run bench:browser`).
  */
 export function createJsCodec(web: WebBase64 | null): Codec {
   if (web === null) return pureJs;
   const b64 = (s: string, start: number, end: number) => web.decode(s, start, end);
-  const steps: EncodeSteps = {
-    ...jsSteps,
-    writeBase64(bytes, out, pos) {
-      if (bytes.length < WEB_BASE64_MIN) return base64EncodeInto(bytes, out, pos);
-      return pos + utf8Encoder.encodeInto(web.encode(bytes), out.subarray(pos)).written;
-    },
-  };
   return {
     name: "js",
     encodePacket: (packet, supportsBinary) =>
       encodePacketWith(packet, supportsBinary, (bytes) => `b${web.encode(bytes)}`),
     decodePacket: (frame) => decodeFrameWith(frame, b64),
-    encodePayload: (packets) => encodePayloadWith(steps, packets),
+    encodePayload: (packets) => encodePayloadWith(jsSteps, packets),
     decodePayload: (input) => decodeWithWeb(isChunks(input) ? joinChunks(input) : input, web),
     base64Encode: (bytes) => web.encode(bytes),
     base64Decode(text) {

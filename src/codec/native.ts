@@ -18,7 +18,16 @@
  */
 import createDebug from "debug";
 import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
-import { base64Length, isBinary, isChunks, joinChunks, normalizePackets, toBytes } from "./common.js";
+import {
+  base64Length,
+  isBinary,
+  isChunks,
+  joinChunks,
+  normalizePackets,
+  SHORT_TEXT,
+  toBytes,
+  writeAscii,
+} from "./common.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
 import type { Codec, PayloadBody } from "./types.js";
 // The Rust kernels speak the same record and descriptor ABI as the WASM ones.
@@ -197,6 +206,15 @@ export function loadNativeAddon(): NativeAddon | null {
   return fail(errors.length ? errors.join("; ") : "no binary for this platform");
 }
 
+/** Total bytes of the ASCII text records in `rec[from, to)` (records of four i32). */
+function asciiTextBytes(rec: Int32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let r = from; r < to; r += 4) {
+    if (rec[r]! < KIND_BINARY && rec[r + 3] === FLAG_ASCII) sum += rec[r + 2]! - rec[r + 1]!;
+  }
+  return sum;
+}
+
 /** Records per scan call (four i32 each) after the four-i32 header `[count, pos, outPos, done]`. */
 const SCAN_CAP = 1024;
 const REC_HEADER = 4;
@@ -233,6 +251,7 @@ export function createNativeCodec(
     const out = nb.allocOut(((len * 3) >> 2) + 4);
     const packets: Packet[] = [];
     let whole: string | null = null;
+    let useWhole: boolean | null = null;
     let pos = 0;
     let outPos = 0;
     for (;;) {
@@ -247,12 +266,23 @@ export function createNativeCodec(
           if (a === b) {
             packets.push({ type });
           } else if (rec[r + 3] === FLAG_ASCII) {
-            // Short ASCII texts are sliced from one latin1 string of the body (one native call per body).
+            // Short ASCII texts: sliced from one latin1 string of the body when text is most of it (one
+            // native call per body), else built by a JS loop (≤ 32 chars) or one latin1Slice each — so a
+            // small text next to a large binary does not copy the binary's base64 into a string.
             if (b - a > 256) {
               packets.push({ type, data: src.latin1Slice(a, b) });
             } else {
-              whole ??= src.latin1Slice(0, len);
-              packets.push({ type, data: whole.slice(a, b) });
+              useWhole ??= asciiTextBytes(rec, r, end) * 4 >= len;
+              if (useWhole) {
+                whole ??= src.latin1Slice(0, len);
+                packets.push({ type, data: whole.slice(a, b) });
+              } else if (b - a <= SHORT_TEXT) {
+                let t = "";
+                for (let i = a; i < b; i++) t += String.fromCharCode(src[i]!);
+                packets.push({ type, data: t });
+              } else {
+                packets.push({ type, data: src.latin1Slice(a, b) });
+              }
             }
           } else {
             packets.push({ type, data: src.utf8Slice(a, b) }); // validated by the scan
@@ -321,7 +351,12 @@ export function createNativeCodec(
         continue;
       }
       const t = TYPE_CODES[p.type];
-      const len = d ? stage.utf8Write(d, s) : 0;
+      // Short ASCII texts by a JS loop (a native string call costs ~100 ns), the rest by one utf8Write.
+      let len = 0;
+      if (d) {
+        const e = d.length <= SHORT_TEXT ? writeAscii(d, stage, s) : -1;
+        len = e === -1 ? stage.utf8Write(d, s) : e - s;
+      }
       desc[w] = sep | t;
       desc[w + 1] = s;
       desc[w + 2] = len;

@@ -96,8 +96,11 @@ export interface WasmCodecOptions {
   /** On Node: `base64Encode`/`base64Decode` and `b`-frames use Node's native base64 at any size. */
   nativeStringBase64: boolean;
   /**
-   * Outside Node, where the engine has its own `Uint8Array` base64 (see web-base64.ts): payloads with binary
-   * packets, `b`-frames and the base64 functions go to the `js` host, which uses it (`npm run bench:browser`).
+   * Outside Node, where the engine has its own `Uint8Array` base64 (see web-base64.ts): bodies given as
+   * strings, `b`-frames and the base64 functions go to the `js` host, which uses it. Bodies as bytes and
+   * payload encoding stay in WASM, which measured faster there (`npm run bench:browser`: the engine's
+   * decoders take strings, and turning bytes into one costs more than the kernel; `toBase64` plus
+   * `encodeInto` is slower than the `assemble` kernel).
    */
   webBase64: boolean;
 }
@@ -136,7 +139,7 @@ export function createWasmCodec(
   const route = new Routing(options, nb !== null && host.name === "node");
   const native = route.native;
   const minBytes = options.minBytes;
-  // The host's own base64 is the engine's native one: binary work goes there (no copy into WASM and back).
+  // The host's own base64 is the engine's native one: base64 held in strings goes there.
   const web = !native && options.webBase64 && webBase64 !== null && host.name === "js";
   const nativeString = route.nativeString || web;
 
@@ -214,7 +217,7 @@ export function createWasmCodec(
         if (n > largest) largest = n;
       }
     }
-    if (binBytes + chars < minBytes || route.segmentOnHost(largest) || (web && binCount > 0)) {
+    if (binBytes + chars < minBytes || route.segmentOnHost(largest)) {
       return host.encodePayload(packets);
     }
 
@@ -270,7 +273,8 @@ export function createWasmCodec(
   }
 
   function decodePayload(body: PayloadBody): Packet[] {
-    if (typeof body === "string") return decodePayloadString(body, b64String);
+    if (typeof body === "string")
+      return web ? host.decodePayload(body) : decodePayloadString(body, b64String);
     const chunks = isChunks(body) ? body : null;
     let len = 0;
     if (chunks === null) len = (body as Uint8Array).length;
@@ -283,14 +287,6 @@ export function createWasmCodec(
     if (native && head[0] !== BINARY_PREFIX_BYTE) {
       const sep = head.indexOf(SEPARATOR_BYTE);
       if (sep === -1 || head[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
-    }
-    // With the engine's base64, bodies holding binary packets (judged by the first two, as above) go to
-    // the host.
-    if (
-      web &&
-      (head[0] === BINARY_PREFIX_BYTE || head[head.indexOf(SEPARATOR_BYTE) + 1] === BINARY_PREFIX_BYTE)
-    ) {
-      return host.decodePayload(body);
     }
     // Layout: [body: len][decoded binary: ≤ 3/4 len][records: SCAN_CAP × 16 bytes]
     const outPtr = base + ((len + 16) & ~15);
