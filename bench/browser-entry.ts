@@ -6,9 +6,12 @@ import {
   type Codec,
   codecBackend,
   createWasmBackend,
+  defaultCodec,
   type Packet,
   RAW_KERNELS,
 } from "../src/codec/index.js";
+import { pureJsCodec } from "../src/codec/js.js";
+import { webBase64 } from "../src/codec/web-base64.js";
 
 const SPEC_PACKETS: Packet[] = [
   { type: "message", data: "hello" },
@@ -26,8 +29,75 @@ function plain(packets: Packet[]): string {
   );
 }
 
+/**
+ * Bodies where the engine's base64 and the codec's rule could disagree (whitespace, partial or misplaced
+ * padding, URL-safe and non-ASCII characters, empty `b`), plus seeded mutations of valid bodies: every
+ * backend must decode them exactly like the pure-JS reference.
+ */
+function trickyBodies(): string[] {
+  const out = [
+    "bQQ",
+    "bQQ=",
+    "bQQ==",
+    "bQQ===",
+    "bQUJD=",
+    "bQUJDRA",
+    "bQU JD",
+    "bQUJD\n",
+    "bQU\tJDRA==",
+    "bQUJD RA=",
+    "bQR",
+    "bQ",
+    "b",
+    "b=",
+    "b==",
+    "bQU=D",
+    "bQUJD=QUJD",
+    "b-_-_",
+    "bQUJ\u00e9",
+    "bQUJ\u6478",
+    "bQUJ\u00a0",
+    "4a\x1ebQUJD\x1e4b",
+    "4a\x1eb\x1e4b",
+    "bAQID\x1ebBAUG\x1eb",
+    "bAQID\x1e\x1ebBAUG",
+  ];
+  let x = 0x9e3779b9;
+  const rnd = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n\t-_\x1eb4é";
+  for (let i = 0; i < 3000; i++) {
+    const k = 1 + rnd(4);
+    const parts: string[] = [];
+    for (let j = 0; j < k; j++) {
+      const bytes = pattern(rnd(200)).map((v) => v ^ i);
+      parts.push(`b${pureJsCodec.base64Encode(bytes)}`);
+    }
+    const chars = [...parts.join("\x1e")];
+    for (let m = rnd(3); m > 0 && chars.length > 0; m--) {
+      const at = rnd(chars.length);
+      const op = rnd(3);
+      const c = alphabet[rnd(alphabet.length)]!;
+      if (op === 0) chars[at] = c;
+      else if (op === 1) chars.splice(at, 0, c);
+      else chars.splice(at, 1);
+    }
+    out.push(chars.join(""));
+  }
+  return out;
+}
+
 /** Per backend: the list of failed checks (empty = all passed). */
-function vectors(): { backend: string; hasBuffer: boolean; results: Record<string, string[]> } {
+function vectors(): {
+  backend: string;
+  hasBuffer: boolean;
+  webBase64: boolean;
+  results: Record<string, string[]>;
+} {
   const results: Record<string, string[]> = {};
   const expected = plain(SPEC_PACKETS);
   // Each backend as selected, plus the WASM kernels with thresholds off (tiny inputs then run in WASM too).
@@ -36,6 +106,9 @@ function vectors(): { backend: string; hasBuffer: boolean; results: Record<strin
     const raw = createWasmBackend(name, RAW_KERNELS);
     if (raw) list.push([`${name} raw`, raw]);
   }
+  list.push(["js (pure)", pureJsCodec]);
+  const tricky = trickyBodies();
+  const te = new TextEncoder();
   for (const [label, c] of list) {
     const fails: string[] = [];
     const check = (name: string, ok: boolean) => {
@@ -71,11 +144,26 @@ function vectors(): { backend: string; hasBuffer: boolean; results: Record<strin
       plain(c.decodePayload(new Uint8Array([0x34, 0xe2, 0x82]))) ===
         '[{"type":"error","data":"parser error"}]',
     );
+    let diverged = 0;
+    for (const text of tricky) {
+      const want = plain(pureJsCodec.decodePayload(text));
+      const wantBytes = plain(pureJsCodec.decodePayload(te.encode(text)));
+      if (plain(c.decodePayload(text)) !== want || plain(c.decodePayload(te.encode(text))) !== wantBytes) {
+        if (diverged++ < 3) fails.push(`tricky body ${JSON.stringify(text.slice(0, 40))}`);
+      }
+      const b64 = text.slice(1);
+      const hexOrNull = (b: Uint8Array | null) => (b === null ? "null" : hex(b));
+      if (hexOrNull(c.base64Decode(b64)) !== hexOrNull(pureJsCodec.base64Decode(b64))) {
+        if (diverged++ < 3) fails.push(`tricky base64 ${JSON.stringify(b64.slice(0, 40))}`);
+      }
+    }
+    if (diverged > 3) fails.push(`… ${diverged} divergences in all`);
     results[label] = fails;
   }
   return {
     backend: codecBackend(),
     hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== "undefined",
+    webBase64: webBase64 !== null,
     results,
   };
 }
@@ -103,16 +191,25 @@ async function time(fn: () => unknown | Promise<unknown>, ms: number): Promise<n
   return ((now - start) * 1e6) / n; // ns per op
 }
 
-/** WASM (and js) vs engine.io-parser's browser build on 10×1 KiB and 1×64 KiB binary payloads. */
-async function bench(ms: number, rounds: number): Promise<unknown[]> {
-  const shapes: [string, Packet[]][] = [
+/** Every backend (and the default, the WASM kernels raw, pure JS) vs engine.io-parser's browser build. */
+async function bench(ms: number, rounds: number, only?: string): Promise<unknown[]> {
+  const all: [string, Packet[]][] = [
+    ["1×1 KiB binary", [{ type: "message", data: pattern(1024) }]],
     [
       "10×1 KiB binary",
       Array.from({ length: 10 }, () => ({ type: "message" as const, data: pattern(1024) })),
     ],
     ["1×64 KiB binary", [{ type: "message", data: pattern(65536) }]],
+    ["1×1 MiB binary", [{ type: "message", data: pattern(1 << 20) }]],
   ];
-  const codecs: Codec[] = availableCodecs();
+  const shapes = all.filter(([name]) => !only || name.includes(only));
+  const codecs: [string, Codec][] = [
+    ["default", defaultCodec()],
+    ...availableCodecs().map((c): [string, Codec] => [c.name, c]),
+    ["js (pure)", pureJsCodec],
+  ];
+  const raw = createWasmBackend("wasm-simd", RAW_KERNELS);
+  if (raw) codecs.push(["wasm-simd raw", raw]);
   const te = new TextEncoder();
   const rows: unknown[] = [];
   for (const [shape, packets] of shapes) {
@@ -135,10 +232,10 @@ async function bench(ms: number, rounds: number): Promise<unknown[]> {
       ],
       ["decode", "engine.io-parser", () => parser.decodePayload(bodyString, "arraybuffer")],
     ];
-    for (const c of codecs) {
-      tasks.push(["encode", c.name, () => c.encodePayload(packets)]);
-      tasks.push(["decode", c.name, () => c.decodePayload(bodyBytes)]);
-      tasks.push(["decode", `${c.name} (string body)`, () => c.decodePayload(bodyString)]);
+    for (const [name, c] of codecs) {
+      tasks.push(["encode", name, () => c.encodePayload(packets)]);
+      tasks.push(["decode", name, () => c.decodePayload(bodyBytes)]);
+      tasks.push(["decode", `${name} (string body)`, () => c.decodePayload(bodyString)]);
     }
     // Interleaved rounds (order rotated); per contender the median round, and the median per-round ratio.
     const perRound: Record<string, number[]> = {};

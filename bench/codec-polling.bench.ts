@@ -12,7 +12,8 @@ import type { Codec, Packet } from "../src/codec/index.js";
 const mod: typeof import("../src/codec/index.js") = await import(
   process.env.CODEC_DIR ? `${process.env.CODEC_DIR}/codec/index.js` : "../src/codec/index.js"
 );
-const { availableCodecs, createNativeBackend, createWasmBackend, RAW_KERNELS, RAW_NATIVE } = mod;
+const { availableCodecs, createNativeBackend, createWasmBackend, defaultCodec, RAW_KERNELS, RAW_NATIVE } =
+  mod;
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const TIME = Number(process.env.BENCH_TIME ?? 40);
@@ -20,8 +21,9 @@ const TIME = Number(process.env.BENCH_TIME ?? 40);
 const codecs = availableCodecs();
 const byName = (n: string) => codecs.find((c) => c.name === n) as Codec;
 const contenders: { name: string; c: Codec | null }[] = [
-  { name: "default(wasm-simd)", c: byName("wasm-simd") },
+  { name: `default(${defaultCodec().name})`, c: defaultCodec() },
   { name: "node", c: byName("node") },
+  { name: "wasm-simd", c: byName("wasm-simd") },
   { name: "wasm", c: byName("wasm") },
   { name: "js", c: byName("js") },
   { name: "raw-simd", c: createWasmBackend("wasm-simd", RAW_KERNELS) },

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { CHROMIUM_PATH, hasChromium, withCodecPage } from "../bench/browser-harness.js";
 
-it("codec in headless Chromium: spec vectors on wasm-simd, wasm (also with thresholds off) and js", async (t) => {
+it("codec in headless Chromium: spec vectors and tricky base64 on wasm-simd, wasm (also with thresholds off), js and pure js", async (t) => {
   if (!hasChromium()) {
     const reason = `chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium): browser codec test SKIPPED`;
     console.warn(`!!! ${reason}`);
@@ -13,14 +13,18 @@ it("codec in headless Chromium: spec vectors on wasm-simd, wasm (also with thres
     return;
   }
   const vectors = await withCodecPage((evaluate) =>
-    evaluate<{ backend: string; hasBuffer: boolean; results: Record<string, string[]> }>(
+    evaluate<{ backend: string; hasBuffer: boolean; webBase64: boolean; results: Record<string, string[]> }>(
       "__eioCodec.vectors()",
     ),
   );
   assert.equal(vectors.hasBuffer, false, "no Buffer in the page");
+  // Chromium ≥ 140 has Uint8Array.fromBase64/setFromBase64/toBase64: the js path (and the WASM backends'
+  // binary payloads) run on it, checked against the pure-JS loops ("js (pure)") on tricky and mutated bodies.
+  assert.equal(vectors.webBase64, true, "the engine's Uint8Array base64 is detected");
   assert.equal(vectors.backend, "wasm-simd", "Chromium runs the SIMD build");
   assert.deepEqual(Object.keys(vectors.results).sort(), [
     "js",
+    "js (pure)",
     "wasm",
     "wasm raw",
     "wasm-simd",

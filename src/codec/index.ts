@@ -20,12 +20,18 @@ import { createNativeCodec, loadNativeAddon, type NativeAddon, type NativeCodecO
 import { nodeCodec } from "./node.js";
 import { nodeBuffer } from "./node-buffer.js";
 import type { BackendName, Codec, PayloadBody } from "./types.js";
-import { compileKernels, createWasmCodec, instantiateKernels, type WasmCodecOptions } from "./wasm.js";
+import {
+  compileKernels,
+  createWasmCodec,
+  instantiateKernels,
+  RAW_KERNELS,
+  type WasmCodecOptions,
+} from "./wasm.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-modules.generated.js";
 
 export type { BinaryData, Packet, PacketType, RawData } from "../protocol/packet.js";
-export type { NativeCodecOptions } from "./native.js";
-export { RAW_NATIVE } from "./native.js";
+export type { NativeCodecOptions, NativeTier } from "./native.js";
+export { nativeDecodeTier, nativeEncodeTier, RAW_NATIVE } from "./native.js";
 export type { BackendName, Codec, PayloadBody } from "./types.js";
 export type { WasmCodecOptions } from "./wasm.js";
 export { RAW_KERNELS } from "./wasm.js";
@@ -71,6 +77,7 @@ const defaultOptions: WasmCodecOptions = {
   nativeDecodeMin: NODE_NATIVE_DECODE_MIN,
   nativeDecodeMax: NODE_NATIVE_DECODE_MAX,
   nativeStringBase64: NODE_NATIVE_STRING_BASE64,
+  webBase64: true,
 };
 
 /** The host codec of the WASM backends (the steps the kernels do not win). */
@@ -103,45 +110,45 @@ function wasmBackend(name: WasmName, options: WasmCodecOptions): Codec | null {
  */
 export const BACKEND_ORDER: readonly BackendName[] = ["native", "wasm-simd", "wasm", "node", "js"];
 
-// Routing of the native backend, from `npm run bench:codec` (bench/results/codec.md, 2026-12-01, Node 20, this
-// shared 2-core box at load ~5; MB/s, `native` vs `wasm-simd (default)` rows):
-//   10×1 KiB binary encode 1271 vs 1052, decode 815 vs 723; 1×1 MiB binary encode 1750 vs 732, decode 1769 vs
-//   1508: the Rust kernels (AVX2 base64 via base64-simd, no copy into WASM memory) win → native.
-//   1×64 KiB binary encode 691 vs 805 (that row's default path is `node`), decode 899 vs 1061 → the host.
-//   Text: native has nothing to add (the host's one isAscii + latin1Slice / one joined UTF-8 write) → the host.
+// Routing of the native backend (the default on Node where the addon is built): each payload goes straight
+// to the tier `npm run bench:codec` measured fastest for its kind and size (bench/results/codec.md: the
+// `node`, `wasm-simd raw` and `native raw` columns are the three tiers, the `default picks` column is this).
 
+/** Payloads (text + binary bytes) and bodies below this size go to `node`: see {@link WASM_MIN_BYTES}. */
+export const NATIVE_HOST_BELOW = WASM_MIN_BYTES;
 /**
- * Native payloads below this many bytes (text + binary, or body) stay on the host: per call, three typed-array
- * arguments and the output Buffer cost more than the kernels save on one 1 KiB packet
- * (bench/results/codec-polling-native.md, ns per call ÷ `node`: 1×1 KiB bin decode native 0.85 vs wasm-simd
- * 0.58, encode 0.78 vs 0.61; at 3×1 KiB, a 4109 B body, they are level: decode 0.63 vs 0.60, encode 0.45 vs 0.48).
+ * Binary payloads and bodies from {@link NATIVE_HOST_BELOW} up to this size go to the WASM kernels, larger
+ * ones to the Rust kernels: per call, the addon's typed-array arguments and output Buffer cost more than the
+ * kernels save on one 1 KiB packet (1×1 KiB binary rows), and from a few KiB on the AVX2 base64 and the
+ * absent copy into WASM memory win (3×1 KiB, 10×1 KiB, 64 KiB, 1 MiB rows).
  */
-export const NATIVE_MIN_BYTES = 2048;
-/** Payloads whose largest binary packet is in [MIN, MAX) bytes are encoded by the host (1×64 KiB encode row). */
-export const NATIVE_HOST_SEGMENT_MIN = NODE_NATIVE_SEGMENT_MIN;
-/** See {@link NATIVE_HOST_SEGMENT_MIN}. */
-export const NATIVE_HOST_SEGMENT_MAX = NODE_NATIVE_SEGMENT_MAX;
-/** Binary bodies of [MIN, MAX) bytes are decoded by the host (1×64 KiB decode row: an 87 KB body). */
-export const NATIVE_HOST_DECODE_MIN = 32768;
-/** See {@link NATIVE_HOST_DECODE_MIN}: the 1×1 MiB row (a 1.4 MB body) is native again. */
-export const NATIVE_HOST_DECODE_MAX = 262144;
+export const NATIVE_RUST_FROM = 2048;
+/**
+ * Text-only payloads of two or more packets and at least this many characters are laid out by the WASM
+ * `assemble` kernel (100×20 B text encode row); shorter ones by `node` (one joined string, one UTF-8 write).
+ */
+export const NATIVE_TEXT_WASM_FROM = 512;
 
-const nativeOptions: NativeCodecOptions = {
-  minBytes: NATIVE_MIN_BYTES,
+/** The default routing of the native backend. */
+export const NATIVE_ROUTING: Readonly<NativeCodecOptions> = Object.freeze({
+  hostBelow: NATIVE_HOST_BELOW,
+  rustFrom: NATIVE_RUST_FROM,
+  textWasmFrom: NATIVE_TEXT_WASM_FROM,
+  textRustFrom: Number.POSITIVE_INFINITY,
   textBodiesToHost: true,
-  hostSegmentMin: NATIVE_HOST_SEGMENT_MIN,
-  hostSegmentMax: NATIVE_HOST_SEGMENT_MAX,
-  hostDecodeMin: NATIVE_HOST_DECODE_MIN,
-  hostDecodeMax: NATIVE_HOST_DECODE_MAX,
-};
+});
 
 /** The addon, loaded the first time a native backend is created: `undefined` until tried, `null` if absent. */
 let addon: NativeAddon | null | undefined;
 
-function nativeBackend(options: NativeCodecOptions, host: Codec | null): Codec | null {
+function nativeBackend(options: NativeCodecOptions): Codec | null {
   if (!nodeCodec || !nodeBuffer) return null;
   addon ??= loadNativeAddon();
-  return addon && createNativeCodec(addon, host ?? nodeCodec, nodeBuffer, options);
+  if (!addon) return null;
+  // Its WASM tier is its own wasm-simd instance with every threshold off (the routing is the native
+  // backend's); without it (EIO_NO_WASM=1, no SIMD) those payloads go to `node`.
+  const wasm = allowed("wasm-simd") ? wasmBackend("wasm-simd", RAW_KERNELS) : null;
+  return createNativeCodec(addon, nodeCodec, wasm, nodeBuffer, options);
 }
 
 /**
@@ -150,7 +157,7 @@ function nativeBackend(options: NativeCodecOptions, host: Codec | null): Codec |
  * here (or `EIO_NO_NATIVE=1`).
  */
 export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): Codec | null {
-  return nativeBackend({ ...nativeOptions, ...options }, null);
+  return nativeBackend({ ...NATIVE_ROUTING, ...options });
 }
 
 /** Whether the kill switches allow a backend (an unavailable platform is found out by creating it). */
@@ -166,11 +173,7 @@ function build(name: BackendName): Codec | null {
     case "wasm":
       return wasmBackend(name, defaultOptions);
     case "native":
-      // Its host is its own wasm-simd instance (unless EIO_NO_WASM=1 or no SIMD: then `node`).
-      return nativeBackend(
-        nativeOptions,
-        allowed("wasm-simd") ? wasmBackend("wasm-simd", defaultOptions) : null,
-      );
+      return nativeBackend(NATIVE_ROUTING);
     case "node":
       return nodeCodec;
     case "js":

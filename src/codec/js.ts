@@ -13,6 +13,7 @@ import {
   base64Length,
   decodeFrameWith,
   decodePayloadString,
+  decodeTextSegment,
   type EncodeSteps,
   encodePacketWith,
   encodePayloadWith,
@@ -23,6 +24,7 @@ import {
   utf8Length,
 } from "./common.js";
 import type { Codec } from "./types.js";
+import { type WebBase64, webBase64 } from "./web-base64.js";
 
 export { base64Length, isBinary, toBytes, utf8Length };
 
@@ -111,19 +113,50 @@ export function base64DecodeBytes(src: Uint8Array, start: number, end: number): 
   return out;
 }
 
-/** Base64 text `s[start, end)` as bytes, one byte per char; chars above 0xff map to a non-alphabet byte. */
-function asciiBytes(s: string, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    out[i - start] = c > 0xff ? 0 : c;
+/**
+ * Base64 of a string range, decoded in pure TypeScript straight from the chars (no byte copy first); `null`
+ * when invalid (see {@link Codec.base64Decode}; chars above 0xff are outside the alphabet).
+ */
+export function jsBase64DecodeString(s: string, start: number, end: number): Uint8Array | null {
+  if (end > start && s.charCodeAt(end - 1) === PAD) end--;
+  if (end > start && s.charCodeAt(end - 1) === PAD) end--;
+  const len = end - start;
+  const rest = len & 3;
+  if (rest === 1) return null;
+  const out = new Uint8Array((len >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
+  let o = 0;
+  let i = start;
+  const whole = end - rest;
+  for (; i < whole; i += 4) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = s.charCodeAt(i + 2);
+    const c3 = s.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 0xff) return null;
+    const a = DEC[c0]!;
+    const b = DEC[c1]!;
+    const c = DEC[c2]!;
+    const d = DEC[c3]!;
+    if ((a | b | c | d) === 255) return null;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >>> 16;
+    out[o++] = (v >>> 8) & 255;
+    out[o++] = v & 255;
+  }
+  if (rest > 0) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = rest === 3 ? s.charCodeAt(i + 2) : 0x41;
+    if ((c0 | c1 | c2) > 0xff) return null;
+    const a = DEC[c0]!;
+    const b = DEC[c1]!;
+    const c = DEC[c2]!;
+    if ((a | b | c) === 255) return null;
+    out[o++] = (a << 2) | (b >>> 4);
+    if (rest === 3) out[o] = ((b & 15) << 4) | (c >>> 2);
   }
   return out;
 }
-
-/** Base64 of a string range, decoded in pure TypeScript. */
-export const jsBase64DecodeString = (s: string, start: number, end: number): Uint8Array | null =>
-  base64DecodeBytes(asciiBytes(s, start, end), 0, end - start);
 
 /** Base64 of bytes as a string (ASCII), in pure TypeScript. */
 export function jsBase64EncodeString(bytes: Uint8Array): string {
@@ -195,8 +228,79 @@ function jsBase64Frame(bytes: Uint8Array): string {
   return latin1String(out, 0, out.length);
 }
 
-/** Pure-TypeScript backend. */
-export const jsCodec: Codec = {
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * The body as a string with one char per byte at the same offsets, for its base64 segments: ASCII bytes are
+ * the same chars in every TextDecoder label, and every other byte becomes a char outside the alphabet. The
+ * UTF-8 decoder has an ASCII fast path (the windows-1252 one does not, in Chromium); no UTF-8 mapping turns
+ * one byte into two chars, so an equal length means every byte kept its offset — else the latin1 decoder.
+ */
+function bodyChars(body: Uint8Array): string {
+  const s = lenientUtf8.decode(body);
+  return s.length === body.length ? s : asciiDecoder.decode(body);
+}
+
+/**
+ * Decodes a body with the engine's base64 ({@link WebBase64}). Lifetime rule: every binary packet of one
+ * body is a view into one fresh `ArrayBuffer` allocated for that body (sized for the rest of the body at the
+ * first binary packet) — never into the caller's body, never into WASM memory that a later call reuses — so
+ * a packet stays valid for as long as it is referenced, and keeps at most ¾ of its body's size alive.
+ * (One allocation per body instead of one per packet: a typed array costs microseconds in Chromium.)
+ */
+function decodeWithWeb(body: Uint8Array | string, web: WebBase64): Packet[] {
+  const isText = typeof body === "string";
+  const n = body.length;
+  const packets: Packet[] = [];
+  let whole: string | null = isText ? body : null;
+  let out: Uint8Array | null = null;
+  let o = 0;
+  let start = 0;
+  for (;;) {
+    let end = isText ? body.indexOf("\x1e", start) : body.indexOf(SEPARATOR_BYTE, start);
+    if (end === -1) end = n;
+    let packet: Packet;
+    const first = isText ? body.charCodeAt(start) : body[start];
+    if (end > start && first === BINARY_PREFIX_BYTE) {
+      whole ??= bodyChars(body as Uint8Array);
+      out ??= new Uint8Array(((n - start) * 3) >> 2);
+      const w = web.decodeInto(whole, start + 1, end, out, o);
+      packet = w < 0 ? errorPacket() : { type: "message", data: out.subarray(o, o + w) };
+      if (w > 0) o += w;
+    } else {
+      packet = isText ? decodeTextSegment(body, start, end) : decodeSegment(body, start, end);
+    }
+    packets.push(packet);
+    if (packet.type === "error" || end === n) return packets;
+    start = end + 1;
+  }
+}
+
+/**
+ * Builds the pure-TypeScript backend; with `web` (the engine's native `Uint8Array` base64, where it exists)
+ * binary packets are decoded by it, and the base64 string functions use it. Payload encoding keeps the JS
+ * loop: `toBase64` + `encodeInto` into the body measured slower in Chromium 156 (`npm run bench:browser`).
+ */
+export function createJsCodec(web: WebBase64 | null): Codec {
+  if (web === null) return pureJs;
+  const b64 = (s: string, start: number, end: number) => web.decode(s, start, end);
+  return {
+    name: "js",
+    encodePacket: (packet, supportsBinary) =>
+      encodePacketWith(packet, supportsBinary, (bytes) => `b${web.encode(bytes)}`),
+    decodePacket: (frame) => decodeFrameWith(frame, b64),
+    encodePayload: (packets) => encodePayloadWith(jsSteps, packets),
+    decodePayload: (input) => decodeWithWeb(isChunks(input) ? joinChunks(input) : input, web),
+    base64Encode: (bytes) => web.encode(bytes),
+    base64Decode(text) {
+      if (typeof text === "string") return web.decode(text, 0, text.length);
+      return web.decode(asciiDecoder.decode(text), 0, text.length);
+    },
+  };
+}
+
+/** The pure-TypeScript backend with no native help at all: the reference of the differential tests. */
+const pureJs: Codec = {
   name: "js",
 
   encodePacket: (packet, supportsBinary) => encodePacketWith(packet, supportsBinary, jsBase64Frame),
@@ -229,3 +333,12 @@ export const jsCodec: Codec = {
     return base64DecodeBytes(text, 0, text.length);
   },
 };
+
+/** The pure-TypeScript JS loops, whatever the engine offers (tests, benchmarks). */
+export const pureJsCodec: Codec = pureJs;
+
+/**
+ * The `js` backend: pure TypeScript, with the engine's `Uint8Array` base64 for binary packets where it
+ * exists (current browsers; not Node 20–24, where this is {@link pureJsCodec}).
+ */
+export const jsCodec: Codec = createJsCodec(webBase64);

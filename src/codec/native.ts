@@ -1,6 +1,9 @@
 /**
- * The `native` backend: the Rust kernels of `native/` (napi-rs) for long-polling payloads, Node's own
- * `Buffer` (simdutf) for everything else. Node only; opt-in unless the benchmark routes a shape here.
+ * The `native` backend: the default on Node where its addon is built. A router over three tiers, each
+ * payload sent by one decision to the one measured fastest for its kind and size (`npm run bench:codec`):
+ * Node's own `Buffer` (simdutf) for small payloads, text bodies, frames and the base64 string functions;
+ * the WASM kernels (`wasm-simd`, thresholds off) for binary payloads of a few KiB; the Rust kernels of
+ * `native/` (napi-rs, AVX2 base64) for larger ones. Node only.
  *
  * Boundary (Node-API costs ~15 ns per call and ~100 ns per Buffer argument, and creating Buffers natively
  * costs microseconds, napi-rs#1973): one call per body, in JS-owned memory only. Decoding passes the body,
@@ -15,7 +18,16 @@
  */
 import createDebug from "debug";
 import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
-import { base64Length, isBinary, isChunks, joinChunks, normalizePackets, toBytes } from "./common.js";
+import {
+  base64Length,
+  isBinary,
+  isChunks,
+  joinChunks,
+  normalizePackets,
+  SHORT_TEXT,
+  toBytes,
+  writeAscii,
+} from "./common.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
 import type { Codec, PayloadBody } from "./types.js";
 // The Rust kernels speak the same record and descriptor ABI as the WASM ones.
@@ -31,34 +43,65 @@ export interface NativeAddon {
   base64Encode(src: Uint8Array, out: Uint8Array): number;
 }
 
+/**
+ * Where the native backend sends each payload: `node` (Node's `Buffer`, simdutf), `wasm` (its own
+ * `wasm-simd` instance with every threshold off) or `rust` (the addon's kernels).
+ */
+export type NativeTier = "node" | "wasm" | "rust";
+
 /** Tuning of the native backend (defaults in index.ts, from `npm run bench:codec`). */
 export interface NativeCodecOptions {
-  /** Payloads with fewer text + binary bytes (or bodies shorter) than this go to the host (`node`). */
-  minBytes: number;
-  /**
-   * Bodies whose first two packets are text go to the host: `node` validates and slices them with no
-   * output buffer, which the native scan must allocate up front for binary packets.
-   */
+  /** Payloads with fewer text + binary bytes (or bodies shorter) than this go to `node`. */
+  hostBelow: number;
+  /** Binary payloads and bodies from `hostBelow` up to this size go to `wasm`; from this size on, to `rust`. */
+  rustFrom: number;
+  /** Text-only payloads of two or more packets and at least this many characters are encoded by `wasm`. */
+  textWasmFrom: number;
+  /** Text-only payloads of at least this many characters are encoded by `rust` (checked before `wasm`). */
+  textRustFrom: number;
+  /** Bodies whose first two packets are text are decoded by `node` (one validation, one string). */
   textBodiesToHost: boolean;
-  /** Payloads whose largest binary packet is in [`hostSegmentMin`, `hostSegmentMax`) are encoded by the host. */
-  hostSegmentMin: number;
-  /** See {@link NativeCodecOptions.hostSegmentMin}. */
-  hostSegmentMax: number;
-  /** Binary bodies of [`hostDecodeMin`, `hostDecodeMax`) bytes are decoded by the host. */
-  hostDecodeMin: number;
-  /** See {@link NativeCodecOptions.hostDecodeMin}. */
-  hostDecodeMax: number;
 }
 
-/** Options that send every payload through the kernels (tests, benchmarks). */
+/** Options that send every payload through the Rust kernels (tests, benchmarks). */
 export const RAW_NATIVE: Readonly<NativeCodecOptions> = Object.freeze({
-  minBytes: 0,
+  hostBelow: 0,
+  rustFrom: 0,
+  textWasmFrom: Number.POSITIVE_INFINITY,
+  textRustFrom: 0,
   textBodiesToHost: false,
-  hostSegmentMin: Number.POSITIVE_INFINITY,
-  hostSegmentMax: Number.POSITIVE_INFINITY,
-  hostDecodeMin: Number.POSITIVE_INFINITY,
-  hostDecodeMax: Number.POSITIVE_INFINITY,
 });
+
+/**
+ * The tier {@link createNativeCodec} encodes a payload with, from its text characters, binary bytes and
+ * packet count (`hasBinary`: at least one binary packet). Pure, so benchmarks can print the routing.
+ */
+export function nativeEncodeTier(
+  o: NativeCodecOptions,
+  chars: number,
+  binBytes: number,
+  count: number,
+  hasBinary: boolean,
+): NativeTier {
+  if (count === 0) return "node";
+  if (!hasBinary) {
+    if (chars >= o.textRustFrom) return "rust";
+    return count >= 2 && chars >= o.textWasmFrom ? "wasm" : "node";
+  }
+  const total = chars + binBytes;
+  return total < o.hostBelow ? "node" : total < o.rustFrom ? "wasm" : "rust";
+}
+
+/** The tier {@link createNativeCodec} decodes a body of bytes with (strings always go to `node`). */
+export function nativeDecodeTier(o: NativeCodecOptions, body: Uint8Array): NativeTier {
+  const len = body.length;
+  if (len < o.hostBelow) return "node";
+  if (o.textBodiesToHost && body[0] !== BINARY_PREFIX_BYTE) {
+    const sep = body.indexOf(0x1e);
+    if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return "node";
+  }
+  return len < o.rustFrom ? "wasm" : "rust";
+}
 
 /** Name of the addon file for this process's platform, napi-rs style (`linux-x64-gnu`, `darwin-arm64`, …). */
 export function nativePlatforms(platform: string, arch: string): string[] {
@@ -163,6 +206,15 @@ export function loadNativeAddon(): NativeAddon | null {
   return fail(errors.length ? errors.join("; ") : "no binary for this platform");
 }
 
+/** Total bytes of the ASCII text records in `rec[from, to)` (records of four i32). */
+function asciiTextBytes(rec: Int32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let r = from; r < to; r += 4) {
+    if (rec[r]! < KIND_BINARY && rec[r + 3] === FLAG_ASCII) sum += rec[r + 2]! - rec[r + 1]!;
+  }
+  return sum;
+}
+
 /** Records per scan call (four i32 each) after the four-i32 header `[count, pos, outPos, done]`. */
 const SCAN_CAP = 1024;
 const REC_HEADER = 4;
@@ -171,35 +223,35 @@ const HEAD_BIG = 0x400;
 const EMPTY = new Uint8Array(0);
 
 /**
- * Builds the native backend over a loaded addon. `host` (the `node` backend) takes what the kernels do not
- * win and everything outside payloads: frames, and the base64 string functions (simdutf in Node). As the
- * default on Node the host is `wasm-simd` (which itself hands Node's `Buffer` what that wins).
+ * Builds the native backend over a loaded addon: a router that sends each payload to the tier measured
+ * fastest for its kind and size ({@link nativeEncodeTier}, {@link nativeDecodeTier}) with one decision and
+ * no nested routing. `host` (the `node` backend) also takes frames and the base64 string functions
+ * (simdutf in Node); `wasm` is a `wasm-simd` backend with its thresholds off, or `null` (then `node`).
  */
 export function createNativeCodec(
   addon: NativeAddon,
   host: Codec,
+  wasm: Codec | null,
   nb: NodeBufferApi,
   options: NativeCodecOptions,
 ): Codec {
-  const { minBytes, textBodiesToHost, hostSegmentMin, hostSegmentMax, hostDecodeMin, hostDecodeMax } =
-    options;
   const rec = new Int32Array(REC_HEADER + SCAN_CAP * 4);
   let desc = new Int32Array(64 * 3);
   let stage: NodeBytes = nb.allocUnsafe(4096);
 
+  const mid = wasm ?? host;
+
   function decodePayload(input: PayloadBody): Packet[] {
     if (typeof input === "string") return host.decodePayload(input);
     const body = isChunks(input) ? joinChunks(input) : input;
+    const tier = nativeDecodeTier(options, body);
+    if (tier !== "rust") return (tier === "wasm" ? mid : host).decodePayload(body);
     const len = body.length;
-    if (len < minBytes || (len >= hostDecodeMin && len < hostDecodeMax)) return host.decodePayload(body);
-    if (textBodiesToHost && body[0] !== BINARY_PREFIX_BYTE) {
-      const sep = body.indexOf(0x1e);
-      if (sep === -1 || body[sep + 1] !== BINARY_PREFIX_BYTE) return host.decodePayload(body);
-    }
     const src = nb.view(body);
     const out = nb.allocOut(((len * 3) >> 2) + 4);
     const packets: Packet[] = [];
     let whole: string | null = null;
+    let useWhole: boolean | null = null;
     let pos = 0;
     let outPos = 0;
     for (;;) {
@@ -214,12 +266,23 @@ export function createNativeCodec(
           if (a === b) {
             packets.push({ type });
           } else if (rec[r + 3] === FLAG_ASCII) {
-            // Short ASCII texts are sliced from one latin1 string of the body (one native call per body).
+            // Short ASCII texts: sliced from one latin1 string of the body when text is most of it (one
+            // native call per body), else built by a JS loop (≤ 32 chars) or one latin1Slice each — so a
+            // small text next to a large binary does not copy the binary's base64 into a string.
             if (b - a > 256) {
               packets.push({ type, data: src.latin1Slice(a, b) });
             } else {
-              whole ??= src.latin1Slice(0, len);
-              packets.push({ type, data: whole.slice(a, b) });
+              useWhole ??= asciiTextBytes(rec, r, end) * 4 >= len;
+              if (useWhole) {
+                whole ??= src.latin1Slice(0, len);
+                packets.push({ type, data: whole.slice(a, b) });
+              } else if (b - a <= SHORT_TEXT) {
+                let t = "";
+                for (let i = a; i < b; i++) t += String.fromCharCode(src[i]!);
+                packets.push({ type, data: t });
+              } else {
+                packets.push({ type, data: src.latin1Slice(a, b) });
+              }
             }
           } else {
             packets.push({ type, data: src.utf8Slice(a, b) }); // validated by the scan
@@ -258,9 +321,8 @@ export function createNativeCodec(
         }
       }
     }
-    // Text-only payloads: `node` builds one string and transcodes it in one native call; nothing to win.
-    if (largest === -1 || binBytes + chars < minBytes) return host.encodePayload(input);
-    if (largestBytes >= hostSegmentMin && largestBytes < hostSegmentMax) return host.encodePayload(input);
+    const tier = nativeEncodeTier(options, chars, binBytes, count, largest !== -1);
+    if (tier !== "rust") return (tier === "wasm" ? mid : host).encodePayload(input);
     const stageBound = chars * 3 + binBytes - largestBytes;
     if (stage.length < stageBound) stage = nb.allocUnsafe(Math.max(stageBound, stage.length * 2));
     if (desc.length < count * 3) desc = new Int32Array(count * 3 * 2);
@@ -289,7 +351,12 @@ export function createNativeCodec(
         continue;
       }
       const t = TYPE_CODES[p.type];
-      const len = d ? stage.utf8Write(d, s) : 0;
+      // Short ASCII texts by a JS loop (a native string call costs ~100 ns), the rest by one utf8Write.
+      let len = 0;
+      if (d) {
+        const e = d.length <= SHORT_TEXT ? writeAscii(d, stage, s) : -1;
+        len = e === -1 ? stage.utf8Write(d, s) : e - s;
+      }
       desc[w] = sep | t;
       desc[w + 1] = s;
       desc[w + 2] = len;

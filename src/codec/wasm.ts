@@ -42,6 +42,7 @@ import {
 import { TYPE_CODES } from "./wasm-abi-js.js";
 import { Scratch, type WasmKernels } from "./wasm-memory.js";
 import { Routing } from "./wasm-routing.js";
+import { webBase64 } from "./web-base64.js";
 
 export type { WasmKernels } from "./wasm-memory.js";
 
@@ -94,6 +95,14 @@ export interface WasmCodecOptions {
   nativeDecodeMax: number;
   /** On Node: `base64Encode`/`base64Decode` and `b`-frames use Node's native base64 at any size. */
   nativeStringBase64: boolean;
+  /**
+   * Outside Node, where the engine has its own `Uint8Array` base64 (see web-base64.ts): bodies given as
+   * strings, `b`-frames and the base64 functions go to the `js` host, which uses it. Bodies as bytes and
+   * payload encoding stay in WASM, which measured faster there (`npm run bench:browser`: the engine's
+   * decoders take strings, and turning bytes into one costs more than the kernel; `toBase64` plus
+   * `encodeInto` is slower than the `assemble` kernel).
+   */
+  webBase64: boolean;
 }
 
 /** Options that switch every threshold off, so the kernels handle every input (tests, benchmarks). */
@@ -104,6 +113,7 @@ export const RAW_KERNELS: Readonly<WasmCodecOptions> = Object.freeze({
   nativeDecodeMin: Number.POSITIVE_INFINITY,
   nativeDecodeMax: Number.POSITIVE_INFINITY,
   nativeStringBase64: false,
+  webBase64: false,
 });
 
 /** Records per scan() call (16 bytes each). Bodies with more packets are scanned in several calls. */
@@ -129,7 +139,9 @@ export function createWasmCodec(
   const route = new Routing(options, nb !== null && host.name === "node");
   const native = route.native;
   const minBytes = options.minBytes;
-  const nativeString = route.nativeString;
+  // The host's own base64 is the engine's native one: base64 held in strings goes there.
+  const web = !native && options.webBase64 && webBase64 !== null && host.name === "js";
+  const nativeString = route.nativeString || web;
 
   /** Total bytes of the ASCII text records in `i32[from, to)` (records of four i32). */
   function asciiTextBytes(from: number, to: number): number {
@@ -261,7 +273,8 @@ export function createWasmCodec(
   }
 
   function decodePayload(body: PayloadBody): Packet[] {
-    if (typeof body === "string") return decodePayloadString(body, b64String);
+    if (typeof body === "string")
+      return web ? host.decodePayload(body) : decodePayloadString(body, b64String);
     const chunks = isChunks(body) ? body : null;
     let len = 0;
     if (chunks === null) len = (body as Uint8Array).length;
@@ -298,6 +311,17 @@ export function createWasmCodec(
     let useWhole: boolean | null = null;
     let n = k.scan(base, len, outPtr, recPtr, SCAN_CAP);
     for (;;) {
+      // The binary packets of this batch of records are views into one copy of their decoded bytes: one
+      // allocation per body instead of one per packet (a typed array costs microseconds in Chromium), and
+      // never a view into WASM memory, which the next call overwrites.
+      let binFrom = -1;
+      let binTo = 0;
+      for (let r = recPtr >> 2, end = r + n * RECORD_I32; r < end; r += RECORD_I32) {
+        if (i32[r] !== KIND_BINARY) continue;
+        if (binFrom === -1) binFrom = i32[r + 1]!;
+        binTo = i32[r + 2]!;
+      }
+      const decoded = binFrom === -1 ? null : m.copyOut(outPtr + binFrom, binTo - binFrom);
       for (let r = recPtr >> 2, end = r + n * RECORD_I32; r < end; r += RECORD_I32) {
         const kind = i32[r]!;
         const a = i32[r + 1]!;
@@ -326,7 +350,7 @@ export function createWasmCodec(
             packets.push({ type, data });
           }
         } else if (kind === KIND_BINARY) {
-          packets.push({ type: "message", data: m.copyOut(outPtr + a, b - a) });
+          packets.push({ type: "message", data: decoded!.subarray(a - binFrom, b - binFrom) });
         } else {
           packets.push(errorPacket());
           return packets;
