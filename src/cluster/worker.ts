@@ -74,6 +74,9 @@ export async function runWorker(
   process.on("SIGINT", () => {});
   process.on("SIGTERM", () => void stop(shutdownTimeoutMs));
   process.on("disconnect", () => void stop(shutdownTimeoutMs));
+  // The primary closes an idle client connection (with its upstream connections) after 65 s: the worker must not
+  // close a kept-alive upstream first, or a request the primary writes to it at that moment is lost.
+  if (server.keepAliveTimeout < 70_000) server.keepAliveTimeout = 70_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     // exclusive: a private port of this worker, not a handle shared through the primary.
