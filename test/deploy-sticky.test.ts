@@ -15,7 +15,7 @@ import { seen, start, stopAll } from "./cluster-helpers.js";
 
 const APP = fileURLToPath(new URL("./fixtures/sticky-cluster.ts", import.meta.url));
 const P = "/socket.io/?EIO=4&transport=polling";
-const BURST = 150;
+const BURST = Number(process.env.STICKY_BURST ?? 300);
 
 function http(
   port: number,
@@ -53,13 +53,16 @@ async function rush(port: number): Promise<string | null> {
 describe("@socket.io/sticky + @socket.io/cluster-adapter on this engine, and its race", {
   timeout: 60_000,
 }, () => {
-  const port = { sticky: 0, sid: 0 };
+  const port = { sticky: 0, sid: 0, json: 0 };
   before(async () => {
-    const [sticky, sid] = (["sticky", "sid"] as const).map((m) =>
-      start(process.execPath, ["--import", "tsx", APP, m, "2"]),
+    const [sticky, sid, json] = (["sticky", "sid", "json"] as const).map((m) =>
+      start(process.execPath, ["--import", "tsx", APP, m === "json" ? "sticky" : m, "2"], {
+        STICKY_JSON: m === "json" ? "1" : "",
+      }),
     );
     port.sticky = Number((await seen(sticky!, /^READY (\d+)/, 30_000))[1]);
     port.sid = Number((await seen(sid!, /^READY (\d+)/, 30_000))[1]);
+    port.json = Number((await seen(json!, /^READY (\d+)/, 30_000))[1]);
   });
   after(stopAll);
 
@@ -86,6 +89,14 @@ describe("@socket.io/sticky + @socket.io/cluster-adapter on this engine, and its
     } finally {
       for (const c of clients) c.close();
     }
+  });
+
+  test("without cluster.setupPrimary({ serialization: 'advanced' }) the handshake gets an empty reply", async () => {
+    // the primary hands the socket over with its first bytes in a JSON IPC message: the worker's unshift()
+    // gets {type: "Buffer"} instead of a Buffer, throws, and the connection dies without a response
+    await assert.rejects(http(port.json, "GET", P), /socket hang up|ECONNRESET/);
+    const ok = await http(port.sticky, "GET", P);
+    assert.equal(ok.status, 200);
   });
 
   test(`the race: ${BURST} polling clients at once — sticky's failure rate measured, sid-prefix routing none`, async () => {
