@@ -116,6 +116,14 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
     onHandshake: (slot) => {
       slot.load++;
     },
+    handOver: (slot, socket, bytes) => {
+      const w = slot.worker;
+      if (w === null || !w.isConnected()) return false;
+      w.send({ eio: "connection", head: bytes.toString("base64") }, socket, (err: Error | null) => {
+        if (err) socket.destroy();
+      });
+      return true;
+    },
   };
   const server: NetServer = createNetServer((socket) => {
     clients.add(socket);

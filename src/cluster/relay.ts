@@ -26,6 +26,11 @@ export interface RelayContext<T extends RelayTarget> {
   pick(sid: string | undefined): T | undefined;
   /** Called for a request without a sid sent to `target` (least-connections counts it). */
   onHandshake(target: T): void;
+  /**
+   * Hands the client connection over to `target`'s process with the bytes read so far (a WebSocket upgrade:
+   * the connection then carries one session for good); false when it cannot (the relay tunnels instead).
+   */
+  handOver?(target: T, socket: Socket, bytes: Buffer): boolean;
 }
 
 /** Most client bytes held while a response is awaited (a pipelining client is paused beyond it). */
@@ -221,6 +226,19 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
         continue;
       }
       if (sid === undefined) ctx.onHandshake(target);
+      // A WebSocket upgrade with nothing in flight: after it, this connection only ever carries that one
+      // session, so the worker can own it and the primary leaves the data path (no per-message relay cost).
+      if (head.upgrade && ctx.handOver !== undefined && awaiting === null && reqBody === null) {
+        client.removeAllListeners("data");
+        client.pause();
+        if (ctx.handOver(target, client, held)) {
+          closed = true;
+          for (const u of upstreams.values()) u.destroy();
+          upstreams.clear();
+          return;
+        }
+        client.on("data", onClientData);
+      }
       const up = upstreamFor(target);
       current = up;
       const end = head.length - 2;
@@ -248,7 +266,7 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
   client.setTimeout(65_000, () => {
     if (awaiting === null && reqBody === null && !tunnel) destroyAll();
   });
-  client.on("data", (chunk: Buffer) => {
+  const onClientData = (chunk: Buffer): void => {
     if (tunnel) {
       if (current && !current.write(chunk)) {
         blocked = true;
@@ -259,7 +277,8 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
     held = held.length ? Buffer.concat([held, chunk]) : chunk;
     if (reqBody !== null) sendBody();
     next();
-  });
+  };
+  client.on("data", onClientData);
   client.on("drain", () => {
     for (const u of upstreams.values()) u.resume();
   });

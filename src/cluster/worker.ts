@@ -3,7 +3,7 @@
  * session count, and shuts down gracefully when the primary says so.
  */
 import type { Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Socket } from "node:net";
 import createDebug from "debug";
 import type { Server as Engine } from "../server/server.js";
 import { type ClusterMessage, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
@@ -67,8 +67,14 @@ export async function runWorker(
     });
     process.exit(0);
   };
-  process.on("message", (m: unknown) => {
-    if (isClusterMessage(m) && m.eio === "shutdown") void stop(m.timeoutMs);
+  process.on("message", (m: unknown, handle: unknown) => {
+    if (!isClusterMessage(m)) return;
+    if (m.eio === "shutdown") void stop(m.timeoutMs);
+    else if (m.eio === "connection" && handle instanceof Socket) {
+      // a WebSocket handed over by the primary: this server reads it from its upgrade request on
+      server.emit("connection", handle);
+      handle.unshift(Buffer.from(m.head, "base64"));
+    }
   });
   // The primary orchestrates: a terminal's SIGINT/SIGTERM to the whole group must not kill workers first.
   process.on("SIGINT", () => {});
