@@ -25,7 +25,8 @@ import { renderChart } from "./chart.js";
 const quick = process.argv.includes("--quick");
 const write = !process.argv.includes("--no-write");
 /** `--only cluster`: just the cluster-primary rows (no HAProxy, no broadcast), for before/after comparisons. */
-const onlyCluster = process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
+const onlyCluster =
+  process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
 const WORKERS = [1, 2, 4];
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
