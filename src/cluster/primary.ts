@@ -119,9 +119,14 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
     handOver: (slot, socket, bytes) => {
       const w = slot.worker;
       if (w === null || !w.isConnected()) return false;
-      w.send({ eio: "connection", head: bytes.toString("base64") }, socket, (err: Error | null) => {
-        if (err) socket.destroy();
-      });
+      try {
+        w.send({ eio: "connection", head: bytes.toString("base64") }, socket, (err: Error | null) => {
+          if (err) socket.destroy();
+        });
+      } catch {
+        // the IPC channel closed between the check and the send: relay this one instead
+        return false;
+      }
       return true;
     },
   };
