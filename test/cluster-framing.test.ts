@@ -1,3 +1,4 @@
+// @backends: once
 // The primary's HTTP/1.1 framing (src/cluster/framing.ts): heads, Content-Length and chunked bodies split
 // at every byte, and the malformed or ambiguous framings it refuses (request smuggling shapes).
 import assert from "node:assert/strict";
