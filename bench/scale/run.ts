@@ -5,7 +5,7 @@
 // load generator is a separate process; its CPU share is reported, since on a small machine it competes with
 // the servers. Writes bench/results/scale.md, .json and .svg.
 //   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import {
   type Child,
   freePort,
   listening,
+  REDIS_SERVER,
   seen,
   start,
   startRedis,
@@ -25,6 +26,14 @@ import { renderChart } from "./chart.js";
 const quick = process.argv.includes("--quick");
 const write = !process.argv.includes("--no-write");
 /** `--only cluster`: just the cluster-primary rows (no HAProxy, no broadcast), for before/after comparisons. */
+const HAPROXY = "/usr/sbin/haproxy";
+const haveHaproxy = existsSync(HAPROXY);
+const haveRedis = existsSync(REDIS_SERVER);
+for (const [ok, what] of [
+  [haveHaproxy, `${HAPROXY} (apt-get install haproxy): no HAProxy rows`],
+  [haveRedis, `${REDIS_SERVER} (apt-get install redis-server): no broadcast rows`],
+] as const)
+  if (!ok) process.stderr.write(`!!! ${what}\n`);
 const onlyCluster =
   process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
 const WORKERS = [1, 2, 4];
@@ -125,7 +134,7 @@ try {
       rows.push({ engine: "ours", front: "cluster", transport, workers, ...r });
       log(JSON.stringify(rows.at(-1)));
       await stop(c);
-      for (const engine of onlyCluster ? [] : (["ours", "engineio"] as const)) {
+      for (const engine of onlyCluster || !haveHaproxy ? [] : (["ours", "engineio"] as const)) {
         const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
         const nodes = ids.map((id) => tsx("./node.ts", engine, id));
         const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
@@ -142,7 +151,7 @@ try {
             noSticky: false,
           }),
         );
-        const h = start("/usr/sbin/haproxy", ["-f", cfg, "-db"]);
+        const h = start(HAPROXY, ["-f", cfg, "-db"]);
         await listening(lb, h);
         const hr = await measure(
           lb,
@@ -158,7 +167,7 @@ try {
 
   // socket.io broadcast to SIO_CLIENTS clients over 2 processes through Redis
   const broadcast: Record<string, unknown>[] = [];
-  for (const engine of onlyCluster ? [] : (["ours", "engineio"] as const)) {
+  for (const engine of onlyCluster || !haveRedis ? [] : (["ours", "engineio"] as const)) {
     const redis = await startRedis(dir);
     const nodes = ["s1", "s2"].map((id) => tsx("./sio-node.ts", engine, id, redis.url));
     const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
