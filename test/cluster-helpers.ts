@@ -1,7 +1,7 @@
 // Starting and stopping multi-process peers for the scale-out tests: every child runs in its own process
 // group and is killed (SIGKILL to the group) by `stopAll`, also when a test fails.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 
 /** A spawned child with line-oriented stdout. */
 export interface Child {
@@ -134,4 +134,115 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Resolves once something accepts TCP connections on `port` (bounded; fails early if `proc` exits). */
+export async function listening(port: number, proc: Child, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (let i = 0; i < 500 && Date.now() < end; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (proc.proc.exitCode !== null) throw new Error(`${proc.proc.spawnfile} exited: ${proc.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listening on ${port}: ${proc.stderr()}`);
+}
+
+/** Debian's redis-server, if installed. */
+export const REDIS_SERVER = "/usr/bin/redis-server";
+
+/** A throwaway redis-server on a free loopback port, nothing persisted (`port` given: restart on it). */
+export async function startRedis(
+  dir: string,
+  port?: number,
+): Promise<{ child: Child; port: number; url: string }> {
+  const p = port ?? (await freePort());
+  const child = start(REDIS_SERVER, [
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--port",
+    String(p),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+  ]);
+  await listening(p, child);
+  return { child, port: p, url: `redis://127.0.0.1:${p}` };
+}
+
+/** Kills one child's process group with `signal` and waits for it to exit. */
+export async function stop(child: Child, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  signalGroup(child, signal);
+  await child.exited;
+}
+
+/**
+ * A TCP relay whose target can change: `drop()` cuts every relayed connection (a transport that dies without a
+ * close handshake), `hold()` parks new connections until `release(port)` relays them to the new target.
+ */
+export interface TcpSwitch {
+  port: number;
+  drop(): void;
+  hold(): void;
+  release(target: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link TcpSwitch} relaying to `target`. */
+export async function tcpSwitch(target: number): Promise<TcpSwitch> {
+  let to = target;
+  let held: Socket[] | null = null;
+  const open = new Set<Socket>();
+  const relay = (inbound: Socket): void => {
+    const out = connect(to, "127.0.0.1");
+    open.add(inbound).add(out);
+    const end = (): void => {
+      inbound.destroy();
+      out.destroy();
+      open.delete(inbound);
+      open.delete(out);
+    };
+    inbound.on("error", end).on("close", end);
+    out.on("error", end).on("close", end);
+    inbound.pipe(out).pipe(inbound);
+  };
+  const server = createServer((s) => {
+    if (held) {
+      held.push(s);
+      s.on("error", () => s.destroy());
+    } else relay(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const a = server.address();
+  return {
+    port: typeof a === "object" && a ? a.port : 0,
+    drop() {
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    hold() {
+      held ??= [];
+    },
+    release(target) {
+      to = target;
+      const waiting = held ?? [];
+      held = null;
+      for (const s of waiting) if (!s.destroyed) relay(s);
+    },
+    close() {
+      for (const s of open) s.destroy();
+      for (const s of held ?? []) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

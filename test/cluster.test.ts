@@ -2,6 +2,7 @@
 // per request on keep-alive connections, restarting a SIGKILLed worker, draining on SIGTERM.
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Socket } from "../src/client/index.js";
@@ -98,6 +99,34 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
       assert.ok(reusedAll, "the requests went over the one kept-alive connection");
     } finally {
       agent.destroy();
+    }
+  });
+
+  test("pipelined requests of two workers' sessions on one raw connection (one chunked) come back in order", async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
+      sids.push(await handshake(port));
+    const a = sids.find((s) => s.startsWith("w0"))!;
+    const b = sids.find((s) => s.startsWith("w1"))!;
+    const q = (sid: string) => `${P}?EIO=4&transport=polling&sid=${sid}`;
+    const sock = connect(port, "127.0.0.1");
+    let text = "";
+    sock.setEncoding("latin1").on("data", (d: string) => {
+      text += d;
+    });
+    sock.write(
+      `POST ${q(a)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n4wh\r\n4\r\noami\r\n0\r\n\r\n` +
+        `GET ${q(a)} HTTP/1.1\r\nHost: x\r\n\r\n` +
+        `POST ${q(b)} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami` +
+        `GET ${q(b)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    try {
+      for (let i = 0; i < 500 && !(text.includes("4w0:") && text.includes("4w1:")); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(text.match(/HTTP\/1\.1 200 OK/g)?.length, 4, text);
+      assert.ok(text.indexOf("4w0:") > 0 && text.indexOf("4w0:") < text.indexOf("4w1:"), text);
+    } finally {
+      sock.destroy();
     }
   });
 

@@ -15,8 +15,16 @@ export interface ShutdownMessage {
   eio: "shutdown";
   timeoutMs: number;
 }
+/**
+ * Primary → worker, with a client socket handle: a WebSocket upgrade request (its bytes so far, base64) the
+ * worker's HTTP server handles as if it had accepted the connection itself.
+ */
+export interface ConnectionMessage {
+  eio: "connection";
+  head: string;
+}
 /** Any message of the cluster protocol. */
-export type ClusterMessage = ReadyMessage | LoadMessage | ShutdownMessage;
+export type ClusterMessage = ReadyMessage | LoadMessage | ShutdownMessage | ConnectionMessage;
 
 /** Whether `m` is one of ours. */
 export function isClusterMessage(m: unknown): m is ClusterMessage {

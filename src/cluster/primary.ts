@@ -1,22 +1,20 @@
 /**
  * The primary side of {@link runCluster}: owns the public listening socket and routes every HTTP request
  * (not every connection) by the `sid` prefix, so HTTP keep-alive cannot carry a request of one session to the
- * worker of another (socket.io-sticky#8). Upgrades are piped to the owner worker as raw TCP.
+ * worker of another (socket.io-sticky#8). Requests and responses are relayed as bytes ({@link relay}); an
+ * upgrade answered 101 becomes a tunnel to the owner worker.
  */
 import cluster, { type Worker } from "node:cluster";
 import {
-  Agent,
-  createServer,
-  type Server as HttpServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import { type AddressInfo, connect, type Socket as NetSocket } from "node:net";
-import type { Duplex } from "node:stream";
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket as NetSocket,
+} from "node:net";
 import createDebug from "debug";
 import { ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
-import { type BalanceStrategy, Router, type RouteTarget, sidOf } from "./routing.js";
+import { type RelayContext, relay } from "./relay.js";
+import { type BalanceStrategy, Router, type RouteTarget } from "./routing.js";
 
 const debug = createDebug("engine:cluster");
 
@@ -57,8 +55,6 @@ export interface ClusterPrimary {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"]);
-
 /** Starts the primary: forks the workers and the routing HTTP server. */
 export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> {
   const slots: Slot[] = opts.nodeIds.map((nodeId, index) => ({
@@ -73,8 +69,6 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
   }));
   const nodeIdLength = opts.nodeIds[0]!.length;
   const router = new Router(slots, opts.balance, nodeIdLength);
-  // Keep-alive to each worker: the primary's cost per request is then one parse and one pipe.
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   let closing = false;
   let waiters: (() => void)[] = [];
   const checkReady = (): void => {
@@ -115,74 +109,32 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
   };
   for (const s of slots) fork(s);
 
-  const unavailable = (res: ServerResponse): void => {
-    const body = JSON.stringify({ code: 503, message: "No worker available" });
-    res.writeHead(503, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
+  // Every client connection goes through the byte relay: one routing decision per request, no re-serialising.
+  const clients = new Set<NetSocket>();
+  const context: RelayContext<Slot> = {
+    pick: (sid) => router.pick(sid),
+    onHandshake: (slot) => {
+      slot.load++;
+    },
+    handOver: (slot, socket, bytes) => {
+      const w = slot.worker;
+      if (w === null || !w.isConnected()) return false;
+      try {
+        w.send({ eio: "connection", head: bytes.toString("base64") }, socket, (err: Error | null) => {
+          if (err) socket.destroy();
+        });
+      } catch {
+        // the IPC channel closed between the check and the send: relay this one instead
+        return false;
+      }
+      return true;
+    },
   };
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const sid = sidOf(req.url);
-    const slot = router.pick(sid);
-    if (slot === undefined) {
-      unavailable(res);
-      return;
-    }
-    if (sid === undefined) slot.load++;
-    const headers: Record<string, string | string[]> = {};
-    for (const k in req.headers) if (!HOP_BY_HOP.has(k)) headers[k] = req.headers[k]!;
-    if (req.headers["transfer-encoding"]) headers["transfer-encoding"] = req.headers["transfer-encoding"];
-    const xff = req.headers["x-forwarded-for"];
-    headers["x-forwarded-for"] = xff
-      ? `${xff}, ${req.socket.remoteAddress}`
-      : (req.socket.remoteAddress ?? "");
-    const upstream = httpRequest(
-      { host: "127.0.0.1", port: slot.port, method: req.method, path: req.url, headers, agent },
-      (up) => {
-        const out: Record<string, string | string[]> = {};
-        for (const k in up.headers) if (!HOP_BY_HOP.has(k)) out[k] = up.headers[k]!;
-        res.writeHead(up.statusCode ?? 502, out);
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", (e) => {
-      debug("upstream %s error: %s", slot.nodeId, e.message);
-      if (!res.headersSent) unavailable(res);
-      else res.destroy();
-    });
-    // A client that goes away mid-request aborts the upstream request (a pending poll, for instance).
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
-  };
-
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const slot = router.pick(sidOf(req.url));
-    if (slot === undefined) {
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return;
-    }
-    const upstream: NetSocket = connect(slot.port, "127.0.0.1");
-    let lines = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
-    for (let i = 0; i < req.rawHeaders.length; i += 2)
-      lines += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-    upstream.write(`${lines}\r\n`);
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(socket).pipe(upstream);
-    const destroy = (): void => {
-      upstream.destroy();
-      socket.destroy();
-    };
-    upstream.on("error", destroy);
-    socket.on("error", destroy);
-    upstream.on("close", destroy);
-    socket.on("close", destroy);
-  };
-
-  const server: HttpServer = createServer({ keepAliveTimeout: 65_000 }, onRequest);
-  server.on("upgrade", onUpgrade);
-  server.on("clientError", (_e, socket) => socket.destroy());
+  const server: NetServer = createNetServer((socket) => {
+    clients.add(socket);
+    socket.once("close", () => clients.delete(socket));
+    relay(socket, context);
+  });
   const ready = (): Promise<void> =>
     new Promise((resolve) => {
       waiters.push(resolve);
@@ -216,8 +168,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
           }),
       );
       await Promise.all(exits);
-      server.closeAllConnections();
-      agent.destroy();
+      for (const c of clients) c.destroy();
     })();
     return closed;
   };

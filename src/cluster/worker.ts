@@ -3,7 +3,7 @@
  * session count, and shuts down gracefully when the primary says so.
  */
 import type { Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Socket } from "node:net";
 import createDebug from "debug";
 import type { Server as Engine } from "../server/server.js";
 import { type ClusterMessage, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
@@ -67,13 +67,22 @@ export async function runWorker(
     });
     process.exit(0);
   };
-  process.on("message", (m: unknown) => {
-    if (isClusterMessage(m) && m.eio === "shutdown") void stop(m.timeoutMs);
+  process.on("message", (m: unknown, handle: unknown) => {
+    if (!isClusterMessage(m)) return;
+    if (m.eio === "shutdown") void stop(m.timeoutMs);
+    else if (m.eio === "connection" && handle instanceof Socket) {
+      // a WebSocket handed over by the primary: this server reads it from its upgrade request on
+      server.emit("connection", handle);
+      handle.unshift(Buffer.from(m.head, "base64"));
+    }
   });
   // The primary orchestrates: a terminal's SIGINT/SIGTERM to the whole group must not kill workers first.
   process.on("SIGINT", () => {});
   process.on("SIGTERM", () => void stop(shutdownTimeoutMs));
   process.on("disconnect", () => void stop(shutdownTimeoutMs));
+  // The primary closes an idle client connection (with its upstream connections) after 65 s: the worker must not
+  // close a kept-alive upstream first, or a request the primary writes to it at that moment is lost.
+  if (server.keepAliveTimeout < 70_000) server.keepAliveTimeout = 70_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     // exclusive: a private port of this worker, not a handle shared through the primary.

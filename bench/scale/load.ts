@@ -1,0 +1,77 @@
+// The load generator of bench:scale: C closed-loop echo clients speaking the raw Engine.IO v4 protocol (one
+// message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive). Prints "START"
+// when the measured window opens and "END <json>" with the messages echoed inside it.
+//   node --import tsx bench/scale/load.ts <port> websocket|polling <clients> <warmupMs> <windowMs>
+import { Agent, request } from "node:http";
+import { WebSocket } from "ws";
+
+const [port, transport, clientsArg, warmupArg, windowArg] = process.argv.slice(2);
+const clients = Number(clientsArg);
+const PATH = "/engine.io/?EIO=4&transport=";
+const MSG = "4hello from the load generator";
+let counting = false;
+let count = 0;
+let running = true;
+
+function http(agent: Agent, method: string, path: string, body?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: Number(port), method, path, agent }, (res) => {
+      let t = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        t += d;
+      });
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(t) : reject(new Error(`${res.statusCode} ${t}`)),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function pollingClient(): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const sid = JSON.parse((await http(agent, "GET", `${PATH}polling`)).slice(1)).sid as string;
+  const q = `${PATH}polling&sid=${sid}`;
+  while (running) {
+    await http(agent, "POST", q, MSG);
+    const got = await http(agent, "GET", q);
+    if (counting) count += got.split("\x1e").filter((p) => p === MSG).length;
+  }
+  agent.destroy();
+}
+
+function wsClient(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${PATH}websocket`);
+    ws.on("message", (d) => {
+      const s = String(d);
+      if (s[0] === "0") ws.send(MSG);
+      else if (s === MSG) {
+        if (counting) count++;
+        if (running) ws.send(MSG);
+        else ws.close();
+      }
+    });
+    ws.on("close", () => resolve());
+    ws.on("error", reject);
+  });
+}
+
+const done = Promise.all(
+  Array.from({ length: clients }, () => (transport === "polling" ? pollingClient() : wsClient())),
+);
+await new Promise((r) => setTimeout(r, Number(warmupArg)));
+const c0 = process.cpuUsage();
+counting = true;
+process.stdout.write("START\n");
+const t0 = performance.now();
+await new Promise((r) => setTimeout(r, Number(windowArg)));
+counting = false;
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(c0);
+process.stdout.write(`END ${JSON.stringify({ messages: count, ms, cpuUs: cpu.user + cpu.system })}\n`);
+running = false;
+await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
+process.exit(0);

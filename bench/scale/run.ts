@@ -1,0 +1,306 @@
+// bench:scale — how the engine scales past one process. Echo messages/s and server CPU µs per message with 1, 2
+// and 4 worker processes behind the cluster primary and behind HAProxy (sid routing), WebSocket and polling,
+// this engine and npm engine.io (behind HAProxy, with a generateId giving the same sid prefixes); then a
+// socket.io broadcast to 2,000 clients over 2 processes through @socket.io/redis-adapter (both engines). The
+// load generator is a separate process; its CPU share is reported, since on a small machine it competes with
+// the servers. Writes bench/results/scale.md, .json and .svg.
+//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster]
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderHaproxy } from "../../src/cli/deploy.js";
+import {
+  type Child,
+  freePort,
+  listening,
+  REDIS_SERVER,
+  seen,
+  start,
+  startRedis,
+  stop,
+  stopAll,
+} from "../../test/cluster-helpers.js";
+import { renderChart } from "./chart.js";
+
+const quick = process.argv.includes("--quick");
+const write = !process.argv.includes("--no-write");
+/** `--only cluster`: just the cluster-primary rows (no HAProxy, no broadcast), for before/after comparisons. */
+const HAPROXY = "/usr/sbin/haproxy";
+const haveHaproxy = existsSync(HAPROXY);
+const haveRedis = existsSync(REDIS_SERVER);
+for (const [ok, what] of [
+  [haveHaproxy, `${HAPROXY} (apt-get install haproxy): no HAProxy rows`],
+  [haveRedis, `${REDIS_SERVER} (apt-get install redis-server): no broadcast rows`],
+] as const)
+  if (!ok) process.stderr.write(`!!! ${what}\n`);
+const onlyCluster =
+  process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
+const WORKERS = [1, 2, 4];
+const WARMUP_MS = quick ? 400 : 800;
+const WINDOW_MS = quick ? 1500 : 4000;
+const CLIENTS = 32;
+const SIO_CLIENTS = quick ? 500 : 2000;
+const SIO_BROADCASTS = quick ? 10 : 30;
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+const tsx = (file: string, ...args: string[]): Child =>
+  start(process.execPath, ["--import", "tsx", here(file), ...args]);
+
+/** CPU µs (user+sys) of a live process from /proc (10 ms ticks). */
+function cpuUs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
+/** One measured echo setup. */
+export interface EchoRow {
+  engine: "ours" | "engineio";
+  front: "cluster" | "haproxy";
+  transport: "websocket" | "polling";
+  workers: number;
+  messagesPerSecond: number;
+  /** Server CPU (workers + primary or HAProxy) per echoed message. */
+  serverCpuUsPerMsg: number;
+  workerCpuUsPerMsg: number;
+  /** The primary's or HAProxy's CPU per echoed message. */
+  frontCpuUsPerMsg: number;
+  /** Load generator CPU / (load generator + servers). */
+  loadGenShare: number;
+}
+
+async function measure(
+  port: number,
+  transport: string,
+  workerPids: number[],
+  frontPid: number,
+): Promise<Omit<EchoRow, "engine" | "front" | "transport" | "workers">> {
+  const load = tsx(
+    "./load.ts",
+    String(port),
+    transport,
+    String(CLIENTS),
+    String(WARMUP_MS),
+    String(WINDOW_MS),
+  );
+  await seen(load, /^START$/, 30_000);
+  const w0 = workerPids.map(cpuUs);
+  const f0 = cpuUs(frontPid);
+  const end = JSON.parse((await seen(load, /^END (.+)$/, 30_000))[1]!) as {
+    messages: number;
+    ms: number;
+    cpuUs: number;
+  };
+  const w = workerPids.map(cpuUs).reduce((a, v, i) => a + v - w0[i]!, 0);
+  const f = cpuUs(frontPid) - f0;
+  await load.exited;
+  const n = Math.max(1, end.messages);
+  return {
+    messagesPerSecond: Math.round((end.messages / end.ms) * 1000),
+    serverCpuUsPerMsg: +((w + f) / n).toFixed(1),
+    workerCpuUsPerMsg: +(w / n).toFixed(1),
+    frontCpuUsPerMsg: +(f / n).toFixed(1),
+    loadGenShare: +(end.cpuUs / (end.cpuUs + w + f)).toFixed(2),
+  };
+}
+
+// `--render`: rewrite scale.md and scale.svg from scale.json (after a change to the presentation only)
+if (process.argv.includes("--render")) {
+  const saved = JSON.parse(readFileSync(here("../results/scale.json"), "utf8"));
+  writeFileSync(here("../results/scale.md"), renderMarkdown(saved));
+  writeFileSync(here("../results/scale.svg"), renderChart(saved.echo));
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "eio-bench-scale-"));
+const rows: EchoRow[] = [];
+const log = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+try {
+  for (const transport of ["websocket", "polling"] as const)
+    for (const workers of WORKERS) {
+      const c = tsx("./cluster.ts", String(workers));
+      const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
+        string,
+        string,
+        string,
+      ];
+      const r = await measure(
+        Number(port),
+        transport,
+        Object.values(JSON.parse(pids) as Record<string, number>),
+        c.proc.pid!,
+      );
+      rows.push({ engine: "ours", front: "cluster", transport, workers, ...r });
+      log(JSON.stringify(rows.at(-1)));
+      await stop(c);
+      for (const engine of onlyCluster || !haveHaproxy ? [] : (["ours", "engineio"] as const)) {
+        const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
+        const nodes = ids.map((id) => tsx("./node.ts", engine, id));
+        const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
+        const lb = await freePort();
+        const cfg = join(dir, "haproxy.cfg");
+        writeFileSync(
+          cfg,
+          renderHaproxy({
+            nodes: ids.map((name, i) => ({ name, address: `127.0.0.1:${ports[i]}` })),
+            listen: `127.0.0.1:${lb}`,
+            path: "/engine.io/",
+            timeoutMs: 60_000,
+            cookie: false,
+            noSticky: false,
+          }),
+        );
+        const h = start(HAPROXY, ["-f", cfg, "-db"]);
+        await listening(lb, h);
+        const hr = await measure(
+          lb,
+          transport,
+          nodes.map((n) => n.proc.pid!),
+          h.proc.pid!,
+        );
+        rows.push({ engine, front: "haproxy", transport, workers, ...hr });
+        log(JSON.stringify(rows.at(-1)));
+        await Promise.all([h, ...nodes].map((x) => stop(x)));
+      }
+    }
+
+  // socket.io broadcast to SIO_CLIENTS clients over 2 processes through Redis
+  const broadcast: Record<string, unknown>[] = [];
+  for (const engine of onlyCluster || !haveRedis ? [] : (["ours", "engineio"] as const)) {
+    const redis = await startRedis(dir);
+    const nodes = ["s1", "s2"].map((id) => tsx("./sio-node.ts", engine, id, redis.url));
+    const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
+    const load = tsx("./sio-load.ts", ports.join(","), String(SIO_CLIENTS), String(SIO_BROADCASTS), "50");
+    await seen(load, /^START$/, 120_000);
+    const pids = [...nodes.map((n) => n.proc.pid!), redis.child.proc.pid!];
+    const c0 = pids.map(cpuUs);
+    const end = JSON.parse((await seen(load, /^END (.+)$/, 60_000))[1]!) as {
+      deliveries: number;
+      expected: number;
+      cpuUs: number;
+      p50: number;
+      p99: number;
+    };
+    const used = pids.map(cpuUs).map((v, i) => v - c0[i]!);
+    await load.exited;
+    broadcast.push({
+      engine,
+      clients: SIO_CLIENTS,
+      processes: 2,
+      broadcasts: SIO_BROADCASTS,
+      deliveries: end.deliveries,
+      expected: end.expected,
+      serverCpuUsPerDelivery: +((used[0]! + used[1]!) / Math.max(1, end.deliveries)).toFixed(2),
+      redisCpuUsPerBroadcast: +(used[2]! / SIO_BROADCASTS).toFixed(0),
+      latencyP50Ms: end.p50,
+      latencyP99Ms: end.p99,
+      loadGenShare: +(end.cpuUs / (end.cpuUs + used.reduce((a, b) => a + b, 0))).toFixed(2),
+    });
+    log(JSON.stringify(broadcast.at(-1)));
+    await Promise.all([...nodes, redis.child].map((x) => stop(x)));
+  }
+
+  // 16 cores, from the measured per-message cost of one worker (its own CPU plus the front's): linear in the
+  // number of worker cores, capped by the primary's single process (HAProxy runs threads)
+  const projection = rows
+    .filter((r) => r.workers === 1 && r.engine === "ours")
+    .map((r) => {
+      const byCores = Math.round(16e6 / r.serverCpuUsPerMsg);
+      const cap =
+        r.front === "cluster" && r.frontCpuUsPerMsg > 0
+          ? Math.round(1e6 / r.frontCpuUsPerMsg)
+          : Number.POSITIVE_INFINITY;
+      return {
+        front: r.front,
+        transport: r.transport,
+        projected16CoreMessagesPerSecond: Math.min(byCores, cap),
+        primaryCap: Number.isFinite(cap) ? cap : null,
+      };
+    });
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    quick,
+    clients: CLIENTS,
+    windowMs: WINDOW_MS,
+    echo: rows,
+    broadcast,
+    projection,
+  };
+  const md = renderMarkdown(result);
+  process.stdout.write(md);
+  if (write) {
+    writeFileSync(here("../results/scale.json"), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(here("../results/scale.md"), md);
+    writeFileSync(here("../results/scale.svg"), renderChart(rows));
+  }
+} finally {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function renderMarkdown(r: {
+  date: string;
+  node: string;
+  cores: number;
+  quick: boolean;
+  echo: EchoRow[];
+  broadcast: Record<string, unknown>[];
+  projection: {
+    front: string;
+    transport: string;
+    projected16CoreMessagesPerSecond: number;
+    primaryCap: number | null;
+  }[];
+}): string {
+  const echo = r.echo
+    .map(
+      (e) =>
+        `| ${e.engine === "ours" ? "engineio-wasm" : "npm engine.io"} | ${e.front} | ${e.transport} | ${e.workers} | ${e.messagesPerSecond} | ${e.serverCpuUsPerMsg} | ${e.workerCpuUsPerMsg} | ${e.frontCpuUsPerMsg} | ${Math.round(e.loadGenShare * 100)} % |`,
+    )
+    .join("\n");
+  const b = r.broadcast
+    .map(
+      (x) =>
+        `| ${x.engine === "ours" ? "engineio-wasm" : "npm engine.io"} | ${x.clients} | ${x.deliveries}/${x.expected} | ${x.serverCpuUsPerDelivery} | ${x.redisCpuUsPerBroadcast || `< ${Math.round(10_000 / Number(x.broadcasts))} (under one 10 ms tick in all)`} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${Math.round(Number(x.loadGenShare) * 100)} % |`,
+    )
+    .join("\n");
+  const p = r.projection
+    .map(
+      (x) =>
+        `| ${x.front} | ${x.transport} | ${x.projected16CoreMessagesPerSecond} | ${x.primaryCap ?? (x.front === "cluster" ? "— (WebSockets handed over: not in the data path)" : "— (threads)")} |`,
+    )
+    .join("\n");
+  return `# Scale-out: many processes
+
+Measured by \`npm run bench:scale\` (bench/scale/run.ts), ${r.date}, Node ${r.node}, ${r.cores} cores${r.quick ? " (quick)" : ""}.
+Echo: ${CLIENTS} closed-loop clients (one message in flight each, raw Engine.IO v4) in one separate load-generator
+process; CPU from /proc for every server process (workers, and the primary or HAProxy) over the measured window.
+On ${r.cores} cores the load generator competes with the servers: the curve flattens at 2 processes, read the CPU
+columns (the cost per message) rather than the messages/s beyond ${r.cores} workers.
+
+![messages/s by workers](scale.svg)
+
+| engine | front | transport | workers | messages/s | server CPU µs/msg | workers µs/msg | front µs/msg | load generator CPU |
+|---|---|---|---:|---:|---:|---:|---:|---:|
+${echo}
+
+Polling: one message = 2 routed HTTP requests (POST + GET), so the front's cost per request is half its µs/msg.
+
+**socket.io broadcast through @socket.io/redis-adapter** (2 processes, clients over WebSocket spread evenly,
+one broadcast every 50 ms from a client on the first process, latency = send → delivery, all in one load process):
+
+| engine | clients | delivered | server CPU µs/delivery | Redis CPU µs/broadcast | p50 ms | p99 ms | load generator CPU |
+|---|---:|---:|---:|---:|---:|---:|---:|
+${b}
+
+**16-core projection** (not measured: 16 × the one-worker rate from its measured server CPU per message,
+capped for the cluster by the primary, one process, at 1 / its µs per message):
+
+| front | transport | projected messages/s | primary cap |
+|---|---|---:|---:|
+${p}
+`;
+}
