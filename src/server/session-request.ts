@@ -15,7 +15,17 @@ let ownKeys: Set<string> | null = null;
 function incomingKeys(): Set<string> {
   if (ownKeys === null) {
     ownKeys = new Set(Object.keys(new IncomingMessage(null as unknown as NetSocket)));
-    for (const k of ["res", "_query", "headers", "trailers", "rawHeaders"]) ownKeys.add(k);
+    for (const k of [
+      "res",
+      "_query",
+      "headers",
+      "trailers",
+      "rawHeaders",
+      "_events",
+      "_eventsCount",
+      "_maxListeners",
+    ])
+      ownKeys.add(k);
   }
   return ownKeys;
 }
