@@ -301,10 +301,13 @@ export class WsTransport extends TransportBase implements ServerTransport {
     // python-engineio sends a close packet before closing a WebSocket (engineio/socket.py:126, 4.13.1): its
     // clients report "server disconnect" after it and "transport error" without it. engine.io's clients
     // ignore it. Not sent back to a peer that closed first, nor on a discarded probe.
-    if (this.raw !== null) {
+    const raw = this.raw;
+    if (raw !== null) {
       if (!this.peerClosed && !this.discarded && this.socket.readyState === this.socket.OPEN)
         this.enqueue(Kind.Text, "1");
-      // what this tick queued goes before ws's close frame
+      // what this tick queued goes before ws's close frame, in the same writev (engine.close() of 19,800
+      // sessions: 1.2 s with a write each)
+      raw.cork();
       this.writeBatch();
     } else if (!this.peerClosed && !this.discarded && this.socket.readyState === this.socket.OPEN)
       this.socket.send("1");
@@ -313,6 +316,7 @@ export class WsTransport extends TransportBase implements ServerTransport {
     } catch {
       this.socket.terminate();
     }
+    raw?.uncork();
     fn?.();
   }
 
