@@ -1,13 +1,32 @@
 // socket.io 4.8 bound to this engine (`io.bind(engine)`) with the official socket.io-client 4.8: connect, emit with
 // acknowledgement, binary payloads, rooms and broadcast (wsPreEncodedFrame path), disconnect reasons.
 import assert from "node:assert/strict";
+import { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
+import helmet from "helmet";
 import { Server as IoServer, type Socket as IoSocket } from "socket.io";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
-import { type SendCallback, type SendData, type SendOptions, Server } from "../src/index.js";
+import { type Middleware, type SendCallback, type SendData, type SendOptions, Server } from "../src/index.js";
 import { engineOf, type Harness, once, startServer, waitFor } from "./server-helpers.js";
 
 type Transports = ("polling" | "websocket")[];
+
+/** The part of express-session this file uses (the package ships no types, and @types/express-session is not installed). */
+type Done = (err?: unknown) => void;
+interface ExpressSession {
+  visits?: number;
+  save(cb: Done): void;
+  reload(cb: Done): void;
+}
+interface SessionStore {
+  get(sid: string, cb: (err: unknown, s?: { visits?: number }) => void): void;
+}
+const session = createRequire(import.meta.url)("express-session") as ((
+  opts: Record<string, unknown>,
+) => Middleware) & {
+  MemoryStore: new () => SessionStore;
+};
 
 describe("socket.io 4.8 on this engine", () => {
   let h: Harness;
@@ -159,5 +178,84 @@ describe("socket.io 4.8 on this engine", () => {
     io3.bind(engineOf(engine));
     assert.equal(io3.engine, engineOf(engine));
     io3.close();
+  });
+});
+
+// A session keeps a slim copy of its handshake request (src/server/session-request.ts): what socket.io and
+// middlewares read later must still be there — express-session's `req.session` (with its store methods), a property
+// set by `allowRequest`, headers, url, the remote address — on every transport.
+describe("socket.io 4.8: the handshake request kept by a session (engine.use, allowRequest)", () => {
+  let h: Harness;
+  let io: IoServer;
+  const store = new session.MemoryStore();
+  const seen: IoSocket[] = [];
+  before(async () => {
+    h = await startServer({
+      path: "/socket.io",
+      allowRequest: (req, fn) => {
+        (req as IncomingMessage & { user?: string }).user = "alice";
+        fn(null, true);
+      },
+    });
+    h.engine.use(helmet() as unknown as Middleware);
+    h.engine.use(session({ secret: "s3cret", resave: false, saveUninitialized: true, store }));
+    io = new IoServer();
+    io.bind(engineOf(h.engine));
+    io.on("connection", (socket) => {
+      seen.push(socket);
+    });
+  });
+  after(async () => {
+    io.close();
+    await h.close();
+  });
+
+  for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]] as Transports[]) {
+    test(`${transports.join("+")}: req.session, allowRequest's property, headers and address survive`, async () => {
+      const c = ioc(h.url, {
+        transports,
+        forceNew: true,
+        reconnection: false,
+        extraHeaders: { "x-test": "1" },
+      });
+      try {
+        await once(c, "connect");
+        await waitFor(() => seen.some((s) => s.id === c.id), 3000, "server-side socket");
+        const sock = seen.find((s) => s.id === c.id)!;
+        const kept: unknown = sock.request;
+        assert.ok(!(kept instanceof IncomingMessage), "the session keeps a slim request");
+        const req = sock.request as IncomingMessage & {
+          session: ExpressSession;
+          sessionID: string;
+          user?: string;
+        };
+        assert.equal(req.user, "alice");
+        assert.equal(req.method, "GET");
+        assert.match(req.url ?? "", /EIO=4/);
+        if (transports[0] === "websocket") assert.equal(req.headers["x-test"], "1");
+        assert.equal(sock.handshake.headers, req.headers);
+        assert.equal(sock.handshake.address, "127.0.0.1");
+        assert.equal(sock.handshake.secure, false);
+        assert.equal(sock.handshake.query.EIO, "4");
+        // express-session's methods still reach its store through the kept object
+        req.session.visits = 1;
+        await new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
+        const stored = await new Promise<{ visits?: number } | undefined>((resolve, reject) =>
+          store.get(req.sessionID, (e, s) => (e ? reject(e) : resolve(s))),
+        );
+        assert.equal(stored?.visits, 1);
+        await new Promise<void>((resolve, reject) => req.session.reload((e) => (e ? reject(e) : resolve())));
+        assert.equal(req.session.visits, 1);
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
+
+  test("helmet's headers are on the handshake response", async () => {
+    const res = await fetch(`${h.url}/socket.io/?EIO=4&transport=polling`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    await res.text();
   });
 });

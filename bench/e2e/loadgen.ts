@@ -421,6 +421,13 @@ export interface HandshakeParams {
   serverPid: number;
   mode: "websocket" | "upgrade";
   concurrency: number;
+  /** upgrade mode: the GETs share one kept-alive connection (browser-like) instead of one each (engine.io-client in Node). */
+  keepAlive?: boolean;
+  /**
+   * Open loop: start this many handshakes per second whatever the server's latency (at most 512 pending), instead
+   * of `concurrency` closed-loop workers. Every server then does the same work per second.
+   */
+  ratePerS?: number;
   warmupMs: number;
   windowMs: number;
 }
@@ -432,30 +439,85 @@ async function closeWs(ws: WebSocket): Promise<void> {
   await withTimeout(done, 3000, "ws close").catch(() => ws.terminate());
 }
 
-/** websocket-only: connect, receive the open packet, close. */
+/**
+ * websocket-only, as engine.io-client with `transports: ["websocket"]`: connect (offering permessage-deflate, `ws`'s
+ * default), the open packet, a first message and its echo, close.
+ */
 async function handshakeWs(port: number): Promise<void> {
   const t0 = performance.now();
-  const { ws } = await openWs(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`, {
+    localAddress: nextLocal(),
+    handshakeTimeout: 15000,
+  });
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      ws.on("error", reject);
+      ws.on("message", (data: Buffer, isBinary: boolean) => {
+        if (isBinary) return;
+        if (data[0] === 0x30) ws.send("4hello");
+        else if (data[0] === 0x34) resolve();
+        else if (data.length === 1 && data[0] === 0x32) ws.send("3");
+      });
+    }),
+    15000,
+    "websocket handshake",
+  );
   record(performance.now() - t0);
   await closeWs(ws);
 }
 
-/** Polling handshake, a pending GET, WebSocket probe, `5`, then one echo over the WebSocket — like engine.io-client. */
-async function handshakeUpgrade(port: number): Promise<void> {
+/** Headers node's engine.io-client (xmlhttprequest-ssl) sends: no agent, so one TCP connection per request. */
+const XHR_HEADERS: http.OutgoingHttpHeaders = {
+  "User-Agent": "node-XMLHttpRequest",
+  Accept: "*/*",
+  Connection: "close",
+};
+/** engine.io-client's cache-busting `t` parameter (yeast-like, 8 characters). */
+let tCounter = 0;
+const tParam = (): string => (Date.now().toString(36) + (tCounter++ % 1296).toString(36)).slice(-8);
+
+/** One GET exactly as engine.io-client in Node makes it: a fresh TCP connection with `Connection: close`. */
+function xhrGet(port: number, localAddress: string, path: string): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    if (phase === 1) httpRequests++;
+    const req = http.request(
+      { agent: false, host: "127.0.0.1", port, method: "GET", path, localAddress, headers: XHR_HEADERS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Polling handshake + upgrade in engine.io-client 6.6's order (captured from a real client in Node): the handshake
+ * GET; on the open packet the WebSocket probe starts (offering permessage-deflate, as `ws` does by default) and
+ * then the first poll; `2probe` → `3probe`; the client pauses polling, i.e. waits for the server to answer the
+ * pending poll (`6`); then `5` and the first message on the WebSocket, whose echo ends the handshake. Every HTTP
+ * request is a new TCP connection (xmlhttprequest-ssl uses no agent). `keepAlive` (browser-like): the two GETs
+ * share one kept-alive connection instead.
+ */
+async function handshakeUpgrade(port: number, keepAlive: boolean): Promise<void> {
   const t0 = performance.now();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
   const local = nextLocal();
+  const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : null;
+  const get = (path: string): Promise<HttpReply> =>
+    agent === null ? xhrGet(port, local, path) : httpP(agent, local, port, "GET", path, null);
   try {
-    const r = await httpP(agent, local, port, "GET", "/engine.io/?EIO=4&transport=polling", null);
+    const r = await get(`/engine.io/?EIO=4&transport=polling&t=${tParam()}`);
     if (r.status !== 200) throw new Error(`handshake HTTP ${r.status}`);
-    const sid = parseSid(r.body);
-    const qs = `EIO=4&sid=${encodeURIComponent(sid)}`;
-    const pending = httpP(agent, local, port, "GET", `/engine.io/?${qs}&transport=polling`, null);
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?${qs}&transport=websocket`, {
+    const sid = encodeURIComponent(parseSid(r.body));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`, {
       localAddress: local,
-      perMessageDeflate: false,
       handshakeTimeout: 15000,
     });
+    const pending = get(`/engine.io/?EIO=4&transport=polling&t=${tParam()}&sid=${sid}`);
+    pending.catch(() => undefined);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         let upgraded = false;
@@ -464,9 +526,9 @@ async function handshakeUpgrade(port: number): Promise<void> {
         ws.on("message", (data: Buffer, isBinary: boolean) => {
           const s = isBinary ? "" : data.toString();
           if (s === "3probe") {
-            // Pause polling: wait for the server to release the pending GET (noop), then send `5` and a message.
             pending.then(
-              () => {
+              (p) => {
+                if (p.status !== 200) reject(new Error(`poll HTTP ${p.status}`));
                 upgraded = true;
                 ws.send("5");
                 ws.send("4hello");
@@ -486,13 +548,38 @@ async function handshakeUpgrade(port: number): Promise<void> {
     record(performance.now() - t0);
     await closeWs(ws);
   } finally {
-    agent.destroy();
+    agent?.destroy();
   }
 }
 
 async function handshakes(p: HandshakeParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
   let stop = false;
-  const one = p.mode === "websocket" ? handshakeWs : handshakeUpgrade;
+  const keepAlive = p.keepAlive === true;
+  const one = p.mode === "websocket" ? handshakeWs : (port: number) => handshakeUpgrade(port, keepAlive);
+  if (p.ratePerS !== undefined) {
+    const period = 1000 / p.ratePerS;
+    let pending = 0;
+    const t0 = performance.now();
+    let started = 0;
+    const ticker = setInterval(() => {
+      const due = Math.floor((performance.now() - t0) / period);
+      for (; started < due; started++) {
+        if (pending >= 512) continue;
+        pending++;
+        one(p.port).then(
+          () => pending--,
+          () => {
+            pending--;
+            errors++;
+          },
+        );
+      }
+    }, 2);
+    const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+    clearInterval(ticker);
+    for (let i = 0; i < 400 && pending > 0; i++) await sleep(25);
+    return res;
+  }
   const workers = Array.from({ length: p.concurrency }, async () => {
     for (let i = 0; i < 1_000_000 && !stop; i++) {
       try {
@@ -511,27 +598,55 @@ async function handshakes(p: HandshakeParams, onWindowEnd: () => Promise<void>):
 
 // ---- idle sessions -----------------------------------------------------------------------------------------
 const idle: WebSocket[] = [];
+let idleClosed = 0;
+let onIdleClosed: (() => void) | null = null;
+function idleCloseSeen(): void {
+  idleClosed++;
+  if (idleClosed >= idle.length) onIdleClosed?.();
+}
 
 /** Opens WebSocket-only sessions until `total` are open; they answer pings and do nothing else. */
 async function idleTo(port: number, total: number): Promise<{ open: number; ms: number }> {
   const t0 = performance.now();
   const url = `ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`;
   const need = total - idle.length;
-  await pool(need, 128, 120000, async () => {
+  await pool(need, 128, 150000, async () => {
     const { ws } = await openWs(url);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (!isBinary && data.length === 1 && data[0] === 0x32) ws.send("3");
     });
     ws.on("error", () => undefined);
+    ws.on("close", idleCloseSeen);
     idle.push(ws);
   });
   return { open: idle.length, ms: performance.now() - t0 };
 }
 
+/** Resolves once every idle session is closed (by the server), with the wall-clock time of the last close. */
+function idleWaitClosed(ms: number): Promise<{ closed: number; open: number; lastCloseAt: number }> {
+  const result = () => ({ closed: idleClosed, open: idle.length, lastCloseAt: Date.now() });
+  if (idleClosed >= idle.length) return Promise.resolve(result());
+  return withTimeout(
+    new Promise<{ closed: number; open: number; lastCloseAt: number }>((resolve) => {
+      onIdleClosed = () => {
+        onIdleClosed = null;
+        resolve(result());
+      };
+    }),
+    ms,
+    "idle close",
+  );
+}
+
 function idleDrop(): number {
   const n = idle.length;
-  for (const ws of idle) ws.terminate();
+  for (const ws of idle) {
+    ws.off("close", idleCloseSeen);
+    ws.terminate();
+  }
   idle.length = 0;
+  idleClosed = 0;
+  onIdleClosed = null;
   return n;
 }
 
@@ -612,6 +727,7 @@ type Command =
   | { id: number; cmd: "broadcast"; params: BroadcastParams }
   | { id: number; cmd: "idle-to"; params: { port: number; total: number } }
   | { id: number; cmd: "idle-drop" }
+  | { id: number; cmd: "idle-wait-closed"; params: { ms: number } }
   | { id: number; cmd: "window-ack" }
   | { id: number; cmd: "exit" };
 
@@ -645,6 +761,8 @@ async function handle(msg: Command): Promise<unknown> {
       return idleTo(msg.params.port, msg.params.total);
     case "idle-drop":
       return idleDrop();
+    case "idle-wait-closed":
+      return idleWaitClosed(msg.params.ms);
     default:
       return null;
   }

@@ -112,8 +112,56 @@ export interface Report {
   cases: CaseDef[];
   runs: RunRecord[];
   memory: MemRecord[];
+  /** The many-idle-sessions case (`scale`), one record per server. */
+  scale?: ScaleRecord[];
   summary: { cases: CaseSummary[]; memory: MemSummary[]; targets: Target[] };
 }
+
+/** One server's result in the many-idle-sessions case (`scale`). */
+export interface ScaleRecord {
+  server: string;
+  sessions: number;
+  /** Sessions opened per second (every load generator in parallel). */
+  openPerS: number;
+  /** Marginal RSS and heap per session, after GC. */
+  rssKB: number;
+  heapKB: number;
+  /** Server CPU while the sessions idle under the default heartbeat (% of one CPU). */
+  idleCpuPct: number;
+  /** Server side: from `close()` until clientsCount is 0. */
+  closeMs: number;
+  /** Client side: from the close command until the last client saw its connection close. */
+  closeClientMs: number;
+}
+
+function scaleTable(rep: Report): string {
+  const rows = (rep.scale ?? []).map((r) => [
+    rep.servers[r.server] ?? r.server,
+    String(r.sessions),
+    `${f(r.openPerS, 0)}/s`,
+    f(r.rssKB, 2),
+    f(r.heapKB, 2),
+    `${f(r.idleCpuPct, 2)} %`,
+    `${f(r.closeMs, 0)} ms`,
+    `${f(r.closeClientMs, 0)} ms`,
+  ]);
+  return table(
+    [
+      "server",
+      "sessions",
+      "open rate",
+      "RSS KB/session",
+      "heap KB/session",
+      "idle CPU",
+      "close() (server)",
+      "last client closed",
+    ],
+    rows,
+  );
+}
+
+/** Idle-session memory targets (marginal KB per session). */
+const MEM_TARGET = { rssKB: 4.5, heapKB: 3.0 };
 
 export function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -233,17 +281,28 @@ export function summarize(rep: Report): Report["summary"] {
   for (const c of cases) {
     const le = (x: number) => (v: number) => v <= x;
     if (c.id.startsWith("ws-text-")) {
-      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.78×", (s) => row(c.id, s)?.cpuRatio, le(0.78));
-      add(`${c.id}: CPU/msg vs raw ws`, "≤ 1.08×", (s) => row(c.id, s)?.cpuVsRaw, le(1.08));
-    } else if (c.id.startsWith("ws-bin-"))
-      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.90×", (s) => row(c.id, s)?.cpuRatio, le(0.9));
-    else if (c.id === "poll-text-50")
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.65×", (s) => row(c.id, s)?.cpuRatio, le(0.65));
+      add(
+        `${c.id}: CPU/msg vs raw ws`,
+        "< 1.00×",
+        (s) => row(c.id, s)?.cpuVsRaw,
+        (v) => v < 1,
+      );
+    } else if (c.id.startsWith("ws-bin-")) {
+      add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.80×", (s) => row(c.id, s)?.cpuRatio, le(0.8));
+      add(
+        `${c.id}: CPU/msg vs raw ws`,
+        "< 1.00×",
+        (s) => row(c.id, s)?.cpuVsRaw,
+        (v) => v < 1,
+      );
+    } else if (c.id === "poll-text-50")
       add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
     else if (c.id === "poll-bin-50")
       add(`${c.id}: CPU/msg vs engine.io`, "≤ 0.65×", (s) => row(c.id, s)?.cpuRatio, le(0.65));
-    else if (c.id === "hs-ws")
-      add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.75×", (s) => row(c.id, s)?.cpuRatio, le(0.75));
-    else if (c.id === "hs-upgrade")
+    else if (c.id.startsWith("hs-ws"))
+      add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
+    else if (c.id.startsWith("hs-upgrade"))
       add(`${c.id}: CPU/handshake vs engine.io`, "≤ 0.70×", (s) => row(c.id, s)?.cpuRatio, le(0.7));
     else if (c.id === "sio-broadcast")
       add(
@@ -257,21 +316,22 @@ export function summarize(rep: Report): Report["summary"] {
     if (/^(ws|poll)-.*-(50|500)$/.test(c.id))
       add(`${c.id}: p99 RTT vs engine.io`, "≤ 1.00×", (s) => row(c.id, s)?.p99Ratio, le(1.0));
   }
-  // Per-session memory targets are judged at the largest count, where fixed costs (heap growth steps, malloc
-  // arenas) are amortised; the smaller count is shown in the tables.
-  for (const n of rep.meta.memSteps.slice(-1)) {
-    const m = (s: string) => memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === n);
+  // Per-session memory targets are judged on the marginal cost between the two counts (issue 15: 5,000 → 19,000),
+  // where fixed costs (heap growth steps, malloc arenas) cancel out; the per-count figures are in the tables.
+  if (rep.meta.memSteps.length > 1) {
+    const [a, b] = [rep.meta.memSteps[0], rep.meta.memSteps[rep.meta.memSteps.length - 1]];
+    const inc = (s: string) => memory.find((x) => x.server === s)?.incremental;
     add(
-      `idle ${n} sessions: RSS per session`,
-      "≤ 5 KB",
-      (s) => m(s)?.rssKB,
-      (v) => v <= 5,
+      `idle ${a} → ${b} sessions: marginal RSS per session`,
+      `≤ ${MEM_TARGET.rssKB} KB`,
+      (s) => inc(s)?.rssKB,
+      (v) => v <= MEM_TARGET.rssKB,
     );
     add(
-      `idle ${n} sessions: heap per session`,
-      "≤ 3.5 KB",
-      (s) => m(s)?.heapKB,
-      (v) => v <= 3.5,
+      `idle ${a} → ${b} sessions: marginal heap per session`,
+      `≤ ${MEM_TARGET.heapKB} KB`,
+      (s) => inc(s)?.heapKB,
+      (v) => v <= MEM_TARGET.heapKB,
     );
   }
   return { cases, memory, targets };
@@ -416,7 +476,7 @@ ${casesTable(rep)}
 
 ## Idle WebSocket sessions
 ${memTable(rep)}
-
+${rep.scale?.length ? `\n## Many idle sessions (scale)\nThe most WebSocket sessions one server process holds here (open files are capped at 20,000 per process, so 100,000 needs five processes; this case measures one), idle under the default heartbeat (pings every 25 s) for ${"a 30 s window"}, then one graceful \`close()\` of all.\n\n${scaleTable(rep)}\n` : ""}
 ![CPU per message vs engine.io](e2e.svg)
 ${m.notes.length ? `\n## Notes\n${m.notes.map((n) => `- ${n}`).join("\n")}\n` : ""}`;
 }
@@ -507,7 +567,7 @@ export function renderSvg(rep: Report): string {
     `<text x="10" y="${my - 24}" class="h">Idle WebSocket sessions: marginal KB per session at ${lastStep} sessions, after GC</text>`,
   );
   mem.push(
-    `<text x="10" y="${my - 10}" class="l">dark = RSS, light = V8 heap; red dashed = targets (5 KB RSS, 3.5 KB heap)</text>`,
+    `<text x="10" y="${my - 10}" class="l">dark = RSS, light = V8 heap; red dashed = targets (${MEM_TARGET.rssKB} KB RSS, ${MEM_TARGET.heapKB} KB heap)</text>`,
   );
   for (const r of memRows) {
     out.push("");
@@ -527,10 +587,10 @@ export function renderSvg(rep: Report): string {
   }
   if (memRows.length) {
     mem.push(
-      `<line x1="${xk(5).toFixed(1)}" x2="${xk(5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="4 2"/>`,
+      `<line x1="${xk(MEM_TARGET.rssKB).toFixed(1)}" x2="${xk(MEM_TARGET.rssKB).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="4 2"/>`,
     );
     mem.push(
-      `<line x1="${xk(3.5).toFixed(1)}" x2="${xk(3.5).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1" stroke-dasharray="2 2"/>`,
+      `<line x1="${xk(MEM_TARGET.heapKB).toFixed(1)}" x2="${xk(MEM_TARGET.heapKB).toFixed(1)}" y1="${memTop}" y2="${my}" stroke="#dc2626" stroke-width="1" stroke-dasharray="2 2"/>`,
     );
   }
   const height = my + 20;
@@ -562,11 +622,11 @@ ${mem.join("\n")}
 
 // ---- README ------------------------------------------------------------------------------------------------
 const TARGET_TEXT: [string, string][] = [
-  ["ws-text", "≤ 0.78×"],
-  ["ws-bin", "≤ 0.90×"],
+  ["ws-text", "≤ 0.65×"],
+  ["ws-bin", "≤ 0.80×"],
   ["poll-text-50", "≤ 0.70×"],
   ["poll-bin-50", "≤ 0.65×"],
-  ["hs-ws", "≤ 0.75×"],
+  ["hs-ws", "≤ 0.70×"],
   ["hs-upgrade", "≤ 0.70×"],
   ["sio-broadcast", "≤ 0.80×"],
 ];
@@ -601,7 +661,10 @@ export function renderReadme(rep: Report): string {
     rep.summary.memory.find((x) => x.server === s)?.steps.find((x) => x.sessions === last);
   const memRow = (s: string, label: string, judge = false) => {
     const x = mem(s);
-    const met = judge && x ? `${x.rssKB <= 5 ? "✅" : "❌"} / ${x.heapKB <= 3.5 ? "✅" : "❌"}` : "";
+    const met =
+      judge && x
+        ? `${x.rssKB <= MEM_TARGET.rssKB ? "✅" : "❌"} / ${x.heapKB <= MEM_TARGET.heapKB ? "✅" : "❌"}`
+        : "";
     return `| ${label} | ${f(x?.rssKB ?? Number.NaN)} KB | ${f(x?.heapKB ?? Number.NaN)} KB | ${met} |`;
   };
   return `Measured ${m.date.slice(0, 16).replace("T", " ")} UTC (commit ${m.commit}, Node ${m.node}, ${m.cpus}) with \`${m.command}\`: ${m.reps} repetitions, servers interleaved with the order rotated, **medians of per-repetition ratios against engine.io 6.6** measured in the same run.${foreign > 10 ? ` The machine was shared with other work (a median ${f(foreign, 0)} % of one CPU used by other processes during the windows), so treat differences under ~15 % in rates as noise; server CPU per message is the stable figure.` : ""}
@@ -610,7 +673,7 @@ Server CPU per message (per handshake / per delivered message), lower is better 
 
 ${table(["case", "engine.io CPU", "engineio-wasm", "EIO_NO_WASM=1", "raw ws ceiling", "msgs/s vs engine.io", "p99 RTT vs engine.io", "target", "met"], rows)}
 
-Idle WebSocket sessions, marginal memory per session after GC at ${last} sessions (targets ≤ 5 KB RSS, ≤ 3.5 KB heap):
+Idle WebSocket sessions, marginal memory per session after GC at ${last} sessions (targets for the marginal cost ≤ ${MEM_TARGET.rssKB} KB RSS, ≤ ${MEM_TARGET.heapKB} KB heap):
 
 | server | RSS | heap | met (RSS / heap) |
 |---|---|---|---|

@@ -21,6 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen.js";
+import { readProc } from "./proc.js";
 import { Child, killAll } from "./procs.js";
 import {
   type CaseDef,
@@ -31,6 +32,7 @@ import {
   renderReadme,
   renderSvg,
   renderTables,
+  type ScaleRecord,
   summarize,
 } from "./report.js";
 
@@ -138,17 +140,40 @@ for (const binary of [false, true]) {
 }
 cases.push({
   id: "hs-ws",
-  title: "Handshake rate, WebSocket only (open packet, then close), 16 concurrent",
+  title: "Handshake rate, WebSocket only as engine.io-client (open packet, first echo, close), 16 concurrent",
   kind: "handshake",
   unit: "handshake",
   params: { mode: "websocket", concurrency: 16, warmupMs: W.warm, windowMs: W.win },
 });
 cases.push({
   id: "hs-upgrade",
-  title: "Handshake rate, polling + upgrade until the first echo on WebSocket, 32 concurrent",
+  title:
+    "Handshake rate, polling + upgrade as engine.io-client in Node (a connection per GET), 32 concurrent",
   kind: "handshake",
   unit: "handshake",
   params: { mode: "upgrade", concurrency: 32, warmupMs: W.warm, windowMs: W.win },
+});
+cases.push({
+  id: "hs-upgrade-ka",
+  title: "Handshake rate, polling + upgrade with kept-alive GETs (browser-like), 32 concurrent",
+  kind: "handshake",
+  unit: "handshake",
+  params: { mode: "upgrade", keepAlive: true, concurrency: 32, warmupMs: W.warm, windowMs: W.win },
+});
+cases.push({
+  id: "hs-upgrade-rate",
+  title:
+    "Handshake rate, polling + upgrade as engine.io-client in Node, open loop at 200/s (the same work for every server)",
+  kind: "handshake",
+  unit: "handshake",
+  params: { mode: "upgrade", concurrency: 32, ratePerS: 200, warmupMs: W.warm, windowMs: W.win },
+});
+cases.push({
+  id: "hs-ws-rate",
+  title: "Handshake rate, WebSocket only as engine.io-client, open loop at 1000/s",
+  kind: "handshake",
+  unit: "handshake",
+  params: { mode: "websocket", concurrency: 16, ratePerS: 1000, warmupMs: W.warm, windowMs: W.win },
 });
 const BCAST_CLIENTS = quick ? 200 : 1000;
 const sioCase: CaseDef = {
@@ -159,6 +184,16 @@ const sioCase: CaseDef = {
   params: { clients: BCAST_CLIENTS, outstanding: 2, warmupMs: W.warm, windowMs: W.win },
 };
 const MEM_STEPS = quick ? [1000, 3000] : [5000, 19000];
+/**
+ * The many-idle-sessions case (`scale`): as many WebSocket sessions as one server process can hold here. 100,000
+ * would need 100,000 descriptors in the server; these machines cap open files at 20,000 per process (hard limit,
+ * not raisable without CAP_SYS_RESOURCE), so the default is 19,800. The sessions are spread over load generators of
+ * at most SCALE_PER_LOADGEN each (each is capped too). `--scale-n N` overrides the count.
+ */
+const SCALE_N = Number(opt("scale-n") ?? (quick ? 5000 : 19800));
+const SCALE_PER_LOADGEN = 15000;
+/** Idle window of the scale case: a whole default ping interval (25 s) and some. */
+const SCALE_IDLE_MS = quick ? 5000 : 30000;
 
 const selected = (id: string) => !only || only.some((o) => id.startsWith(o));
 
@@ -356,6 +391,69 @@ async function memoryGroup(): Promise<void> {
   }
 }
 
+const scaleRecords: ScaleRecord[] = [];
+
+async function scaleGroup(): Promise<void> {
+  if (!only?.some((o) => o.startsWith("scale")) && only !== undefined) return;
+  const specs = ENGINE_SERVERS.filter((s) => wanted(s) && s.name !== "raw");
+  const k = Math.ceil(SCALE_N / SCALE_PER_LOADGEN);
+  console.log(`\n== scale: ${SCALE_N} idle WebSocket sessions over ${k} load generator(s) (${elapsed()})`);
+  const gens = [loadgen];
+  try {
+    while (gens.length < k) gens.push(await startLoadgen());
+    for (const spec of specs) {
+      let server: Child | null = null;
+      try {
+        server = await startServer(spec);
+        await loadgen.request({ cmd: "idle-to", params: { port: server.port, total: 50 } }, 60000);
+        await loadgen.request({ cmd: "idle-drop" }, 10000);
+        const base = await server.request({ cmd: "mem", gc: true }, 20000);
+        const t0 = performance.now();
+        const share = (i: number) => Math.floor(SCALE_N / k) + (i < SCALE_N % k ? 1 : 0);
+        await Promise.all(
+          gens.map((g, i) =>
+            g.request({ cmd: "idle-to", params: { port: server!.port, total: share(i) } }, 200000),
+          ),
+        );
+        const openMs = performance.now() - t0;
+        const m = await server.request({ cmd: "mem", gc: true }, 30000);
+        const c0 = readProc(server.pid);
+        await new Promise((r) => setTimeout(r, SCALE_IDLE_MS));
+        const c1 = readProc(server.pid);
+        const closeT0 = Date.now();
+        const waits = gens.map((g) => g.request({ cmd: "idle-wait-closed", params: { ms: 90000 } }, 100000));
+        const closed = await server.request({ cmd: "close-all" }, 100000);
+        const seen = await Promise.all(waits);
+        const lastClose = Math.max(
+          ...seen.map((r) => Number((r.result as { lastCloseAt: number }).lastCloseAt)),
+        );
+        const rec: ScaleRecord = {
+          server: spec.name,
+          sessions: SCALE_N,
+          openPerS: (SCALE_N * 1000) / openMs,
+          rssKB: (Number(m.rss) - Number(base.rss)) / 1024 / SCALE_N,
+          heapKB: (Number(m.heapUsed) - Number(base.heapUsed)) / 1024 / SCALE_N,
+          idleCpuPct: ((c1.ticks - c0.ticks) * 10 * 100) / SCALE_IDLE_MS,
+          closeMs: Number(closed.ms),
+          closeClientMs: lastClose - closeT0,
+        };
+        scaleRecords.push(rec);
+        console.log(
+          `  scale ${String(SCALE_N).padStart(6)} ${spec.name.padEnd(10)} open ${rec.openPerS.toFixed(0)}/s  RSS ${rec.rssKB.toFixed(2)} KB/conn  heap ${rec.heapKB.toFixed(2)} KB/conn  idle CPU ${rec.idleCpuPct.toFixed(2)} %  close() ${rec.closeMs.toFixed(0)} ms (clients ${rec.closeClientMs.toFixed(0)} ms)`,
+        );
+      } catch (e) {
+        console.log(`  ! scale ${spec.name}: ${(e as Error).message.split("\n")[0]}`);
+        notes.push(`scale ${spec.name}: failed (${(e as Error).message.split("\n")[0]})`);
+      } finally {
+        await Promise.all(gens.map((g) => g.request({ cmd: "idle-drop" }, 30000).catch(() => undefined)));
+        await server?.stop(1000);
+      }
+    }
+  } finally {
+    await Promise.all(gens.slice(1).map((g) => g.stop(2000)));
+  }
+}
+
 async function sioGroup(): Promise<void> {
   if (!selected(sioCase.id)) return;
   const specs = SIO_SERVERS.filter(wanted);
@@ -450,6 +548,7 @@ async function main(): Promise<void> {
   try {
     await engineGroup();
     await memoryGroup();
+    await scaleGroup();
     await sioGroup();
   } finally {
     await loadgen.stop(2000);
@@ -479,6 +578,7 @@ async function main(): Promise<void> {
     cases: [...cases.filter((c) => selected(c.id)), ...(selected(sioCase.id) ? [sioCase] : [])],
     runs: records,
     memory: memRecords,
+    scale: scaleRecords,
     summary: { cases: [], memory: [], targets: [] },
   };
   report.summary = summarize(report);

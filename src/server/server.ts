@@ -324,7 +324,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       });
       return;
     }
-    this.wsUpgrader.upgrade(req, socket, head, "", (ws) => {
+    this.wsUpgrader.upgrade(req, socket, head, "", (ws, raw) => {
       const client = this.clients[sid];
       if (client?.readyState !== "open") {
         debug("upgrade attempt for closed client");
@@ -336,7 +336,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
         debug("transport had already been upgraded");
         refuseWs(ws);
       } else {
-        client.maybeUpgrade(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
+        client.maybeUpgrade(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec, raw));
       }
     });
   }
@@ -465,8 +465,8 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       transport.onRequest(req, res!);
     } else {
       if (rawSocket === null || head === null) return;
-      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws) => {
-        socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec));
+      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws, raw) => {
+        socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec, raw));
         socket.open();
       });
       if (!completed) {
@@ -476,6 +476,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       }
     }
     if (socket.readyState !== "open") return;
+    socket.slimRequest();
     socket.connected = true;
     try {
       this.emit("connection", socket);

@@ -13,6 +13,7 @@ import type { ServerCloseReason } from "../protocol/names.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
 import type { EngineRequest } from "./options.js";
+import { sessionRequest } from "./session-request.js";
 import type { ServerTransport, TransportOwner } from "./transports/types.js";
 
 const debug = createDebug("engine:socket");
@@ -128,10 +129,11 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   readonly id: string;
   /** The server this session belongs to. */
   readonly server: SocketHost;
-  /** The handshake request (with `_query`). */
-  readonly request: EngineRequest;
-  /** Engine.IO protocol revision. */
-  readonly protocol = 4;
+  private _request: EngineRequest;
+  /** Engine.IO protocol revision (a prototype getter: no field on every session). */
+  get protocol(): 4 {
+    return 4;
+  }
   /** Remote IP address (cached at handshake). */
   readonly remoteAddress: string;
   /**
@@ -170,10 +172,23 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     super();
     this.id = id;
     this.server = server;
-    this.request = req;
+    this._request = req;
     this.remoteAddress = req.socket?.remoteAddress ?? "";
     this.transport = null;
     if (transport !== null) this.attach(transport);
+  }
+
+  /**
+   * The handshake request (with `_query`); once the handshake is answered, a slim copy of it (see
+   * session-request.ts: headers, url, method, socket, and what middlewares added).
+   */
+  get request(): EngineRequest {
+    return this._request;
+  }
+
+  /** @internal The handshake is answered: keep only what is read later of its request. */
+  slimRequest(): void {
+    this._request = sessionRequest(this._request);
   }
 
   /** `opening` → `open` → `closing` → `closed`. */
@@ -275,6 +290,21 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
       default:
         break;
     }
+  }
+
+  /** @internal */
+  onTransportMessage(t: ServerTransport, data: string | Buffer): void {
+    if (t !== this.transport || this._readyState !== "open" || this.listenerCount("packet") > 0) {
+      this.onTransportPacket(t, { type: "message", data });
+      return;
+    }
+    if (this.awaitingPong && !this.pongRefreshed) {
+      this.pongRefreshed = true;
+      this.server.pongQueue.push(this);
+    }
+    this.emit("data", data);
+    this.emit("message", data);
+    this.server.onSocketMessage(this, data);
   }
 
   /** @internal */

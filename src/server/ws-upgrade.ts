@@ -37,14 +37,15 @@ export class WsUpgrader {
   /**
    * Completes the WebSocket handshake of `req` on `socket`, for session `sid` (its cookie goes into the
    * response) or an existing one (""). Returns whether it completed synchronously — it does unless `ws`
-   * refused (bad headers) or the connection is gone.
+   * refused (bad headers) or the connection is gone. `cb` also gets the TCP socket when `ws` runs on one this
+   * engine handed it (HTTP/1.1), so the transport may write frames onto it itself.
    */
   upgrade(
     req: EngineRequest,
     socket: Duplex,
     head: Buffer,
     sid: string,
-    cb: (ws: WsSocket) => void,
+    cb: (ws: WsSocket, raw: Duplex | null) => void,
   ): boolean {
     if (isFetchUpgrade(socket)) {
       // Bun / Deno: the runtime upgrades; its socket is adapted to ws's API
@@ -52,7 +53,7 @@ export class WsUpgrader {
       this.decorate(headers, req, sid);
       const ws = socket.accept(headers);
       if (ws === null) return false;
-      cb(ws as unknown as WsSocket);
+      cb(ws as unknown as WsSocket, null);
       return true;
     }
     if (isHttp2Stream(socket)) {
@@ -62,7 +63,7 @@ export class WsUpgrader {
       const ws = acceptHttp2WebSocket(req, socket, headers, { maxPayload: this.opts.maxHttpBufferSize });
       if (ws === null) return false;
       socket.removeListener("error", ignore);
-      cb(ws);
+      cb(ws, null);
       return true;
     }
     const wss = this.server();
@@ -73,7 +74,7 @@ export class WsUpgrader {
         done = true;
         // ws has its own error listener on the TCP socket now; one listener (not an array) per session
         socket.removeListener("error", ignore);
-        cb(ws);
+        cb(ws, this.opts.wsEngine === undefined ? socket : null);
       });
     } finally {
       this.handshakeSid = "";

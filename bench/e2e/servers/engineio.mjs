@@ -6,4 +6,5 @@ await runServer("engineio", (http) => {
   const engine = new Server(engineOptions);
   engine.attach(http);
   engine.on("connection", echo);
+  return engine;
 });

@@ -27,6 +27,7 @@ await runServer(
     const engine = new mod.Server(engineOptions);
     engine.attach(http);
     engine.on("connection", echo);
+    return engine;
   },
   { codec: codec?.codecBackend?.() ?? codec?.backend ?? "unknown" },
 );

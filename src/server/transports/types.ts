@@ -51,6 +51,8 @@ export interface ServerTransport {
 export interface TransportOwner {
   /** One decoded packet from `t`. */
   onTransportPacket(t: ServerTransport, packet: Packet): void;
+  /** One message from `t` (the same as a `message` packet, without the packet object). */
+  onTransportMessage(t: ServerTransport, data: string | Buffer): void;
   /** `t` failed; the session should close with `transport error`. */
   onTransportError(t: ServerTransport, err: EioError): void;
   /** `t` closed (by the peer, or after `close()`). */
