@@ -3,7 +3,8 @@
  *
  *   npm run bench:broadcast                 1,000 and 10,000 WebSocket clients, 3 repetitions
  *   npm run bench:broadcast -- --quick      1,000 clients, 1 repetition
- *   options: --clients 1000,10000  --reps N  --messages N  --no-write
+ *   options: --clients 1000,10000  --reps N  --messages N  --no-write  --only id,id
+ *            --profile id (writes bench/results/profiles/<id>-*.cpuprofile of that setup's server)
  *
  * Each setup is its own server process (bench/broadcast/server.mjs, plain JS on dist/esm) with one client
  * process of raw `ws` connections (bench/broadcast/clients.mjs). Setups: this project's `Server.broadcast`, a
@@ -30,6 +31,8 @@ const reps = Number(opt("reps") ?? (quick ? 1 : 3));
 const clientCounts = (opt("clients") ?? (quick ? "1000" : "1000,10000")).split(",").map(Number);
 const messages = Number(opt("messages") ?? 20);
 const write = !argv.includes("--no-write");
+const only = opt("only")?.split(",");
+const profile = opt("profile");
 
 interface Setup {
   id: string;
@@ -87,6 +90,11 @@ setups.push(
     binary: false,
   },
 );
+// --only keeps the engine.io baselines, which every ratio needs
+if (only) {
+  const keep = setups.filter((s) => only.includes(s.id) || s.id.startsWith("engineio-loop"));
+  setups.splice(0, setups.length, ...keep);
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -105,7 +113,18 @@ interface Row {
 async function measure(s: Setup, n: number): Promise<{ cpu: number; ms: number }> {
   const server = await new Child(
     s.id,
-    ["--expose-gc", path.join(here, "broadcast/server.mjs"), s.server],
+    [
+      "--expose-gc",
+      ...(profile === s.id
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${path.join(root, "bench/results/profiles")}`,
+            `--cpu-prof-name=${s.id}-${n}.cpuprofile`,
+          ]
+        : []),
+      path.join(here, "broadcast/server.mjs"),
+      s.server,
+    ],
     { ...process.env, DEBUG: "" },
     root,
   ).start();
