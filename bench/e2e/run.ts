@@ -615,6 +615,7 @@ async function main(): Promise<void> {
   };
   report.summary = summarize(report);
   console.log(`\n${renderTables(report)}`);
+  if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}`);
   console.log(`done in ${report.meta.durationS.toFixed(0)} s`);
   if (write) writeOutputs(report);
 }
