@@ -5,8 +5,9 @@
  * (the Fetch handler), @socket.io/bun-engine on Bun, and python-engineio 4.13.1's AsyncServer under uvicorn.
  *
  *   npm run bench:e2e                 full run (≈ 11 min): 3 repetitions, every case
- *   npm run bench:e2e -- --runtimes   the same with the Bun / Deno / python servers (≈ 2× as long: opt-in, so
- *                                     the default run stays near 10 minutes on the 2-CPU machine)
+ *   npm run bench:e2e -- --runtimes   the same with the Bun / Deno / python servers (≈ 2× as long, so opt-in:
+ *                                     the default run stays near 11 minutes on the 2-CPU machine; one repetition
+ *                                     of ours, ours-native and the four runtime servers took 5.5 min)
  *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
  *   options: --reps N  --only id,id   --servers name,name (engineio is always included; naming a runtime server
  *            selects it without --runtimes)  --profile name (Node and Bun servers)  --no-write  --mem-reps N
