@@ -24,7 +24,10 @@ type TaggedWs = WsSocket & {
   _sender?: { sendFrame?: (frame: readonly Buffer[], cb?: (err?: Error) => void) => void };
 };
 
-function onWsMessage(this: TaggedWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+/** A frame as `ws` gives it, or a text frame as a string (Fetch runtimes' sockets, see fetch/websocket.ts). */
+type Frame = Buffer | ArrayBuffer | Buffer[] | string;
+
+function onWsMessage(this: TaggedWs, data: Frame, isBinary: boolean): void {
   this[kTransport]?.onFrame(data, isBinary);
 }
 function onWsClose(this: TaggedWs): void {
@@ -104,14 +107,26 @@ export class WsTransport extends TransportBase implements ServerTransport {
   }
 
   /** @internal */
-  onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  onFrame(data: Frame, isBinary: boolean): void {
     const owner = this.owner;
     if (owner === null) return;
+    if (typeof data === "string") {
+      // Bun and Deno hand text frames over as strings: decode them as such, not through a UTF-8 round trip
+      const packet =
+        data.charCodeAt(0) === 0x34
+          ? { type: "message" as const, data: data.slice(1) }
+          : this.codec.decodePacket(data);
+      this.onTextPacket(owner, packet);
+      return;
+    }
     if (isBinary) {
       owner.onTransportPacket(this, { type: "message", data: toBuffer(data) });
       return;
     }
-    const packet = decodeTextFrameBytes(this.codec, toBuffer(data), frameText);
+    this.onTextPacket(owner, decodeTextFrameBytes(this.codec, toBuffer(data), frameText));
+  }
+
+  private onTextPacket(owner: NonNullable<WsTransport["owner"]>, packet: Packet): void {
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
       debug("got close packet over websocket");
