@@ -29,3 +29,12 @@ export function readSystemBusy(): number {
   // user nice system idle iowait irq softirq steal ...
   return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
 }
+
+/**
+ * Resident set size of a process from /proc/<pid>/status (`VmRSS`, kB), read by the orchestrator for every
+ * server whatever its runtime, so idle-memory figures are measured the same way for Node, Bun, Deno and python.
+ */
+export function readRssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}

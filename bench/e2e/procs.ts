@@ -1,4 +1,9 @@
-/** Child processes of the benchmark: spawned with an IPC channel, tracked, and always killed by pid. */
+/**
+ * Child processes of the benchmark, tracked and always killed by pid. Node children talk over Node's IPC channel;
+ * children on other runtimes (Bun, Deno, python) have none, so they speak the same JSON messages as lines: one
+ * object per line on their stdout (`{"type":"ready",…}`, replies), one command per line on their stdin (EOF =
+ * the orchestrator is gone). Other stdout lines are passed through.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 
 const live = new Set<ChildProcess>();
@@ -30,6 +35,14 @@ function hookExit(): void {
 
 type Msg = { type: string; id?: number; [k: string]: unknown };
 
+/** How a child is started and talked to. */
+export interface ChildOptions {
+  /** Executable (default: this Node binary). */
+  command?: string;
+  /** "ipc" (default): Node's IPC channel; "lines": JSON lines over stdin/stdout. */
+  channel?: "ipc" | "lines";
+}
+
 /** A child process with an IPC channel and request/response messages matched by `id`. */
 export class Child {
   readonly proc: ChildProcess;
@@ -45,11 +58,19 @@ export class Child {
   onMessage: ((m: Msg) => void) | null = null;
   private stderrTail = "";
 
-  constructor(name: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  private readonly lines: boolean;
+
+  constructor(name: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, opts: ChildOptions = {}) {
     hookExit();
     this.name = name;
-    this.proc = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    this.lines = opts.channel === "lines";
+    this.proc = spawn(opts.command ?? process.execPath, args, {
+      cwd,
+      env,
+      stdio: this.lines ? ["pipe", "pipe", "pipe"] : ["ignore", "inherit", "pipe", "ipc"],
+    });
     live.add(this.proc);
+    if (this.lines) this.readLines();
     this.proc.stderr?.on("data", (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
       process.stderr.write(`[${name}] ${d.toString()}`);
@@ -67,7 +88,8 @@ export class Child {
       this.proc.on("message", (m: Msg) => {
         if (m.type === "ready") {
           clearTimeout(t);
-          this.pid = Number(m.pid);
+          // The spawned process itself is the one measured (a wrapper reporting another pid would be wrong).
+          this.pid = this.proc.pid ?? Number(m.pid);
           this.port = Number(m.port ?? 0);
           this.info = m;
           resolve(m);
@@ -83,6 +105,26 @@ export class Child {
       });
     });
     this.ready.catch(() => undefined);
+  }
+
+  /** "lines" channel: JSON stdout lines become `message` events, as IPC messages are. */
+  private readLines(): void {
+    let buf = "";
+    this.proc.stdout?.setEncoding("utf8");
+    this.proc.stdout?.on("data", (chunk: string) => {
+      buf += chunk;
+      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        let m: unknown;
+        try {
+          m = line.startsWith("{") ? JSON.parse(line) : undefined;
+        } catch {}
+        if (m && typeof m === "object" && typeof (m as Msg).type === "string") this.proc.emit("message", m);
+        else if (line) process.stdout.write(`[${this.name}] ${line}\n`);
+      }
+    });
+    this.proc.stdin?.on("error", () => undefined);
   }
 
   async start(): Promise<this> {
@@ -108,12 +150,14 @@ export class Child {
           reject(e);
         },
       });
-      this.proc.send({ id, ...msg });
+      this.send({ id, ...msg });
     });
   }
 
   send(msg: Record<string, unknown>): void {
-    if (this.proc.connected) this.proc.send(msg);
+    if (this.lines) {
+      if (this.proc.stdin?.writable) this.proc.stdin.write(`${JSON.stringify(msg)}\n`);
+    } else if (this.proc.connected) this.proc.send(msg);
   }
 
   /** Asks the child to exit (so --cpu-prof can write), then SIGKILLs it after `graceMs`. */

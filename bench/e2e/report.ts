@@ -105,10 +105,14 @@ export interface Report {
     durationS: number;
     memSteps: number[];
     notes: string[];
-    /** Active codec backend of each of this project's servers. */
+    /** Active codec backend of each of this project's servers (python: its versions). */
     codecs?: Record<string, string>;
+    /** Versions of the runtimes the servers ran on (node, bun, deno, python). */
+    runtimes?: Record<string, string>;
   };
   servers: Record<string, string>;
+  /** Cases a server was deliberately not run on (shown as "—"; the reason is in the notes). */
+  skipped?: { server: string; case: string; reason: string }[];
   cases: CaseDef[];
   runs: RunRecord[];
   memory: MemRecord[];
@@ -181,14 +185,51 @@ function ratio(runs: RunRecord[], server: string, base: string, key: keyof RunRe
   return median(out);
 }
 
-const ORDER = ["engineio", "ours", "ours-js", "ours-exp", "raw", "sio-engineio", "sio-ours", "sio-ours-exp"];
+const ORDER = [
+  "engineio",
+  "ours",
+  "ours-js",
+  "ours-native",
+  "ours-exp",
+  "raw",
+  "ours-bun",
+  "bunengine",
+  "ours-deno",
+  "py-uvicorn",
+  "sio-engineio",
+  "sio-ours",
+  "sio-ours-exp",
+];
+
+/**
+ * Side-by-side comparisons beyond the engine.io baseline: [server, against, what]. CPU per message of both and
+ * the median of per-repetition ratios.
+ */
+export const PAIRS: [string, string, string][] = [
+  ["ours-native", "ours", "EIO_CODEC=native vs WASM, on Node"],
+  ["ours-bun", "bunengine", "ours on Bun vs @socket.io/bun-engine"],
+  ["ours-bun", "ours", "ours on Bun vs on Node"],
+  ["ours-deno", "ours", "ours on Deno vs on Node"],
+  ["py-uvicorn", "engineio", "python-engineio + uvicorn vs engine.io"],
+];
+
+/** Servers that are not Node processes: their heap figure is their own runtime's (or none). */
+const HEAP_NOTE =
+  "heap = the runtime's GC heap after the window (V8 on Node and Deno, JSC on Bun; python has none comparable: —)";
 
 export function summarize(rep: Report): Report["summary"] {
   const cases: CaseSummary[] = [];
   for (const c of rep.cases) {
     const runs = rep.runs.filter((r) => r.case === c.id);
     const base = c.kind === "broadcast" ? "sio-engineio" : "engineio";
-    const servers = ORDER.filter((s) => runs.some((r) => r.server === s));
+    // Every engine server of the run gets a row; one skipped or failed on this case shows "—".
+    const servers = ORDER.filter(
+      (s) =>
+        runs.some((r) => r.server === s) ||
+        (c.kind !== "broadcast" &&
+          !s.startsWith("sio-") &&
+          (rep.runs.some((r) => r.server === s) || rep.skipped?.some((x) => x.server === s))),
+    );
     const rows: CaseRow[] = servers.map((s) => {
       const mine = runs.filter((r) => r.server === s);
       const med = (k: keyof RunRecord) => median(mine.map((r) => r[k] as number));
@@ -224,7 +265,7 @@ export function summarize(rep: Report): Report["summary"] {
   const memory: MemSummary[] = [];
   for (const s of ORDER) {
     const recs = rep.memory.filter((m) => m.server === s);
-    if (recs.length === 0) continue;
+    if (recs.length === 0 && !rep.skipped?.some((x) => x.server === s && x.case === "idle")) continue;
     const steps = rep.meta.memSteps.map((n) => {
       const pick = (r: MemRecord) => r.steps.find((x) => x.sessions === n);
       const per = (key: "rssKB" | "heapKB") =>
@@ -355,6 +396,10 @@ function casesTable(rep: Report): string {
   const rows: string[][] = [];
   for (const c of rep.summary.cases) {
     for (const r of c.rows) {
+      if (r.reps === 0) {
+        rows.push([c.id, rep.servers[r.server] ?? r.server, ...Array<string>(10).fill("—")]);
+        continue;
+      }
       rows.push([
         c.id,
         rep.servers[r.server] ?? r.server,
@@ -383,7 +428,7 @@ function casesTable(rep: Report): string {
       "RTT p50 / p99 ms",
       "p99 ratio",
       "RSS MB",
-      "heap MB",
+      "heap MB¹",
       "HTTP req/msg",
     ],
     rows,
@@ -401,6 +446,7 @@ function memTable(rep: Report): string {
     `incremental ${steps[0]}→${last} RSS / heap KB`,
   ];
   const rows = rep.summary.memory.map((m) => {
+    if (m.reps === 0) return [rep.servers[m.server] ?? m.server, ...Array<string>(head.length - 1).fill("—")];
     const l = m.steps[m.steps.length - 1];
     return [
       rep.servers[m.server] ?? m.server,
@@ -411,6 +457,32 @@ function memTable(rep: Report): string {
     ];
   });
   return table(head, rows);
+}
+
+/** The PAIRS present in a run: per case, CPU per message of both servers and the ratio. */
+function pairsTable(rep: Report): string {
+  const has = (s: string) => rep.runs.some((r) => r.server === s);
+  const pairs = PAIRS.filter(([a, b]) => has(a) && has(b));
+  if (pairs.length === 0) return "";
+  const rows = rep.summary.cases
+    .filter((c) => c.baseline === "engineio")
+    .map((c) => [
+      `\`${c.id}\``,
+      ...pairs.map(([a, b]) => {
+        const ra = c.rows.find((r) => r.server === a);
+        const rb = c.rows.find((r) => r.server === b);
+        if (!ra?.reps || !rb?.reps) return "—";
+        const x = ratio(
+          rep.runs.filter((r) => r.case === c.id),
+          a,
+          b,
+          "cpuUsPer",
+        );
+        const mark = a === "ours-bun" && b === "bunengine" ? (x < 1 ? " ✅" : " ❌") : "";
+        return `${f(ra.cpuUsPer, 1)} / ${f(rb.cpuUsPer, 1)} µs (**${fx(x)}**${mark})`;
+      }),
+    ]);
+  return table(["case", ...pairs.map(([a, b, what]) => `${what} (${a} / ${b})`)], rows);
 }
 
 function targetTable(rep: Report): string {
@@ -434,7 +506,15 @@ export function renderTables(rep: Report): string {
   return [
     "Throughput, latency and server CPU (medians; ratios = medians of per-repetition ratios vs engine.io):",
     casesTable(rep),
+    `¹ ${HEAP_NOTE}.`,
     "",
+    ...(pairsTable(rep)
+      ? [
+          "Codec tiers and runtimes, server CPU per message (median per-repetition ratio):",
+          pairsTable(rep),
+          "",
+        ]
+      : []),
     "Idle WebSocket sessions (marginal per session, after GC):",
     memTable(rep),
     "",
@@ -458,6 +538,12 @@ ${shared ? `\n**The machine was shared** (2 CPUs, other engineers' tests) while 
 - **Server CPU** = utime+stime of the server process (all threads) from \`/proc/<pid>/stat\` across the window, divided by the messages echoed (handshakes completed, broadcast messages delivered) in it. RTT is per message, from the client's send to its echo. RSS from \`/proc\` at the end of the window; heap = \`process.memoryUsage().heapUsed\` at the end of the window (no GC).
 - Ratios are medians of per-repetition ratios against engine.io 6.6 (socket.io on engine.io for the broadcast). "Ratio of best runs" (lowest CPU per message of the server over the baseline's lowest) is a robustness check: on a shared machine, interference only ever adds CPU time. "HTTP req/msg" shows how a server batches its long-polling answers (the clients post whatever is queued, one POST at a time, like engine.io-client). Idle memory: one fresh server process per repetition; baseline after 50 warm-up sessions are dropped and a full GC; marginal RSS and heap per session after GC at ${m.memSteps.join(" and ")} sessions.
 
+Runtimes: ${Object.entries(m.runtimes ?? { node: m.node })
+    .map(([k, v]) => `${k} ${v}`)
+    .join(
+      ", ",
+    )}. Servers on Bun, Deno and python have no Node IPC channel: they print \`ready\` and answer \`mem\` as JSON lines on stdout/stdin; CPU and RSS come from \`/proc\` for every server alike.
+
 Codec backends: ${
     Object.entries(m.codecs ?? {})
       .map(([k, v]) => `${rep.servers[k] ?? k} → \`${v}\``)
@@ -474,6 +560,8 @@ ${targetTable(rep)}
 ## Throughput, latency, CPU
 ${casesTable(rep)}
 
+¹ ${HEAP_NOTE}.
+${pairsTable(rep) ? `\n## Codec tiers and runtimes\nServer CPU per message of both servers and the median of per-repetition ratios (lower is better for the first).\n\n${pairsTable(rep)}\n` : ""}
 ## Idle WebSocket sessions
 ${memTable(rep)}
 ${rep.scale?.length ? `\n## Many idle sessions (scale)\nThe most WebSocket sessions one server process holds here (open files are capped at 20,000 per process, so 100,000 needs five processes; this case measures one), idle under the default heartbeat (pings every 25 s) for ${"a 30 s window"}, then one graceful \`close()\` of all.\n\n${scaleTable(rep)}\n` : ""}
@@ -486,6 +574,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 const COLORS: Record<string, string> = {
   ours: "#2563eb",
   "ours-js": "#93c5fd",
+  "ours-native": "#7c3aed",
   "ours-exp": "#16a34a",
   raw: "#9ca3af",
   "sio-ours": "#2563eb",
@@ -508,7 +597,7 @@ function targetFor(id: string): number | undefined {
 
 /** A horizontal bar chart of CPU-per-message ratios (engine.io = 1) and a second panel for idle memory. */
 export function renderSvg(rep: Report): string {
-  const series = ["ours", "ours-js", "ours-exp", "raw", "sio-ours", "sio-ours-exp"];
+  const series = ["ours", "ours-js", "ours-native", "ours-exp", "raw", "sio-ours", "sio-ours-exp"];
   const labelW = 210;
   const plotW = 520;
   const barH = 9;
@@ -523,7 +612,7 @@ export function renderSvg(rep: Report): string {
   const xr = (v: number) => left + (Math.min(v, maxRatio) / maxRatio) * plotW;
   const top = y;
   for (const c of rep.summary.cases) {
-    const rows = c.rows.filter((r) => series.includes(r.server));
+    const rows = c.rows.filter((r) => series.includes(r.server) && r.reps > 0);
     const h = Math.max(rows.length, 1) * (barH + 2) + 8;
     out.push(`<text x="${labelW}" y="${y + h / 2 + 3}" text-anchor="end" class="l">${esc(c.id)}</text>`);
     rows.forEach((r, i) => {
@@ -557,10 +646,14 @@ export function renderSvg(rep: Report): string {
   const mem: string[] = [];
   const memTop = my;
   const lastStep = rep.meta.memSteps[rep.meta.memSteps.length - 1];
-  const memRows = rep.summary.memory.map((m) => ({
-    server: m.server,
-    s: m.steps.find((x) => x.sessions === lastStep),
-  }));
+  // Node servers only: the other runtimes' heaps are not V8's (they are in the tables).
+  const nodeMem = new Set(["engineio", ...series]);
+  const memRows = rep.summary.memory
+    .filter((m) => nodeMem.has(m.server) && m.reps > 0)
+    .map((m) => ({
+      server: m.server,
+      s: m.steps.find((x) => x.sessions === lastStep),
+    }));
   const maxKB = Math.max(6, ...memRows.flatMap((r) => [r.s?.rssKB ?? 0, r.s?.heapKB ?? 0])) * 1.08;
   const xk = (v: number) => left + (Math.max(0, Math.min(v, maxKB)) / maxKB) * plotW;
   mem.push(
@@ -599,8 +692,10 @@ export function renderSvg(rep: Report): string {
   const legend = [
     ["ours", "engineio-wasm (WASM)"],
     ["ours-js", "engineio-wasm (EIO_NO_WASM=1)"],
+    ["ours-native", "EIO_CODEC=native"],
     ["raw", "raw ws + http (ceiling)"],
   ]
+    .filter(([k]) => k === "ours" || rep.runs.some((r) => r.server === k))
     .map(([k, l]) => {
       const x = lx;
       lx += 14 + (l as string).length * 6.3 + 18;
@@ -649,6 +744,7 @@ export function renderReadme(rep: Report): string {
       `${f(base?.cpuUsPer ?? Number.NaN, 1)} µs`,
       `**${fx(ours?.cpuRatio ?? Number.NaN)}**`,
       c.baseline === "engineio" ? fx(get("ours-js")?.cpuRatio ?? Number.NaN) : "",
+      c.baseline === "engineio" ? fx(get("ours-native")?.cpuRatio ?? Number.NaN) : "",
       c.baseline === "engineio" ? fx(get("raw")?.cpuRatio ?? Number.NaN) : "",
       fx(ours?.rateRatio ?? Number.NaN),
       p99,
@@ -671,7 +767,7 @@ export function renderReadme(rep: Report): string {
 
 Server CPU per message (per handshake / per delivered message), lower is better — engine.io = 1.00×:
 
-${table(["case", "engine.io CPU", "engineio-wasm", "EIO_NO_WASM=1", "raw ws ceiling", "msgs/s vs engine.io", "p99 RTT vs engine.io", "target", "met"], rows)}
+${table(["case", "engine.io CPU", "engineio-wasm", "EIO_NO_WASM=1", "EIO_CODEC=native", "raw ws ceiling", "msgs/s vs engine.io", "p99 RTT vs engine.io", "target", "met"], rows)}
 
 Idle WebSocket sessions, marginal memory per session after GC at ${last} sessions (targets for the marginal cost ≤ ${MEM_TARGET.rssKB} KB RSS, ≤ ${MEM_TARGET.heapKB} KB heap):
 
@@ -681,7 +777,12 @@ ${memRow("engineio", "engine.io 6.6")}
 ${memRow("ours", "engineio-wasm", true)}
 ${memRow("ours-js", "engineio-wasm, EIO_NO_WASM=1", true)}
 ${memRow("raw", "raw ws ceiling")}
-
+${["ours-bun", "bunengine", "ours-deno", "py-uvicorn"]
+  .filter((s) => mem(s))
+  .map((s) => `${memRow(s, rep.servers[s] ?? s)}\n`)
+  .join(
+    "",
+  )}${pairsTable(rep) ? `\nCodec tiers and other runtimes — server CPU per message of both, and the median of per-repetition ratios:\n\n${pairsTable(rep)}\n` : ""}
 ![End-to-end benchmark: server CPU per message vs engine.io, and idle memory per session](bench/results/e2e.svg)
 
 Full tables (msgs/s, p50/p99 RTT, RSS, heap, every repetition): [bench/results/e2e.md](bench/results/e2e.md), [e2e.json](bench/results/e2e.json).`;

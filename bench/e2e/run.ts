@@ -1,18 +1,31 @@
 /**
- * End-to-end benchmark: this project's Engine.IO server (WASM codec, and pure-TS with EIO_NO_WASM=1) against npm
- * engine.io 6.6 and a minimal hand-written server on raw `ws` (the ceiling), plus socket.io 4.8 on both engines.
+ * End-to-end benchmark: this project's Engine.IO server (WASM codec, pure-TS with EIO_NO_WASM=1, the napi-rs
+ * addon with EIO_CODEC=native) against npm engine.io 6.6 and a minimal hand-written server on raw `ws` (the
+ * ceiling), plus socket.io 4.8 on both engines; with `--runtimes`, also this project hosted on Bun and on Deno
+ * (the Fetch handler), @socket.io/bun-engine on Bun, and python-engineio 4.13.1's AsyncServer under uvicorn.
  *
- *   npm run bench:e2e                 full run (≈ 10 min): 3 repetitions, every case
+ *   npm run bench:e2e                 full run (≈ 11 min): 3 repetitions, every case
+ *   npm run bench:e2e -- --runtimes   the same with the Bun / Deno / python servers (≈ 2× as long, so opt-in:
+ *                                     the default run stays near 11 minutes on the 2-CPU machine; one repetition
+ *                                     of ours, ours-native and the four runtime servers took 5.5 min)
  *   npm run bench:e2e -- --quick      1 repetition, short windows, small counts (development)
- *   options: --reps N  --only id,id   --servers name,name  --profile name  --no-write  --mem-reps N
+ *   options: --reps N  --only id,id   --servers name,name (engineio is always included; naming a runtime server
+ *            selects it without --runtimes)  --profile name (Node and Bun servers)  --no-write  --mem-reps N
  *            --readme (rewrite the README block between <!-- e2e-bench:start --> and <!-- e2e-bench:end -->)
  *            --render <e2e.json> (re-render the outputs of an earlier run without measuring)
  *            --poll-lockstep (polling clients send lockstep batches of 10 instead of keeping 10 in flight)
  *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
  *
- * Every server is its own process (`node --expose-gc`, plain JS entries in servers/, ours imported from dist/esm),
- * the load generator is another (loadgen.ts). Servers are interleaved within every repetition with the order
- * rotated; ratios are taken against engine.io per repetition and the median of those ratios is reported.
+ * Servers: engineio, ours, ours-js, ours-native (polling and WebSocket-binary cases only), raw; ours-bun,
+ * bunengine, ours-deno, py-uvicorn (--runtimes); sio-engineio, sio-ours. A case a server is not run on is a "—"
+ * row with the reason in the notes.
+ *
+ * Every server is its own process (`node --expose-gc`, plain JS entries in servers/, ours imported from dist/esm;
+ * Bun, Deno and python servers speak the same messages as JSON lines on stdio, see procs.ts and servers/lines.mjs),
+ * the load generator is another (loadgen.ts). CPU time and RSS come from /proc for every server alike; the heap
+ * figure is each runtime's own GC heap (V8 on Node/Deno, JSC on Bun; none for python). Servers are interleaved
+ * within every repetition with the order rotated; ratios are taken against engine.io per repetition and the
+ * median of those ratios is reported.
  * Results: bench/results/e2e.md, e2e.json, e2e.svg.
  */
 import { execFileSync } from "node:child_process";
@@ -21,7 +34,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen.js";
-import { readProc } from "./proc.js";
+import { readProc, readRssBytes } from "./proc.js";
 import { Child, killAll } from "./procs.js";
 import {
   type CaseDef,
@@ -58,18 +71,49 @@ const write = !flag("no-write");
 const expDir = opt("exp");
 
 // ---- servers -----------------------------------------------------------------------------------------------
+/** Where a server runs: Node (IPC channel) or another runtime (JSON lines over stdio, see procs.ts). */
+type Runtime = "node" | "bun" | "deno" | "python";
 interface ServerSpec {
   name: string;
   label: string;
   file: string;
   argv?: string[];
   env?: Record<string, string>;
+  /** Default "node". */
+  runtime?: Runtime;
+  /** Cases (id prefixes, "idle" for idle memory) this server is not run on, shown as "—" with `reason`. */
+  skip?: { cases: string[]; reason: string };
 }
+const PYTHON = path.join(root, ".venv-py/eio-4.13.1/bin/python");
+const BIN = (name: string) => path.join(root, "node_modules/.bin", name);
 const ENGINE_SERVERS: ServerSpec[] = [
   { name: "engineio", label: "engine.io 6.6", file: "engineio.mjs" },
   { name: "ours", label: "engineio-wasm (WASM)", file: "ours.mjs" },
   { name: "ours-js", label: "engineio-wasm (EIO_NO_WASM=1)", file: "ours.mjs", env: { EIO_NO_WASM: "1" } },
+  {
+    name: "ours-native",
+    label: "engineio-wasm (EIO_CODEC=native)",
+    file: "ours.mjs",
+    env: { EIO_CODEC: "native" },
+    skip: {
+      cases: ["ws-text", "hs-", "idle"],
+      reason:
+        "EIO_CODEC=native runs where the codec does per-message work (long-polling payloads, WebSocket binary); elsewhere it is the same server as ours",
+    },
+  },
   { name: "raw", label: "raw ws + http (ceiling)", file: "raw.mjs" },
+];
+/** `--runtimes` (or naming them in --servers): this project on Bun and Deno, bun-engine, python-engineio. */
+const RUNTIME_SERVERS: ServerSpec[] = [
+  { name: "ours-bun", label: "engineio-wasm on Bun", file: "ours-web.mjs", runtime: "bun" },
+  { name: "bunengine", label: "@socket.io/bun-engine on Bun", file: "bunengine.mjs", runtime: "bun" },
+  { name: "ours-deno", label: "engineio-wasm on Deno", file: "ours-web.mjs", runtime: "deno" },
+  {
+    name: "py-uvicorn",
+    label: "python-engineio 4.13.1 AsyncServer + uvicorn",
+    file: "py_uvicorn.py",
+    runtime: "python",
+  },
 ];
 const SIO_SERVERS: ServerSpec[] = [
   { name: "sio-engineio", label: "socket.io on engine.io", file: "sio.mjs", argv: ["engineio"] },
@@ -91,21 +135,70 @@ if (expDir) {
     env: { EIO_BENCH_DIST: dir },
   });
 }
+const runtimes = flag("runtimes");
 const wanted = (s: ServerSpec) =>
-  !onlyServers || onlyServers.includes(s.name) || s.name === "engineio" || s.name === "sio-engineio";
+  s.name === "engineio" ||
+  s.name === "sio-engineio" ||
+  (onlyServers ? onlyServers.includes(s.name) : !s.runtime || s.runtime === "node" || runtimes);
+const skips = (s: ServerSpec, id: string) => s.skip?.cases.some((p) => id.startsWith(p)) ?? false;
+
+/** The command line of a server: Node with --expose-gc, Bun, Deno (permissions, node_modules), python. */
+function serverCommand(spec: ServerSpec): { command: string; args: string[] } {
+  const file = path.join(here, "servers", spec.file);
+  const prof = profile === spec.name;
+  const dir = path.join(resultsDir, "profiles");
+  if (prof) mkdirSync(dir, { recursive: true });
+  const profName = `${spec.name}-${Date.now()}.cpuprofile`;
+  const cpuProf = prof ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profName}`] : [];
+  switch (spec.runtime ?? "node") {
+    case "bun":
+      return { command: BIN("bun"), args: [...cpuProf, file] };
+    case "deno":
+      return {
+        command: BIN("deno"),
+        args: [
+          "run",
+          "--node-modules-dir=manual",
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          "--allow-env",
+          "--allow-sys",
+          "--v8-flags=--expose-gc",
+          file,
+        ],
+      };
+    case "python":
+      return { command: PYTHON, args: [file] };
+    default:
+      return { command: process.execPath, args: ["--expose-gc", ...cpuProf, file, ...(spec.argv ?? [])] };
+  }
+}
 
 function startServer(spec: ServerSpec): Promise<Child> {
-  const args = ["--expose-gc"];
-  if (profile && profile === spec.name) {
-    const dir = path.join(resultsDir, "profiles");
-    mkdirSync(dir, { recursive: true });
-    args.push("--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`);
-  }
-  args.push(path.join(here, "servers", spec.file), ...(spec.argv ?? []));
+  const { command, args } = serverCommand(spec);
   const env = { ...process.env, ...(spec.env ?? {}) };
   if (!spec.env?.EIO_NO_WASM) delete env.EIO_NO_WASM;
+  if (!spec.env?.EIO_CODEC) delete env.EIO_CODEC;
   delete env.DEBUG;
-  return new Child(spec.name, args, env, root).start();
+  const channel = (spec.runtime ?? "node") === "node" ? "ipc" : "lines";
+  if (!existsSync(command)) return Promise.reject(new Error(`${command} is missing`));
+  return new Child(spec.name, args, env, root, { command, channel }).start();
+}
+
+/** Memory of a server: RSS from /proc (every runtime alike), the GC heap from the server where it has one. */
+const rssCheck = new Map<string, number>();
+async function memOf(server: Child, gc: boolean): Promise<Record<string, number>> {
+  const m = await server.request({ cmd: "mem", gc }, 30000);
+  const rss = readRssBytes(server.pid);
+  // Node reports its own RSS too: keep the largest disagreement with /proc, so the report can say they agree.
+  if (typeof m.rss === "number")
+    rssCheck.set(server.name, Math.max(rssCheck.get(server.name) ?? 0, Math.abs(m.rss - rss) / rss));
+  return {
+    rss,
+    heapUsed: Number(m.heapUsed),
+    external: Number(m.external),
+    arrayBuffers: Number(m.arrayBuffers),
+  };
 }
 
 // ---- cases -------------------------------------------------------------------------------------------------
@@ -307,13 +400,14 @@ async function ensureServer(pool: Map<string, Child>, spec: ServerSpec): Promise
 async function engineGroup(): Promise<void> {
   const list = cases.filter((c) => selected(c.id));
   if (list.length === 0) return;
-  const specs = ENGINE_SERVERS.filter(wanted);
+  const specs = [...ENGINE_SERVERS, ...RUNTIME_SERVERS].filter(wanted);
   const pool = new Map<string, Child>();
   try {
     for (let rep = 0; rep < reps; rep++) {
       console.log(`\n== repetition ${rep + 1}/${reps} (${elapsed()})`);
       for (const [ci, c] of list.entries()) {
         for (const spec of rotate(specs, rep + ci)) {
+          if (skips(spec, c.id)) continue;
           const server = await ensureServer(pool, spec);
           if (!server) continue;
           try {
@@ -332,7 +426,7 @@ async function engineGroup(): Promise<void> {
 
 async function memoryGroup(): Promise<void> {
   if (!selected("idle")) return;
-  const specs = ENGINE_SERVERS.filter(wanted);
+  const specs = [...ENGINE_SERVERS, ...RUNTIME_SERVERS].filter((s) => wanted(s) && !skips(s, "idle"));
   console.log(`\n== idle memory: ${MEM_STEPS.join(" / ")} WebSocket sessions (${elapsed()})`);
   for (let rep = 0; rep < memReps; rep++) {
     for (const spec of rotate(specs, rep)) {
@@ -343,7 +437,7 @@ async function memoryGroup(): Promise<void> {
         await loadgen.request({ cmd: "idle-to", params: { port: server.port, total: 50 } }, 60000);
         await loadgen.request({ cmd: "idle-drop" }, 10000);
         await new Promise((r) => setTimeout(r, 300));
-        const base = await server.request({ cmd: "mem", gc: true }, 20000);
+        const base = await memOf(server, true);
         const rec: MemRecord = {
           server: spec.name,
           rep,
@@ -358,7 +452,7 @@ async function memoryGroup(): Promise<void> {
           );
           if (!(t.ok as boolean)) throw new Error(String(t.error));
           await new Promise((r) => setTimeout(r, 500));
-          const m = await server.request({ cmd: "mem", gc: true }, 30000);
+          const m = await memOf(server, true);
           const rssKB = (Number(m.rss) - Number(base.rss)) / 1024 / n;
           const heapKB = (Number(m.heapUsed) - Number(base.heapUsed)) / 1024 / n;
           const extKB =
@@ -479,6 +573,23 @@ async function sioGroup(): Promise<void> {
   }
 }
 
+/** Versions of the runtimes the selected servers ran on (for the report's header). */
+function runtimeVersions(specs: ServerSpec[]): Record<string, string> {
+  const out: Record<string, string> = { node: process.version };
+  const ask = (k: string, cmd: string, args: string[]) => {
+    try {
+      out[k] = execFileSync(cmd, args, { encoding: "utf8", timeout: 10000 }).split("\n")[0]?.trim() ?? "?";
+    } catch {
+      out[k] = "unavailable";
+    }
+  };
+  const rt = new Set(specs.map((s) => s.runtime ?? "node"));
+  if (rt.has("bun")) ask("bun", BIN("bun"), ["--version"]);
+  if (rt.has("deno")) ask("deno", BIN("deno"), ["--version"]);
+  if (rt.has("python")) ask("python", PYTHON, ["--version"]);
+  return out;
+}
+
 function gitCommit(): string {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
@@ -557,6 +668,23 @@ async function main(): Promise<void> {
     notes.push(
       `${retriesUsed} run(s) were repeated because other processes used more than ${FOREIGN_RETRY_PCT} % of a CPU during the window (the less disturbed run was kept)`,
     );
+  const ran = [...ENGINE_SERVERS, ...RUNTIME_SERVERS].filter(wanted);
+  const measured = [
+    ...cases.filter((c) => selected(c.id)).map((c) => c.id),
+    ...(selected("idle") ? ["idle"] : []),
+  ];
+  const skipped = ran.flatMap((s) =>
+    measured
+      .filter((id) => skips(s, id))
+      .map((id) => ({ server: s.name, case: id, reason: s.skip?.reason ?? "" })),
+  );
+  for (const s of ran)
+    if (s.skip && skipped.some((x) => x.server === s.name))
+      notes.push(`${s.name} — on ${s.skip.cases.join(", ")}…: ${s.skip.reason}`);
+  for (const [name, d] of rssCheck)
+    notes.push(
+      `${name}: its own RSS (process.memoryUsage) and /proc/<pid>/status VmRSS differ by at most ${(d * 100).toFixed(2)} % over the idle-memory samples (every server's RSS is taken from /proc)`,
+    );
   const report: Report = {
     meta: {
       date: new Date().toISOString(),
@@ -573,8 +701,12 @@ async function main(): Promise<void> {
       memSteps: MEM_STEPS,
       notes,
       codecs,
+      runtimes: runtimeVersions(ran),
     },
-    servers: Object.fromEntries([...ENGINE_SERVERS, ...SIO_SERVERS].map((s) => [s.name, s.label])),
+    servers: Object.fromEntries(
+      [...ENGINE_SERVERS, ...RUNTIME_SERVERS, ...SIO_SERVERS].map((s) => [s.name, s.label]),
+    ),
+    skipped,
     cases: [...cases.filter((c) => selected(c.id)), ...(selected(sioCase.id) ? [sioCase] : [])],
     runs: records,
     memory: memRecords,
@@ -583,6 +715,7 @@ async function main(): Promise<void> {
   };
   report.summary = summarize(report);
   console.log(`\n${renderTables(report)}`);
+  if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}`);
   console.log(`done in ${report.meta.durationS.toFixed(0)} s`);
   if (write) writeOutputs(report);
 }

@@ -95,7 +95,7 @@ export function serveFetch(
   request: Request,
   ctx?: FetchContext,
 ): Promise<Response | undefined> {
-  const req = new FetchIncoming(request, remoteAddressOf(request, ctx));
+  const req = new FetchIncoming(request, remoteAddressOf(request, ctx), engine.opts.maxHttpBufferSize);
   if (isWebSocketRequest(request)) {
     const upgrade = new FetchUpgrade(
       request,

@@ -44,11 +44,17 @@ export class FetchIncoming extends EventEmitter {
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private pumping = false;
   private closed = false;
+  private readonly bodyLimit: number;
 
-  constructor(request: Request, remoteAddress: string) {
+  /**
+   * @param bodyLimit - a body announced by `Content-Length` at most this long is read in one piece
+   *   (`arrayBuffer()`: one promise instead of a reader loop); longer or chunked ones are streamed
+   */
+  constructor(request: Request, remoteAddress: string, bodyLimit = 0) {
     super();
     this.request = request;
     this.method = request.method;
+    this.bodyLimit = bodyLimit;
     const u = new URL(request.url);
     this.url = u.pathname + u.search;
     const headers: Record<string, string> = {};
@@ -73,7 +79,22 @@ export class FetchIncoming extends EventEmitter {
   };
 
   private async pump(): Promise<void> {
-    const body = this.request.body;
+    const request = this.request;
+    const length = Number(this.headers["content-length"] ?? Number.NaN);
+    if (length >= 0 && length <= this.bodyLimit) {
+      // HTTP/1.1 framing bounds the body to its Content-Length: read it whole
+      try {
+        const all = await request.arrayBuffer();
+        if (this.destroyed) return;
+        if (all.byteLength > 0) this.emit("data", Buffer.from(all));
+        this.finish();
+      } catch (e) {
+        debug("request body failed: %O", e);
+        this.emitClose();
+      }
+      return;
+    }
+    const body = request.body;
     if (body === null) {
       this.finish();
       return;

@@ -159,18 +159,24 @@ export class FetchWebSocket extends EventEmitter {
   /** One message from the runtime. @internal */
   onRawMessage(data: string | ArrayBuffer | Uint8Array): void {
     if (this.closed || this.tooBig) return;
-    const isBinary = typeof data !== "string";
-    const buf = isBinary
-      ? data instanceof ArrayBuffer
-        ? Buffer.from(data)
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-    if (buf.length > this.maxPayload) {
-      this.reportTooBig();
-      this.close(CLOSE_TOO_BIG);
+    if (typeof data === "string") {
+      // Text stays a string (the transport decodes strings directly); its UTF-8 size is only computed when
+      // the UTF-16 length does not already settle the limit (≤ 3 bytes per code unit)
+      if (data.length * 3 > this.maxPayload && Buffer.byteLength(data) > this.maxPayload) this.rejectTooBig();
+      else this.emit("message", data, false);
       return;
     }
-    this.emit("message", buf, isBinary);
+    const buf =
+      data instanceof ArrayBuffer
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (buf.length > this.maxPayload) this.rejectTooBig();
+    else this.emit("message", buf, true);
+  }
+
+  private rejectTooBig(): void {
+    this.reportTooBig();
+    this.close(CLOSE_TOO_BIG);
   }
 
   private reportTooBig(): void {

@@ -27,7 +27,10 @@ type TaggedWs = WsSocket & {
   _sender?: { sendFrame?: (frame: readonly Buffer[], cb?: (err?: Error) => void) => void };
 };
 
-function onWsMessage(this: TaggedWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+/** A frame as `ws` gives it, or a text frame as a string (Fetch runtimes' sockets, see fetch/websocket.ts). */
+type Frame = Buffer | ArrayBuffer | Buffer[] | string;
+
+function onWsMessage(this: TaggedWs, data: Frame, isBinary: boolean): void {
   this[kTransport]?.onFrame(data, isBinary);
 }
 function onWsClose(this: TaggedWs): void {
@@ -178,9 +181,15 @@ export class WsTransport extends TransportBase implements ServerTransport {
   }
 
   /** @internal */
-  onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  onFrame(data: Frame, isBinary: boolean): void {
     const owner = this.owner;
     if (owner === null) return;
+    if (typeof data === "string") {
+      // Bun and Deno hand text frames over as strings: decode them as such, not through a UTF-8 round trip
+      if (data.charCodeAt(0) === 0x34) owner.onTransportMessage(this, data.slice(1));
+      else this.onTextPacket(owner, this.codec.decodePacket(data));
+      return;
+    }
     if (isBinary) {
       owner.onTransportMessage(this, toBuffer(data));
       return;
@@ -191,7 +200,10 @@ export class WsTransport extends TransportBase implements ServerTransport {
       owner.onTransportMessage(this, bytes.toString("utf8", 1));
       return;
     }
-    const packet = decodeTextFrameBytes(this.codec, bytes, frameText);
+    this.onTextPacket(owner, decodeTextFrameBytes(this.codec, bytes, frameText));
+  }
+
+  private onTextPacket(owner: NonNullable<WsTransport["owner"]>, packet: Packet): void {
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
       debug("got close packet over websocket");
