@@ -348,6 +348,68 @@ describe("polling options", () => {
     }
   });
 
+  test("cookie as an object (python-engineio's cookie dict): name, path, SameSite, HttpOnly as given", async () => {
+    const h = await startServer({ cookie: { name: "eio", path: "/app", sameSite: "strict", httpOnly: false } });
+    try {
+      const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`);
+      const sid = JSON.parse(r.text.slice(1)).sid;
+      assert.deepEqual(r.headers["set-cookie"], [`eio=${sid}; Path=/app; SameSite=Strict`]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("httpCompression: false (python-engineio's http_compression=False) never compresses", async () => {
+    const h = await startServer({ httpCompression: false });
+    h.engine.on("message", (sid, data) => h.engine.send(sid, `${data}`.repeat(1000)));
+    try {
+      const { sid } = await handshake(h.port);
+      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4zzzz");
+      const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, undefined, {
+        "accept-encoding": "gzip, deflate",
+      });
+      assert.equal(r.headers["content-encoding"], undefined);
+      assert.equal(r.text, `4${"zzzz".repeat(1000)}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("cors as a callable (python-engineio's cors_allowed_origins=f(origin[, environ])): origin function and delegate", async () => {
+    const asked: (string | undefined)[] = [];
+    const byOrigin = await startServer({
+      cors: {
+        origin: (origin, cb) => {
+          asked.push(origin);
+          cb(null, origin === "http://good.example");
+        },
+      },
+    });
+    // the delegate receives the request, as python-engineio's two-argument form receives the environ
+    const byRequest = await startServer({
+      cors: (req, cb) =>
+        cb(null, { origin: (req as { headers: Record<string, string> }).headers["x-tenant"] === "good" }),
+    });
+    try {
+      const hs = `${P}?EIO=4&transport=polling`;
+      const good = await raw(byOrigin.port, "GET", hs, undefined, { origin: "http://good.example" });
+      assert.equal(good.headers["access-control-allow-origin"], "http://good.example");
+      const bad = await raw(byOrigin.port, "GET", hs, undefined, { origin: "http://evil.example" });
+      assert.equal(bad.headers["access-control-allow-origin"], undefined);
+      assert.deepEqual(asked, ["http://good.example", "http://evil.example"]);
+      const tenant = await raw(byRequest.port, "GET", hs, undefined, {
+        origin: "http://any.example",
+        "x-tenant": "good",
+      });
+      assert.equal(tenant.headers["access-control-allow-origin"], "http://any.example");
+      const other = await raw(byRequest.port, "GET", hs, undefined, { origin: "http://any.example" });
+      assert.equal(other.headers["access-control-allow-origin"], undefined);
+    } finally {
+      await byOrigin.close();
+      await byRequest.close();
+    }
+  });
+
   test("allowRequest: refusal → 403 with its message", async () => {
     const h = await startServer({ allowRequest: (_req, fn) => fn("go away", false) });
     try {
