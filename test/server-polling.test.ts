@@ -349,7 +349,9 @@ describe("polling options", () => {
   });
 
   test("cookie as an object (python-engineio's cookie dict): name, path, SameSite, HttpOnly as given", async () => {
-    const h = await startServer({ cookie: { name: "eio", path: "/app", sameSite: "strict", httpOnly: false } });
+    const h = await startServer({
+      cookie: { name: "eio", path: "/app", sameSite: "strict", httpOnly: false },
+    });
     try {
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`);
       const sid = JSON.parse(r.text.slice(1)).sid;
