@@ -93,7 +93,7 @@ describe("python-engineio clients → this server", () => {
             const gone = await py.event((x) => x.ev === "disconnect", "python disconnect", from);
             assert.equal(gone.reason, col.reasons ? "server disconnect" : null);
             await waitFor(() => disconnects.has(sid), 5000, "server-side disconnect");
-            assert.equal(disconnects.get(sid), "forced close");
+            assert.equal(disconnects.get(sid), "server disconnect"); // python-engineio's name, as its servers say
             // the same client object connects again and gets a new session. The driver first waits for the
             // old session's read loop to end (eio_client.py: wait()), which can take up to python-engineio's
             // write-loop queue timeout, max(pingInterval, pingTimeout) + 5 s = 6 s here: hence the longer bound
@@ -119,10 +119,19 @@ describe("python-engineio clients → this server", () => {
               );
             }
             await waitFor(() => disconnects.has(sid2), 5000, "server-side disconnect");
-            assert.equal(disconnects.get(sid2), "transport close");
+            assert.equal(disconnects.get(sid2), "client disconnect"); // the python client sent a close packet
           });
         }
       }
+
+      test(`Client websocket: a killed python client (no close packet) is "transport close"`, async (t) => {
+        const py = startPyClient(col, "sync", h.url, "websocket");
+        t.after(() => py.close());
+        const sid = await connected(py, 0, "websocket");
+        await py.close();
+        await waitFor(() => disconnects.has(sid), 5000, "transport close");
+        assert.equal(disconnects.get(sid), "transport close");
+      });
 
       for (const transports of ["polling", "websocket"]) {
         test(`Client ${transports}: a frozen python client is dropped with "ping timeout"`, async (t) => {

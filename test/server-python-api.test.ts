@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
-import { AsyncServer, ConnectionRefusedError, Server } from "../src/index.js";
+import { AsyncServer, ConnectionRefusedError, Server, type Socket } from "../src/index.js";
 import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
@@ -34,7 +34,7 @@ describe("python-engineio style API", () => {
       assert.deepEqual(log, [
         "connect string object",
         "message ping",
-        "disconnect transport close undefined",
+        "disconnect client disconnect undefined", // python-engineio's name for a close packet from the client
       ]);
       assert.equal(h.engine.send("unknown", "x"), false);
     } finally {
@@ -213,7 +213,9 @@ describe("python-engineio style API", () => {
     const h = await startServer();
     try {
       const reasons: string[] = [];
+      const socketReasons: string[] = [];
       h.engine.on("disconnect", (_sid, reason) => reasons.push(reason));
+      h.engine.on("connection", (s: Socket) => s.on("close", (reason) => socketReasons.push(reason)));
       const a = await handshake(h.port);
       await handshake(h.port);
       await handshake(h.port);
@@ -233,7 +235,9 @@ describe("python-engineio style API", () => {
         assert.ok(["1", "6\x1e1"].includes(text), text);
       }
       await waitFor(() => h.engine.clientsCount === 0, 2000, "all closed");
-      assert.deepEqual(reasons, ["forced close", "forced close", "forced close"]);
+      // python-engineio's name on the python-style event, engine.io's on the socket's own `close` event
+      assert.deepEqual(reasons, ["server disconnect", "server disconnect", "server disconnect"]);
+      assert.deepEqual(socketReasons, ["forced close", "forced close", "forced close"]);
     } finally {
       await h.close();
     }
