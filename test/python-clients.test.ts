@@ -119,7 +119,12 @@ describe("python-engineio clients → this server", () => {
               );
             }
             await waitFor(() => disconnects.has(sid2), 5000, "server-side disconnect");
-            assert.equal(disconnects.get(sid2), "client disconnect"); // the python client sent a close packet
+            // python-engineio's disconnect() queues its close packet for the write loop and closes the WebSocket at
+            // once (engineio/client.py:124-131, async_client.py:166-173): over WebSocket the packet usually loses,
+            // and python-engineio's own server then says "transport close" too (socket.py:254)
+            const expected =
+              final === "websocket" ? ["client disconnect", "transport close"] : ["client disconnect"];
+            assert.ok(expected.includes(disconnects.get(sid2)!), disconnects.get(sid2));
           });
         }
       }
