@@ -2,6 +2,7 @@
 // send(sid), disconnect(sid?), transport(sid), sessions, asyncHandlers ordering, AsyncServer.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import createDebug from "debug";
 import WebSocket from "ws";
 import { AsyncServer, ConnectionRefusedError, Server, type Socket } from "../src/index.js";
 import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
@@ -247,5 +248,24 @@ describe("python-engineio style API", () => {
     const s = new AsyncServer({ pingInterval: 1000 });
     assert.ok(s instanceof Server);
     assert.equal(s.opts.pingInterval, 1000);
+  });
+
+  test("logging (python-engineio's logger=True): DEBUG=engine* turns on the engine's namespaces", async () => {
+    const lines: string[] = [];
+    const saved = { log: createDebug.log, names: createDebug.disable() };
+    createDebug.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+    createDebug.enable("engine*");
+    const h = await startServer();
+    try {
+      await handshake(h.port);
+      assert.ok(
+        lines.some((l) => l.includes("engine")),
+        `no engine* line among ${lines.length}`,
+      );
+    } finally {
+      await h.close();
+      createDebug.log = saved.log;
+      createDebug.enable(saved.names);
+    }
   });
 });
