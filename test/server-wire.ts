@@ -366,10 +366,11 @@ export function websocketWireCases(runtime: WireRuntime, opts: { skip?: string }
       const r = await h.closeOf(sid);
       assert.equal(r.reason, "transport error");
       assert.equal(r.code, "EIO_ERR_PAYLOAD_TOO_LARGE");
-      const [code, why] = await closed;
-      // Deno's WebSocket API cannot send 1009 (only 1000 and 3000-4999): 1000 with the reason there
-      if (runtime === "deno") assert.deepEqual([code, String(why)], [1000, "Max payload size exceeded"]);
-      else assert.equal(code, 1009);
+      const [code] = await closed;
+      // Node (ws) and Bun (its maxPayloadLength) answer 1009. On Deno the engine checks the size itself and the
+      // session's close (transport error) closes the socket first, with 1000: Deno's WHATWG WebSocket API
+      // cannot send 1009 anyway (only 1000 and 3000-4999)
+      assert.equal(code, runtime === "deno" ? 1000 : 1009);
     });
 
     test("b64=1: binary messages are sent as b+base64 text frames", async () => {

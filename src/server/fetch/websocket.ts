@@ -109,7 +109,7 @@ export class FetchWebSocket extends EventEmitter {
 
   private closeRaw(code = 1000, reason?: string): void {
     // The WHATWG WebSocket API (Deno's socket) refuses every code but 1000 and 3000-4999 with an
-    // InvalidAccessError, so 1009 cannot be sent there: send 1000 with the reason instead of nothing.
+    // InvalidAccessError, so 1009 cannot be sent there: send 1000 with the reason instead of throwing.
     const standard = this.raw?.kind === "standard" && code !== 1000 && (code < 3000 || code > 4999);
     try {
       this.raw?.ws.close(standard ? 1000 : code, reason);
