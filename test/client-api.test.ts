@@ -63,7 +63,7 @@ describe("python-style Client and AsyncClient", () => {
     assert.deepEqual(log, [
       "connection established",
       'message received with {"response":"my response"}',
-      "disconnected from server: forced close",
+      "disconnected from server: client disconnect",
     ]);
     assert.equal(client.state, "disconnected");
     assert.equal(client.transport(), undefined);
@@ -92,12 +92,15 @@ describe("python-style Client and AsyncClient", () => {
     await client.connect(peer.url, { transports: ["polling"] });
     assert.notEqual(client.sid, first);
     let reason = "";
-    client.on("disconnect", (r) => {
+    let engineReason: string | undefined = "";
+    client.on("disconnect", (r, _description, e) => {
       reason = r;
+      engineReason = e;
     });
     await client.disconnect(true);
     assert.equal(client.state, "disconnected");
-    assert.equal(reason, "transport close");
+    // python-engineio: disconnect(abort=True) is still "client disconnect"; the engine.io reason comes third
+    assert.deepEqual([reason, engineReason], ["client disconnect", "transport close"]);
   });
 
   it("engineioPath and headers reach the server", async () => {

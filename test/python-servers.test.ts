@@ -143,7 +143,18 @@ describe("this project's clients → python-engineio servers", () => {
                 "disconnect",
               );
             }
-            assert.equal(reasons.length, 2);
+            // a python server closes with a close packet: python-engineio's client says "server disconnect" too
+            assert.deepEqual(reasons, ["server disconnect", "server disconnect"]);
+            // and our disconnect(): "client disconnect" on both sides (python-engineio's socket.py on a close packet)
+            await client.connect(py.url, { transports: ["polling"] });
+            const sid = client.sid;
+            await client.disconnect();
+            assert.equal(reasons.at(-1), "client disconnect");
+            const seen = await py.proc.event(
+              (e) => e.ev === "disconnect" && e.sid === sid,
+              "python disconnect",
+            );
+            assert.equal(seen.reason, col.reasons ? "client disconnect" : null);
           });
         }
 

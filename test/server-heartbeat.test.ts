@@ -3,56 +3,19 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 import { Worker } from "node:worker_threads";
-import WebSocket from "ws";
 import type { Socket } from "../src/index.js";
 import { type DeadlineNode, DeadlineQueue, STALL_THRESHOLD_MS } from "../src/server/deadline-queue.js";
-import { once, startServer, waitFor } from "./server-helpers.js";
+import { once, startServer } from "./server-helpers.js";
+import { heartbeatWireCases, pingClient as rawClient } from "./server-wire.js";
 
 const P = "/engine.io/";
 
-function rawClient(
-  url: string,
-  answerPings: boolean,
-): Promise<{ ws: WebSocket; pings: number[]; sid: string }> {
-  const ws = new WebSocket(url);
-  const pings: number[] = [];
-  return new Promise((resolve, reject) => {
-    ws.on("message", (data: Buffer) => {
-      const text = data.toString();
-      if (text[0] === "0") resolve({ ws, pings, sid: JSON.parse(text.slice(1)).sid });
-      if (text === "2") {
-        pings.push(Date.now());
-        if (answerPings) ws.send("3");
-      }
-    });
-    ws.on("error", reject);
-  });
-}
+// the wire-level case, shared with the Bun and Deno hosts (test/server-runtimes-wire.test.ts)
+heartbeatWireCases("node");
 
 describe("heartbeat", () => {
   // The exact schedule (ping after pingInterval, close pingTimeout after an unanswered ping) is asserted on the
   // state machine with mock timers in server-socket.test.ts; over real sockets the observable is the order.
-  test("a client that answers pings stays; a silent one is closed with ping timeout after a ping", async () => {
-    const h = await startServer({ pingInterval: 100, pingTimeout: 150 });
-    try {
-      const good = await rawClient(`ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket`, true);
-      const bad = await rawClient(`ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket`, false);
-      const badSocket = h.engine.clients[bad.sid]!;
-      const goodSocket = h.engine.clients[good.sid]!;
-      const [reason] = await once(badSocket, "close", 5000);
-      assert.equal(reason, "ping timeout");
-      await waitFor(() => bad.pings.length >= 1, 5000, "the ping the silent client did not answer");
-      // the answering client keeps going: several more pings answered after the silent one was dropped
-      const after = good.pings.length;
-      await waitFor(() => good.pings.length >= after + 3, 5000, "three more pings on the answering client");
-      assert.equal(goodSocket.readyState, "open");
-      good.ws.close();
-      bad.ws.close();
-    } finally {
-      await h.close();
-    }
-  });
-
   test("a 1.2 s synchronous stall of the server does not cause ping timeouts (pingTimeout 300 ms)", async () => {
     const h = await startServer({ pingInterval: 150, pingTimeout: 300 });
     // the client runs in a worker thread: its own event loop keeps answering while the server's is blocked

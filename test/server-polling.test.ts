@@ -1,23 +1,24 @@
 // Long-polling edge cases with raw HTTP requests: handshake shape, content types, overlap rules, 413,
 // octet-stream rejection, close/noop interplay, error codes and bodies, compression, b64, cookie, CORS.
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { gunzipSync } from "node:zlib";
 import type { Socket } from "../src/index.js";
 import {
   type Harness,
   handshake,
   once,
   pollPending,
-  postPending,
   raw,
   rawBytes,
   startServer,
   waitFor,
 } from "./server-helpers.js";
+import { pollingWireCases } from "./server-wire.js";
 
 const P = "/engine.io/";
+
+// the wire-level cases, shared with the Bun and Deno hosts (test/server-runtimes-wire.test.ts)
+pollingWireCases("node");
 
 describe("long-polling (raw HTTP)", () => {
   let h: Harness;
@@ -42,35 +43,6 @@ describe("long-polling (raw HTTP)", () => {
     return closes.find((c) => c.sid === sid)!;
   };
 
-  test("handshake: open packet shape, headers", async () => {
-    const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&t=abc`);
-    assert.equal(r.status, 200);
-    assert.equal(r.headers["content-type"], "text/plain; charset=UTF-8");
-    assert.equal(r.headers["cache-control"], "no-store");
-    assert.equal(r.text[0], "0");
-    const open = JSON.parse(r.text.slice(1));
-    assert.equal(typeof open.sid, "string");
-    assert.equal(open.sid.length, 20);
-    assert.match(open.sid, /^[A-Za-z0-9_-]{20}$/);
-    assert.deepEqual(open.upgrades, ["websocket"]);
-    assert.equal(open.pingInterval, 5000);
-    assert.equal(open.pingTimeout, 5000);
-    assert.equal(open.maxPayload, 1000);
-  });
-
-  test("POST: 'ok' text/html; messages decoded; GET returns queued packets as one payload", async () => {
-    const { sid } = await handshake(h.port);
-    const post = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4echo\x1e4bin", {
-      "content-type": "text/plain;charset=UTF-8",
-    });
-    assert.equal(post.status, 200);
-    assert.equal(post.text, "ok");
-    assert.equal(post.headers["content-type"], "text/html");
-    const get = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    assert.equal(get.status, 200);
-    assert.equal(get.text, "4echoed\x1ebAQIDBA==");
-  });
-
   test("binary from the client (b + base64) arrives as a Buffer", async () => {
     const { sid } = await handshake(h.port);
     const s = h.engine.clients[sid]!;
@@ -79,13 +51,6 @@ describe("long-polling (raw HTTP)", () => {
     const [m] = await got;
     assert.ok(Buffer.isBuffer(m));
     assert.deepEqual([...m!], [1, 2, 3, 4]);
-  });
-
-  test("b64=1 is honoured (binary always as b+base64)", async () => {
-    const { sid } = await handshake(h.port, P, "&b64=1");
-    await raw(h.port, "POST", `${P}?EIO=4&transport=polling&b64=1&sid=${sid}`, "4bin");
-    const get = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&b64=1&sid=${sid}`);
-    assert.equal(get.text, "bAQIDBA==");
   });
 
   test("GET is held until there is something to send", async () => {
@@ -97,91 +62,6 @@ describe("long-polling (raw HTTP)", () => {
     assert.equal(r.text, "4later");
   });
 
-  test("second concurrent GET → 400, session closes with transport error, first GET receives 1", async () => {
-    const { sid } = await handshake(h.port);
-    const first = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    await pollPending(h.engine, sid);
-    const second = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    assert.equal(second.status, 400);
-    const r = await first;
-    assert.equal(r.text, "1");
-    assert.equal((await closeOf(sid)).reason, "transport error");
-  });
-
-  test("second concurrent POST → 400, session closes with transport error", async () => {
-    const { sid } = await handshake(h.port);
-    // a POST whose body never ends
-    const slow = httpRequest({
-      host: "127.0.0.1",
-      port: h.port,
-      method: "POST",
-      path: `${P}?EIO=4&transport=polling&sid=${sid}`,
-      headers: { "content-length": "100" },
-    });
-    slow.on("error", () => {});
-    slow.write("4a");
-    await postPending(h.engine, sid);
-    const second = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4b");
-    assert.equal(second.status, 400);
-    assert.equal((await closeOf(sid)).reason, "transport error");
-    slow.destroy();
-  });
-
-  test("POST over maxHttpBufferSize → 413; close reason transport error, code EIO_ERR_PAYLOAD_TOO_LARGE", async () => {
-    const { sid } = await handshake(h.port);
-    const r = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, `4${"z".repeat(2000)}`);
-    assert.equal(r.status, 413);
-    const c = await closeOf(sid);
-    assert.equal(c.reason, "transport error");
-    assert.equal(c.code, "EIO_ERR_PAYLOAD_TOO_LARGE");
-  });
-
-  test("chunked POST over the limit (no content-length) → 413 too", async () => {
-    const { sid } = await handshake(h.port);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: "127.0.0.1",
-          port: h.port,
-          method: "POST",
-          path: `${P}?EIO=4&transport=polling&sid=${sid}`,
-          agent: false,
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on("error", reject);
-      for (let i = 0; i < 5; i++) req.write("4".padEnd(400, "q"));
-      req.end();
-    });
-    assert.equal(status, 413);
-    assert.equal((await closeOf(sid)).code, "EIO_ERR_PAYLOAD_TOO_LARGE");
-  });
-
-  test("POST with application/octet-stream → 400 and the session closes", async () => {
-    const { sid } = await handshake(h.port);
-    const r = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4x", {
-      "content-type": "application/octet-stream",
-    });
-    assert.equal(r.status, 400);
-    assert.equal((await closeOf(sid)).reason, "transport error");
-  });
-
-  test("client POST of 1 while a GET is pending: the GET receives 6, next GET 400", async () => {
-    const { sid } = await handshake(h.port);
-    const pending = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    await pollPending(h.engine, sid);
-    const post = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "1");
-    assert.equal(post.status, 200);
-    assert.equal((await pending).text, "6");
-    assert.equal((await closeOf(sid)).reason, "transport close");
-    const next = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    assert.equal(next.status, 400);
-    assert.deepEqual(JSON.parse(next.text), { code: 1, message: "Session ID unknown" });
-  });
-
   test("undecodable payload → parse error (messages before it are delivered)", async () => {
     const { sid } = await handshake(h.port);
     const s = h.engine.clients[sid]!;
@@ -191,43 +71,6 @@ describe("long-polling (raw HTTP)", () => {
     assert.equal(r.status, 200);
     assert.deepEqual(msgs, ["a"]);
     assert.equal((await closeOf(sid)).reason, "parse error");
-  });
-
-  test("invalid UTF-8 and truncated base64 bodies → parse error, no crash", async () => {
-    for (const body of [Buffer.from([0x34, 0xff, 0xfe]), Buffer.from("bA"), Buffer.from("\x1e\x1e\x1e")]) {
-      const { sid } = await handshake(h.port);
-      const r = await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, body);
-      assert.equal(r.status, 200);
-      assert.equal((await closeOf(sid)).reason, "parse error");
-    }
-  });
-
-  test("client ping (2) in v4 → transport error", async () => {
-    const { sid } = await handshake(h.port);
-    await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "2");
-    assert.equal((await closeOf(sid)).reason, "transport error");
-  });
-
-  test("error answers: codes, statuses and JSON bodies", async () => {
-    const cases: [string, string, number, number, string][] = [
-      ["GET", `${P}?EIO=4&transport=carrier-pigeon`, 400, 0, "Transport unknown"],
-      ["GET", `${P}?EIO=4`, 400, 0, "Transport unknown"],
-      ["GET", `${P}?EIO=4&transport=polling&sid=nope`, 400, 1, "Session ID unknown"],
-      ["POST", `${P}?EIO=4&transport=polling`, 400, 2, "Bad handshake method"],
-      ["PUT", `${P}?EIO=4&transport=polling`, 400, 2, "Bad handshake method"],
-      ["GET", `${P}?EIO=4&transport=websocket`, 400, 3, "Bad request"],
-      ["GET", `${P}?EIO=3&transport=polling`, 400, 5, "Unsupported protocol version"],
-      ["GET", `${P}?transport=polling`, 400, 5, "Unsupported protocol version"],
-      ["GET", `${P}?EIO=4&transport=polling&sid=__proto__`, 400, 1, "Session ID unknown"],
-      ["GET", `${P}?EIO=4&transport=polling&sid=constructor`, 400, 1, "Session ID unknown"],
-      ["GET", `${P}?EIO=4&transport=polling&sid=toString`, 400, 1, "Session ID unknown"],
-    ];
-    for (const [method, path, status, code, message] of cases) {
-      const r = await raw(h.port, method, path);
-      assert.equal(r.status, status, `${method} ${path}`);
-      assert.equal(r.headers["content-type"], "application/json");
-      assert.deepEqual(JSON.parse(r.text), { code, message }, `${method} ${path}`);
-    }
   });
 
   test("query parsing ignores __proto__/constructor keys and bad escapes", async () => {
@@ -285,22 +128,6 @@ describe("long-polling (raw HTTP)", () => {
     }
   });
 
-  test("httpCompression: gzip above the threshold when accepted, plain below", async () => {
-    const { sid } = await handshake(h.port);
-    await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4big");
-    const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, undefined, {
-      "accept-encoding": "gzip, deflate",
-    });
-    assert.equal(r.headers["content-encoding"], "gzip");
-    assert.equal(gunzipSync(r.body).toString(), `4${"y".repeat(5000)}`);
-    await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4echo");
-    const small = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, undefined, {
-      "accept-encoding": "gzip",
-    });
-    assert.equal(small.headers["content-encoding"], undefined);
-    assert.equal(small.text, "4echoed");
-  });
-
   test("connection_error carries code and context", async () => {
     errors.length = 0;
     await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=zzz`);
@@ -345,6 +172,70 @@ describe("polling options", () => {
       assert.equal(pre.status, 204);
     } finally {
       await h.close();
+    }
+  });
+
+  test("cookie as an object (python-engineio's cookie dict): name, path, SameSite, HttpOnly as given", async () => {
+    const h = await startServer({
+      cookie: { name: "eio", path: "/app", sameSite: "strict", httpOnly: false },
+    });
+    try {
+      const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`);
+      const sid = JSON.parse(r.text.slice(1)).sid;
+      assert.deepEqual(r.headers["set-cookie"], [`eio=${sid}; Path=/app; SameSite=Strict`]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("httpCompression: false (python-engineio's http_compression=False) never compresses", async () => {
+    const h = await startServer({ httpCompression: false });
+    h.engine.on("message", (sid, data) => h.engine.send(sid, `${data}`.repeat(1000)));
+    try {
+      const { sid } = await handshake(h.port);
+      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, "4zzzz");
+      const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`, undefined, {
+        "accept-encoding": "gzip, deflate",
+      });
+      assert.equal(r.headers["content-encoding"], undefined);
+      assert.equal(r.text, `4${"zzzz".repeat(1000)}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("cors as a callable (python-engineio's cors_allowed_origins=f(origin[, environ])): origin function and delegate", async () => {
+    const asked: (string | undefined)[] = [];
+    const byOrigin = await startServer({
+      cors: {
+        origin: (origin, cb) => {
+          asked.push(origin);
+          cb(null, origin === "http://good.example");
+        },
+      },
+    });
+    // the delegate receives the request, as python-engineio's two-argument form receives the environ
+    const byRequest = await startServer({
+      cors: (req, cb) =>
+        cb(null, { origin: (req as { headers: Record<string, string> }).headers["x-tenant"] === "good" }),
+    });
+    try {
+      const hs = `${P}?EIO=4&transport=polling`;
+      const good = await raw(byOrigin.port, "GET", hs, undefined, { origin: "http://good.example" });
+      assert.equal(good.headers["access-control-allow-origin"], "http://good.example");
+      const bad = await raw(byOrigin.port, "GET", hs, undefined, { origin: "http://evil.example" });
+      assert.equal(bad.headers["access-control-allow-origin"], undefined);
+      assert.deepEqual(asked, ["http://good.example", "http://evil.example"]);
+      const tenant = await raw(byRequest.port, "GET", hs, undefined, {
+        origin: "http://any.example",
+        "x-tenant": "good",
+      });
+      assert.equal(tenant.headers["access-control-allow-origin"], "http://any.example");
+      const other = await raw(byRequest.port, "GET", hs, undefined, { origin: "http://any.example" });
+      assert.equal(other.headers["access-control-allow-origin"], undefined);
+    } finally {
+      await byOrigin.close();
+      await byRequest.close();
     }
   });
 

@@ -2,8 +2,9 @@
 // send(sid), disconnect(sid?), transport(sid), sessions, asyncHandlers ordering, AsyncServer.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import createDebug from "debug";
 import WebSocket from "ws";
-import { AsyncServer, ConnectionRefusedError, Server } from "../src/index.js";
+import { AsyncServer, ConnectionRefusedError, Server, type Socket } from "../src/index.js";
 import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
@@ -34,7 +35,7 @@ describe("python-engineio style API", () => {
       assert.deepEqual(log, [
         "connect string object",
         "message ping",
-        "disconnect transport close undefined",
+        "disconnect client disconnect undefined", // python-engineio's name for a close packet from the client
       ]);
       assert.equal(h.engine.send("unknown", "x"), false);
     } finally {
@@ -213,7 +214,9 @@ describe("python-engineio style API", () => {
     const h = await startServer();
     try {
       const reasons: string[] = [];
+      const socketReasons: string[] = [];
       h.engine.on("disconnect", (_sid, reason) => reasons.push(reason));
+      h.engine.on("connection", (s: Socket) => s.on("close", (reason) => socketReasons.push(reason)));
       const a = await handshake(h.port);
       await handshake(h.port);
       await handshake(h.port);
@@ -233,7 +236,9 @@ describe("python-engineio style API", () => {
         assert.ok(["1", "6\x1e1"].includes(text), text);
       }
       await waitFor(() => h.engine.clientsCount === 0, 2000, "all closed");
-      assert.deepEqual(reasons, ["forced close", "forced close", "forced close"]);
+      // python-engineio's name on the python-style event, engine.io's on the socket's own `close` event
+      assert.deepEqual(reasons, ["server disconnect", "server disconnect", "server disconnect"]);
+      assert.deepEqual(socketReasons, ["forced close", "forced close", "forced close"]);
     } finally {
       await h.close();
     }
@@ -243,5 +248,24 @@ describe("python-engineio style API", () => {
     const s = new AsyncServer({ pingInterval: 1000 });
     assert.ok(s instanceof Server);
     assert.equal(s.opts.pingInterval, 1000);
+  });
+
+  test("logging (python-engineio's logger=True): DEBUG=engine* turns on the engine's namespaces", async () => {
+    const lines: string[] = [];
+    const saved = { log: createDebug.log, names: createDebug.disable() };
+    createDebug.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+    createDebug.enable("engine*");
+    const h = await startServer();
+    try {
+      await handshake(h.port);
+      assert.ok(
+        lines.some((l) => l.includes("engine")),
+        `no engine* line among ${lines.length}`,
+      );
+    } finally {
+      await h.close();
+      createDebug.log = saved.log;
+      createDebug.enable(saved.names);
+    }
   });
 });

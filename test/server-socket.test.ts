@@ -21,6 +21,7 @@ class FakeTransport implements ServerTransport {
   bufferedAmount = 0;
   sid = "";
   discarded = false;
+  closePacket = false;
   owner: TransportOwner | null = null;
   readonly writesDirectly: boolean;
   /** Every `send` call (one polling response or a batch of frames). */

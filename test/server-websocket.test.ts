@@ -5,37 +5,13 @@ import { connect as netConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import WebSocket, { WebSocketServer, type ServerOptions as WsServerOptions } from "ws";
 import type { Socket } from "../src/index.js";
-import { type Harness, handshake, once, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
+import { type Harness, handshake, once, raw, startServer, waitFor } from "./server-helpers.js";
+import { openWs as open, websocketWireCases } from "./server-wire.js";
 
 const P = "/engine.io/";
 
-function open(
-  url: string,
-): Promise<{ ws: WebSocket; frames: (string | Buffer)[]; next(ms?: number): Promise<string | Buffer> }> {
-  const ws = new WebSocket(url);
-  const frames: (string | Buffer)[] = [];
-  const waiters: ((f: string | Buffer) => void)[] = [];
-  ws.on("message", (data: Buffer, isBinary: boolean) => {
-    const f = isBinary ? data : data.toString();
-    const w = waiters.shift();
-    if (w) w(f);
-    else frames.push(f);
-  });
-  const next = (ms = 3000) =>
-    new Promise<string | Buffer>((resolve, reject) => {
-      const f = frames.shift();
-      if (f !== undefined) return resolve(f);
-      const timer = setTimeout(() => reject(new Error("no frame")), ms);
-      waiters.push((x) => {
-        clearTimeout(timer);
-        resolve(x);
-      });
-    });
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve({ ws, frames, next }));
-    ws.once("error", reject);
-  });
-}
+// the wire-level cases, shared with the Bun and Deno hosts (test/server-runtimes-wire.test.ts)
+websocketWireCases("node");
 
 describe("websocket (raw ws client)", () => {
   let h: Harness;
@@ -54,67 +30,12 @@ describe("websocket (raw ws client)", () => {
     return closes.get(sid)!;
   };
 
-  test("direct handshake: first frame is the open packet with upgrades []", async () => {
-    const c = await open(wsUrl());
-    const first = (await c.next()) as string;
-    assert.equal(first[0], "0");
-    const o = JSON.parse(first.slice(1));
-    assert.deepEqual(o.upgrades, []);
-    assert.equal(o.maxPayload, 1000);
-    c.ws.send("4hi");
-    assert.equal(await c.next(), "4hi");
-    c.ws.send(Buffer.from([1, 2, 3]));
-    const b = await c.next();
-    assert.ok(Buffer.isBuffer(b));
-    assert.deepEqual([...(b as Buffer)], [1, 2, 3]);
-    // a text frame `b`+base64 is a binary message too
-    c.ws.send("bAQID");
-    assert.deepEqual([...((await c.next()) as Buffer)], [1, 2, 3]);
-    c.ws.close();
-  });
-
   test("`1` over WebSocket closes the session (transport close)", async () => {
     const c = await open(wsUrl());
     const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
     c.ws.send("1");
     assert.equal((await closeOf(sid)).reason, "transport close");
     assert.equal(h.engine.clients[sid], undefined);
-    c.ws.close();
-  });
-
-  test("client ping (2) → transport error", async () => {
-    const c = await open(wsUrl());
-    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
-    c.ws.send("2");
-    assert.equal((await closeOf(sid)).reason, "transport error");
-    c.ws.close();
-  });
-
-  test("garbage text frame → parse error", async () => {
-    const c = await open(wsUrl());
-    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
-    c.ws.send("x garbage");
-    assert.equal((await closeOf(sid)).reason, "parse error");
-    c.ws.close();
-  });
-
-  test("frame over maxHttpBufferSize → transport error with EIO_ERR_PAYLOAD_TOO_LARGE", async () => {
-    const c = await open(wsUrl());
-    const sid = JSON.parse(((await c.next()) as string).slice(1)).sid;
-    const closed = once(c.ws, "close");
-    c.ws.send(`4${"a".repeat(5000)}`);
-    const r = await closeOf(sid);
-    assert.equal(r.reason, "transport error");
-    assert.equal(r.code, "EIO_ERR_PAYLOAD_TOO_LARGE");
-    const [code] = await closed;
-    assert.equal(code, 1009);
-  });
-
-  test("b64=1: binary messages are sent as b+base64 text frames", async () => {
-    const c = await open(wsUrl("&b64=1"));
-    await c.next();
-    c.ws.send(Buffer.from([1, 2, 3, 4]));
-    assert.equal(await c.next(), "bAQIDBA==");
     c.ws.close();
   });
 
@@ -183,19 +104,6 @@ describe("websocket (raw ws client)", () => {
     assert.equal(JSON.parse(r.text).code, 3);
     const c3 = await open(wsUrl(`&sid=${sid}`));
     await once(c3.ws, "close");
-    c.ws.close();
-  });
-
-  test("probe: pending poll is released with a noop", async () => {
-    const { sid } = await handshake(h.port);
-    const pending = raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
-    await pollPending(h.engine, sid);
-    const c = await open(wsUrl(`&sid=${sid}`));
-    c.ws.send("2probe");
-    assert.equal(await c.next(), "3probe");
-    assert.equal((await pending).text, "6");
-    c.ws.send("5");
-    await waitFor(() => h.engine.clients[sid]?.transport?.name === "websocket", 3000, "upgrade");
     c.ws.close();
   });
 

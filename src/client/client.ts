@@ -9,6 +9,7 @@
 
 import { createError, type EioError } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
+import { type PythonClientReason, pythonClientReason } from "../protocol/names.js";
 import { boolOption, sizeOption, timeOption } from "../protocol/validate.js";
 import { TransportError } from "./errors.js";
 import type { BinaryInput, MessageData, SocketOptions, TransportName } from "./options.js";
@@ -21,8 +22,16 @@ export interface ClientHandlers {
   connect: () => unknown;
   /** A message arrived. */
   message: (data: MessageData) => unknown;
-  /** The connection ended (any reason, including `disconnect()`). */
-  disconnect: (reason: CloseReason, description?: CloseDetails | TransportError | EioError) => unknown;
+  /**
+   * The connection ended (any reason, including `disconnect()`), with python-engineio's reason
+   * ({@link PythonClientReason}); `description` carries the details, `engineReason` the {@link Socket}'s
+   * engine.io reason (`ping timeout`, `transport close`, …) that python-engineio folds into `transport error`.
+   */
+  disconnect: (
+    reason: PythonClientReason,
+    description?: CloseDetails | TransportError | EioError,
+    engineReason?: CloseReason,
+  ) => unknown;
 }
 
 /** Client event names. */
@@ -170,7 +179,8 @@ abstract class BaseClient {
       });
       socket.on("message", (data) => this.dispatch("message", [data]));
       socket.once("close", (reason, description) => {
-        const wasConnected = this.state === "connected" || this.state === "disconnecting";
+        const byClient = this.state === "disconnecting";
+        const wasConnected = this.state === "connected" || byClient;
         this.state = "disconnected";
         this.sid = null;
         if (!wasConnected) {
@@ -181,7 +191,8 @@ abstract class BaseClient {
                 : new TransportError("EIO_ERR_TRANSPORT", `connection failed: ${reason}`)),
           );
         } else {
-          this.dispatch("disconnect", [reason, description]);
+          const closePacket = description !== undefined && "closePacket" in description;
+          this.dispatch("disconnect", [pythonClientReason(byClient, closePacket), description, reason]);
         }
         const waiters = this.#waiters;
         this.#waiters = [];

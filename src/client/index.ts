@@ -8,6 +8,7 @@ import type { BackendName } from "../codec/types.js";
 
 export type { EioErrorCode } from "../protocol/errors.js";
 export { EioError } from "../protocol/errors.js";
+export type { PythonClientReason } from "../protocol/names.js";
 export type {
   ClientEvent,
   ClientHandlers,

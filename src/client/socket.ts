@@ -342,7 +342,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
         break;
       case "close":
         // polling turns `1` into a transport close; a server may also send it over WebSocket (python-engineio)
-        this.#onClose("transport close", { description: "closed by the server" });
+        this.#onClose("transport close", { description: "closed by the server", closePacket: true });
         break;
       default:
         // noop (`6`) is ignored on every transport; pong/upgrade are never sent by a server outside a probe

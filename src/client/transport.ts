@@ -18,6 +18,8 @@ export interface CloseDetails {
   description: string;
   /** The underlying close event or error, if any. */
   context?: unknown;
+  /** The server ended the session with a close packet (python-engineio's `server disconnect`). */
+  closePacket?: true;
 }
 
 /** Events of a {@link Transport}. */

@@ -10,7 +10,7 @@ import { HTTP_SERVER_DEFAULTS } from "./http-defaults.js";
 import type { AttachOptions, ServerOptions } from "./options.js";
 import { Server } from "./server.js";
 
-export type { CloseReason } from "../protocol/names.js";
+export type { CloseReason, PythonServerReason } from "../protocol/names.js";
 export type { BroadcastOptions } from "./broadcast.js";
 export type {
   BunServerWebSocket,

@@ -11,6 +11,7 @@ import createDebug from "debug";
 import type { Codec } from "../codec/types.js";
 import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
+import { type PythonServerReason, pythonServerReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import { timeOption } from "../protocol/validate.js";
 import { type AttachableHttpServer, attachEngine } from "./attach.js";
@@ -71,8 +72,8 @@ export interface ServerEvents {
   connect: [sid: string, req: IncomingMessage];
   /** python-engineio style: a message from `sid` (listeners may be async). */
   message: [sid: string, data: string | Buffer];
-  /** python-engineio style: `sid` disconnected, with engine.io's close reason. */
-  disconnect: [sid: string, reason: ServerCloseReason];
+  /** python-engineio style: `sid` disconnected, with python-engineio's reason (the socket's `close` event has engine.io's). */
+  disconnect: [sid: string, reason: PythonServerReason];
   /** A socket's write buffer is being flushed. */
   flush: [socket: Socket, packets: Packet[]];
   /** A socket's buffered data was written out. */
@@ -536,7 +537,9 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   onSocketClose(socket: Socket, reason: ServerCloseReason, _description?: EioError): void {
     this.unregister(socket);
     if (socket.connected && this.listenerCount("disconnect") > 0) {
-      this.python.dispatch(this.listeners("disconnect") as PyHandler[], socket, reason);
+      // python-engineio's names here (python-style API); the socket's own `close` event keeps engine.io's
+      const py = pythonServerReason(reason, socket.transport?.closePacket ?? false);
+      this.python.dispatch(this.listeners("disconnect") as PyHandler[], socket, py);
     }
   }
 

@@ -4,13 +4,15 @@
 # One `EV {json}` line per event on stdout: connect (sid, transport), message (text/bin with length and head),
 # disconnect (reason; None on python-engineio versions without reasons), error (connect failures).
 import json
+import os
 import sys
 import threading
-import time
 
 import engineio
 
 flavour, url, transports = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+# EIO_PY_LOG=1: python-engineio logs every packet and transport decision to stderr (kept in failure messages)
+LOG = os.environ.get("EIO_PY_LOG") == "1"
 
 
 _out = threading.Lock()
@@ -46,7 +48,7 @@ def payload(cmd, arg):
 
 
 if flavour == "sync":
-    eio = engineio.Client(request_timeout=5, handle_sigint=False)
+    eio = engineio.Client(logger=LOG, request_timeout=5, handle_sigint=False)
 
     @eio.on("connect")
     def on_connect():
@@ -64,11 +66,13 @@ if flavour == "sync":
         cmd, _, arg = line.strip().partition(" ")
         try:
             if cmd == "connect":
-                # the disconnect event fires before the state is reset (engineio/client.py disconnect())
-                for _ in range(100):
-                    if eio.state == "disconnected":
-                        break
-                    time.sleep(0.05)
+                # A client reused after the server closed its session: state is "disconnected" as soon as the
+                # read loop has handled the close packet, but that loop then joins the write loop and checks
+                # `if self.state == 'connected'` once more (engineio/client.py _read_loop_polling and
+                # _read_loop_websocket, after `self.write_loop_task.join()`). Connecting before it has ended
+                # lets it fire a second disconnect ("transport error") on the new session and reset it.
+                # wait() is python-engineio's own "the connection has ended" (it joins the read loop).
+                eio.wait()
                 eio.connect(url, transports=transports)
             elif cmd == "disconnect":
                 eio.disconnect()
@@ -85,7 +89,7 @@ else:
     import asyncio
 
     async def main():
-        eio = engineio.AsyncClient(request_timeout=5, handle_sigint=False)
+        eio = engineio.AsyncClient(logger=LOG, request_timeout=5, handle_sigint=False)
 
         @eio.on("connect")
         async def on_connect():
@@ -109,10 +113,8 @@ else:
             cmd, _, arg = (await lines.get()).strip().partition(" ")
             try:
                 if cmd == "connect":
-                    for _ in range(100):
-                        if eio.state == "disconnected":
-                            break
-                        await asyncio.sleep(0.05)
+                    # the same race in engineio/async_client.py's read loops: wait for the old one to end
+                    await eio.wait()
                     await eio.connect(url, transports=transports)
                 elif cmd == "disconnect":
                     await eio.disconnect()

@@ -3,6 +3,9 @@
 // `{"port","runtime","backend"}`, then one JSON line per engine event the tests assert on. Control messages:
 // "close-me" closes the session from the server, "shutdown" runs engine.shutdown(), "py:<text>" answers
 // through the python-style `send(sid, …)`. With {"socketio": true}, socket.io 4.8 runs on the engine instead.
+// With {"wire": true} (test/server-wire.ts): "echo" → "echoed", "bin" → bytes 01 02 03 04, "big" → 5000 × "y",
+// anything else echoed; GET /__wire/state?sid=… answers whether the engine holds a GET and a POST body of that
+// session, its transport and its readyState.
 import { Server } from "../../dist/esm/index.js";
 
 const config = JSON.parse(process.argv[2] ?? globalThis.Deno?.args?.[0] ?? "{}");
@@ -41,6 +44,13 @@ if (config.socketio) {
       out({ event: "close", sid: socket.id, reason, code: description?.code ?? null }),
     );
     socket.on("message", (data) => {
+      if (config.wire) {
+        if (data === "echo") socket.send("echoed");
+        if (data === "bin") socket.send(new Uint8Array([1, 2, 3, 4]));
+        else if (data === "big") socket.send("y".repeat(5000));
+        else if (data !== "echo" && data !== "bin") socket.send(data);
+        return;
+      }
       if (data === "close-me") socket.close();
       else if (data === "shutdown") engine.shutdown(2000).then(() => out({ event: "shutdown-done" }));
       else if (typeof data === "string" && data.startsWith("py:")) engine.send(socket.id, data.slice(3));
@@ -49,7 +59,26 @@ if (config.socketio) {
   });
 }
 
-const handler = engine.handler();
+const engineHandler = engine.handler();
+const wireState = (url) => {
+  const s = engine.clients[url.searchParams.get("sid")];
+  const t = s?.transport;
+  return Response.json({
+    get: t?.writable === true,
+    post: t?.dataReq != null,
+    transport: t?.name ?? null,
+    readyState: s?.readyState ?? null,
+  });
+};
+const handler = config.wire
+  ? {
+      ...engineHandler,
+      fetch(req, server) {
+        const url = new URL(req.url);
+        return url.pathname === "/__wire/state" ? wireState(url) : engineHandler.fetch(req, server);
+      },
+    }
+  : engineHandler;
 let port;
 if (runtime === "bun") {
   const server = globalThis.Bun.serve({ port: 0, hostname: "127.0.0.1", ...handler });

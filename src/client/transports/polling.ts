@@ -86,7 +86,7 @@ export class Polling extends Transport {
         this.onOpen();
       }
       if (packet.type === "close") {
-        this.onClose({ description: "transport closed by the server" });
+        this.onClose({ description: "transport closed by the server", closePacket: true });
         return;
       }
       this.onPacket(packet);

@@ -36,6 +36,8 @@ type SendCallback = (err?: Error) => void;
 type Raw = { kind: "bun"; ws: BunWebSocketLike } | { kind: "standard"; ws: StandardWebSocketLike };
 
 const CLOSE_TOO_BIG = 1009;
+/** The close reason sent with {@link CLOSE_TOO_BIG} (ws's message for the same limit). */
+const TOO_BIG_REASON = "Max payload size exceeded";
 const BUN_TOO_BIG = "Received too big message";
 
 function byteLength(data: string | Uint8Array): number {
@@ -105,9 +107,12 @@ export class FetchWebSocket extends EventEmitter {
     this.closeRaw(code, reason);
   }
 
-  private closeRaw(code?: number, reason?: string): void {
+  private closeRaw(code = 1000, reason?: string): void {
+    // The WHATWG WebSocket API (Deno's socket) refuses every code but 1000 and 3000-4999 with an
+    // InvalidAccessError, so 1009 cannot be sent there: send 1000 with the reason instead of throwing.
+    const standard = this.raw?.kind === "standard" && code !== 1000 && (code < 3000 || code > 4999);
     try {
-      this.raw?.ws.close(code ?? 1000, reason);
+      this.raw?.ws.close(standard ? 1000 : code, reason);
     } catch (e) {
       debug("websocket close failed: %O", e);
     }
@@ -176,7 +181,7 @@ export class FetchWebSocket extends EventEmitter {
 
   private rejectTooBig(): void {
     this.reportTooBig();
-    this.close(CLOSE_TOO_BIG);
+    this.close(CLOSE_TOO_BIG, TOO_BIG_REASON);
   }
 
   private reportTooBig(): void {

@@ -12,6 +12,8 @@ export abstract class TransportBase {
   sid = "";
   /** {@inheritDoc ServerTransport.discarded} */
   discarded = false;
+  /** {@inheritDoc ServerTransport.closePacket} */
+  closePacket = false;
   /** {@inheritDoc ServerTransport.owner} */
   owner: TransportOwner | null = null;
   /** {@inheritDoc ServerTransport.supportsBinary} */

@@ -252,6 +252,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
       const packet = packets[i]!;
       if (packet.type === "close") {
         debug("got xhr close packet");
+        this.closePacket = true;
         this.onClose();
         return;
       }

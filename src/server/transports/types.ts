@@ -22,6 +22,11 @@ export interface ServerTransport {
   sid: string;
   /** Whether the transport is being dropped after an upgrade (close without a close packet). */
   discarded: boolean;
+  /**
+   * Whether the peer ended the session with a close packet (`1`) rather than by dropping the connection:
+   * python-engineio's `client disconnect` versus `transport close` (engine.io names both `transport close`).
+   */
+  closePacket: boolean;
   /** Receiver of packets and lifecycle notifications. */
   owner: TransportOwner | null;
   /**

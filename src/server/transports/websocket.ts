@@ -208,6 +208,7 @@ export class WsTransport extends TransportBase implements ServerTransport {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
       debug("got close packet over websocket");
       this.peerClosed = true;
+      this.closePacket = true;
       this.close();
       this.onClose();
       return;
