@@ -287,9 +287,14 @@ describe("NodeApp with the real engine and client", () => {
     const s = new ClientSocket(url, { transports: ["websocket"] });
     await new Promise<void>((r) => s.on("open", () => r()));
     const serverSide = new Promise<string>((r) => engine.once("disconnect", (_sid, reason) => r(reason)));
+    const session = engine.clients[s.id!];
+    assert.ok(session, "the session is registered");
+    const socketSide = new Promise<string>((r) => session.once("close", (reason) => r(reason)));
     const clientSide = new Promise<string>((r) => s.on("close", (reason) => r(reason)));
     await app.close({ timeout: 1000 });
-    assert.equal(await serverSide, "server shutting down");
+    // the python-style event speaks python-engineio's reasons, the socket's close event engine.io's
+    assert.equal(await serverSide, "server disconnect");
+    assert.equal(await socketSide, "server shutting down");
     assert.ok(await clientSide);
     assert.equal(httpServer.listening, false);
   });

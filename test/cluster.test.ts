@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Socket } from "../src/client/index.js";
 import { collect, next, open, shut } from "./client-helpers.js";
 import { type Child, seen, signalGroup, start, stopAll } from "./cluster-helpers.js";
+import { waitFor } from "./server-helpers.js";
 
 const APP = fileURLToPath(new URL("./fixtures/cluster-app.ts", import.meta.url));
 const P = "/engine.io/";
@@ -149,9 +150,21 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     }
   });
 
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   test("a SIGKILLed worker is restarted with the same node id; new handshakes reach it", async () => {
     const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
     process.kill(before.w0!, "SIGKILL");
+    // once the pid is gone the primary has reaped it, and in the same callback marked the slot not ready, so the
+    // next `pids` waits for the restarted worker
+    await waitFor(() => !alive(before.w0!), 10_000, "the killed worker to be reaped");
     c.proc.stdin!.write("pids\n");
     // ready() resolves only once w0 is up again, so the printed pid is the new one
     let now: Record<string, number> = before;

@@ -109,3 +109,27 @@ describe("Fetch handler (Node's Request/Response)", () => {
     assert.equal(h.fetch, app.fetch);
   });
 });
+
+describe("request target of a Fetch Request", () => {
+  it("is what new URL() gives as pathname + search, for the URLs runtimes hand over", async () => {
+    const { requestTarget, targetPath, isSecureUrl } = await import("../src/server/fetch/request-target.js");
+    for (const url of [
+      "http://127.0.0.1:9/engine.io/?EIO=4&transport=polling&sid=abc",
+      "https://example.com/engine.io/",
+      "http://[::1]:3000/a/b?x=1&y=%20z",
+      "http://host",
+      "http://host/?",
+      "http://user:pw@host:1/p?q#frag",
+      "ws://h/engine.io/?EIO=4#x",
+    ]) {
+      const u = new URL(url);
+      assert.equal(
+        requestTarget(u.href),
+        u.pathname + u.search + (u.href.includes("?") && u.search === "" ? "?" : ""),
+        url,
+      );
+      assert.equal(targetPath(requestTarget(u.href)), u.pathname, url);
+      assert.equal(isSecureUrl(u.href), u.protocol === "https:" || u.protocol === "wss:", url);
+    }
+  });
+});

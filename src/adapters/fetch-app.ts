@@ -20,6 +20,7 @@ import {
   type FetchHandler,
   serveFetch,
 } from "../server/fetch/handler.js";
+import { requestTarget, targetPath } from "../server/fetch/request-target.js";
 import { computePath } from "../server/options.js";
 import { pathOf, resolveStaticFile, type StaticFiles } from "./static-files.js";
 import { locateStaticFile } from "./static-lookup.js";
@@ -76,7 +77,7 @@ export class FetchApp {
 
   /** The Fetch handler (bound): `Deno.serve(app.fetch)`. */
   readonly fetch = async (request: Request, ctx?: FetchContext): Promise<Response | undefined> => {
-    const path = new URL(request.url).pathname;
+    const path = targetPath(requestTarget(request.url));
     if (path.startsWith(this.engineioPath)) return serveFetch(this.engine, request, ctx);
     const method = request.method;
     if ((method === "GET" || method === "HEAD") && Object.keys(this.staticFiles).length > 0) {

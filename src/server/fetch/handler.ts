@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import { computePath } from "../options.js";
 import { FetchIncoming } from "./incoming.js";
 import { FetchOutgoing } from "./outgoing.js";
+import { requestTarget, targetPath } from "./request-target.js";
 import { type BunServerLike, FetchUpgrade, type UpgradeData } from "./upgrade.js";
 import type { BunWebSocketLike } from "./websocket.js";
 
@@ -116,7 +117,7 @@ export function createFetchHandler(engine: FetchEngine): FetchHandler {
   const limit = engine.opts.maxHttpBufferSize;
   return {
     fetch(request, ctx) {
-      const pathname = new URL(request.url).pathname;
+      const pathname = targetPath(requestTarget(request.url));
       if (!pathname.startsWith(path)) return Promise.resolve(new Response("Not Found", { status: 404 }));
       return serveFetch(engine, request, ctx);
     },

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
+import { isSecureUrl, requestTarget } from "./request-target.js";
 
 const debug = createDebug("engine:fetch");
 
@@ -55,14 +56,14 @@ export class FetchIncoming extends EventEmitter {
     this.request = request;
     this.method = request.method;
     this.bodyLimit = bodyLimit;
-    const u = new URL(request.url);
-    this.url = u.pathname + u.search;
+    const url = request.url;
+    this.url = requestTarget(url);
     const headers: Record<string, string> = {};
     request.headers.forEach((value, key) => {
       headers[key] = value;
     });
     this.headers = headers;
-    this.socket = { remoteAddress, encrypted: u.protocol === "https:" || u.protocol === "wss:" };
+    this.socket = { remoteAddress, encrypted: isSecureUrl(url) };
     this.on("newListener", this.onNewListener);
   }
 
