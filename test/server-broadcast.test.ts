@@ -2,10 +2,11 @@
 // and polling sessions alike, with sids/except (and python-style to/skip_sid) selection and the slow-consumer bound.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import type { Socket } from "../src/index.js";
 import { wsFrame } from "../src/server/broadcast.js";
 import { type Harness, handshake, once, raw, startServer, waitFor } from "./server-helpers.js";
+import { openWs } from "./server-wire.js";
 
 const P = "/engine.io/";
 
@@ -16,25 +17,7 @@ interface WsPeer {
 }
 
 async function wsPeer(h: Harness, query = "", opts: WebSocket.ClientOptions = {}): Promise<WsPeer> {
-  const ws = new WebSocket(`ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket${query}`, opts);
-  const frames: (string | Buffer)[] = [];
-  const waiters: ((f: string | Buffer) => void)[] = [];
-  ws.on("message", (data: Buffer, isBinary: boolean) => {
-    const f = isBinary ? data : data.toString();
-    const w = waiters.shift();
-    if (w) w(f);
-    else frames.push(f);
-  });
-  const next = (ms = 3000) =>
-    new Promise<string | Buffer>((resolve, reject) => {
-      const f = frames.shift();
-      if (f !== undefined) return resolve(f);
-      const timer = setTimeout(() => reject(new Error("no frame")), ms);
-      waiters.push((x) => {
-        clearTimeout(timer);
-        resolve(x);
-      });
-    });
+  const { ws, next } = await openWs(`ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket${query}`, opts);
   const openPacket = await next();
   assert.equal(typeof openPacket, "string");
   const sid = JSON.parse((openPacket as string).slice(1)).sid as string;

@@ -287,8 +287,9 @@ export function pollingWireCases(runtime: WireRuntime, opts: { skip?: string } =
 /** A raw `ws` client that queues the frames it receives. */
 export function openWs(
   url: string,
+  options: WebSocket.ClientOptions = {},
 ): Promise<{ ws: WebSocket; frames: (string | Buffer)[]; next(ms?: number): Promise<string | Buffer> }> {
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(url, options);
   const frames: (string | Buffer)[] = [];
   const waiters: ((f: string | Buffer) => void)[] = [];
   ws.on("message", (data: Buffer, isBinary: boolean) => {
