@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Socket as EioClient } from "engine.io-client";
 import { type DeployNode, renderHaproxy, renderNginx } from "../src/cli/deploy.js";
 import { collect, next, open, shut } from "./client-helpers.js";
-import { type Child, freePort, seen, start, stopAll } from "./cluster-helpers.js";
+import { freePort, listening, seen, start, stopAll } from "./cluster-helpers.js";
 
 /** Why Debian's python-engineio client cannot run here, or undefined when it can. */
 function pythonPeerAvailable(): string | undefined {
@@ -50,25 +49,6 @@ function http(
     req.on("error", reject);
     req.end(body);
   });
-}
-
-/** Resolves once something accepts TCP connections on `port` (bounded). */
-async function listening(port: number, proc: Child, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (let i = 0; i < 500 && Date.now() < end; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (proc.proc.exitCode !== null) throw new Error(`balancer exited: ${proc.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing listening on ${port}: ${proc.stderr()}`);
 }
 
 const PY_CLIENT = `

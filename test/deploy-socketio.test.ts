@@ -2,36 +2,17 @@
 // processes on this engine with nodeIds: polling-only and upgrading, across heartbeats, acks from the owner node.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
 import { type DeployNode, renderHaproxy, renderNginx } from "../src/cli/deploy.js";
-import { type Child, freePort, seen, start, stopAll } from "./cluster-helpers.js";
+import { freePort, listening, seen, start, stopAll } from "./cluster-helpers.js";
 
 const NODE = fileURLToPath(new URL("./fixtures/socketio-node.ts", import.meta.url));
 const HAPROXY = "/usr/sbin/haproxy";
 const NGINX = "/usr/sbin/nginx";
-
-async function listening(port: number, proc: Child, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (let i = 0; i < 500 && Date.now() < end; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (proc.proc.exitCode !== null) throw new Error(`balancer exited: ${proc.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing listening on ${port}: ${proc.stderr()}`);
-}
 
 const missing = [HAPROXY, NGINX].filter((b) => !existsSync(b));
 if (missing.length)
