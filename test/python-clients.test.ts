@@ -13,11 +13,19 @@ const MAX = 1_000_000;
 const BIG_TEXT = 900_000; // "4" + text stays under maxHttpBufferSize on polling
 const BIG_BIN = 600_000; // "b" + base64 (800 000 bytes) stays under it on polling
 
-describe("python-engineio clients → this server", () => {
+// the columns run side by side, two tests at a time in each (every test has its own python process; sessions are
+// told apart by sid): most of a test's time is python-engineio's reconnect waiting out its write loop's queue timeout (see below), not CPU
+describe("python-engineio clients → this server", { concurrency: true }, () => {
   let h: Harness;
+  // the ping-timeout tests' own server: a short heartbeat so a frozen client is dropped quickly. The message
+  // tests keep a heartbeat with room to spare: a python polling client that is busy posting 900 KB under a
+  // loaded machine (the coverage pass) must not miss a 1 s pong deadline and turn into "ping timeout"
+  let fast: Harness;
   const disconnects = new Map<string, string>();
   before(async () => {
-    h = await startServer({ pingInterval: 500, pingTimeout: 1000, maxHttpBufferSize: MAX });
+    fast = await startServer({ pingInterval: 500, pingTimeout: 1000 });
+    fast.engine.on("disconnect", (sid, reason) => disconnects.set(sid, reason));
+    h = await startServer({ pingInterval: 2000, pingTimeout: 5000, maxHttpBufferSize: MAX });
     h.engine.on("message", (sid, data) => {
       if (typeof data === "string" && data.startsWith("cmd:")) {
         const [, cmd, n] = data.split(":");
@@ -31,14 +39,23 @@ describe("python-engineio clients → this server", () => {
     });
     h.engine.on("disconnect", (sid, reason) => disconnects.set(sid, reason));
   });
-  after(() => h.close());
+  after(async () => {
+    await h.close();
+    await fast.close();
+  });
 
-  const connected = async (py: PyProcess, from: number, transport: string, ms = 10000): Promise<string> => {
+  const connected = async (
+    py: PyProcess,
+    from: number,
+    transport: string,
+    ms = 10000,
+    on: Harness = h,
+  ): Promise<string> => {
     py.command("connect");
     const c = await py.event((e) => e.ev === "connect" || e.ev === "error", "connect", from, ms);
     assert.equal(c.ev, "connect", JSON.stringify(c));
     if (transport === "websocket" && c.transport !== "websocket")
-      await waitFor(() => h.engine.transport(c.sid as string) === "websocket", 5000, "upgrade");
+      await waitFor(() => on.engine.transport(c.sid as string) === "websocket", 5000, "upgrade");
     return c.sid as string;
   };
   const messages = (py: PyProcess, from: number, n: number): Promise<PyEvent[]> =>
@@ -48,7 +65,7 @@ describe("python-engineio clients → this server", () => {
     }, `${n} messages`);
 
   for (const col of runnableColumns("python-engineio clients → this server")) {
-    describe(`python-engineio ${col.version}`, { skip: col.skip }, () => {
+    describe(`python-engineio ${col.version}`, { skip: col.skip, concurrency: 2 }, () => {
       for (const flavour of ["sync", "async"] as const) {
         for (const [transports, final] of [
           ["polling", "polling"],
@@ -96,7 +113,7 @@ describe("python-engineio clients → this server", () => {
             assert.equal(disconnects.get(sid), "server disconnect"); // python-engineio's name, as its servers say
             // the same client object connects again and gets a new session. The driver first waits for the
             // old session's read loop to end (eio_client.py: wait()), which can take up to python-engineio's
-            // write-loop queue timeout, max(pingInterval, pingTimeout) + 5 s = 6 s here: hence the longer bound
+            // write-loop queue timeout, max(pingInterval, pingTimeout) + 5 s = 10 s here: hence the longer bound
             from = py.events.length;
             const sid2 = await connected(py, from, final, 20000);
             assert.notEqual(sid2, sid);
@@ -140,12 +157,12 @@ describe("python-engineio clients → this server", () => {
 
       for (const transports of ["polling", "websocket"]) {
         test(`Client ${transports}: a frozen python client is dropped with "ping timeout"`, async (t) => {
-          const py = startPyClient(col, "sync", h.url, transports);
+          const py = startPyClient(col, "sync", fast.url, transports);
           t.after(async () => {
             py.freeze(false);
             await py.close();
           });
-          const sid = await connected(py, 0, transports);
+          const sid = await connected(py, 0, transports, 10000, fast);
           py.freeze(true);
           await waitFor(() => disconnects.has(sid), 8000, "ping timeout");
           assert.equal(disconnects.get(sid), "ping timeout");
