@@ -159,7 +159,14 @@ export function packetSize(p: Packet, steps: Pick<EncodeSteps, "longTextLength">
  * place. Binary packets become `b` + base64, as engine.io-parser's `encodePayload` does.
  */
 export function encodePayloadWith(steps: EncodeSteps, input: readonly Packet[]): Uint8Array {
-  const packets = normalizePackets(input);
+  return encodeNormalizedWith(steps, normalizePackets(input));
+}
+
+/**
+ * {@link encodePayloadWith} for packets whose `data` is already a string, binary or absent (what
+ * {@link normalizePackets} returns): routers that have looked at every packet skip the second look.
+ */
+export function encodeNormalizedWith(steps: EncodeSteps, packets: readonly Packet[]): Uint8Array {
   const count = packets.length;
   let size = count > 0 ? count - 1 : 0;
   for (let i = 0; i < count; i++) size += packetSize(packets[i]!, steps);

@@ -28,6 +28,7 @@ import {
   toBytes,
   writeAscii,
 } from "./common.js";
+import type { HostCodec } from "./node.js";
 import type { NodeBufferApi, NodeBytes } from "./node-buffer.js";
 import type { Codec, PayloadBody } from "./types.js";
 // The Rust kernels speak the same record and descriptor ABI as the WASM ones.
@@ -230,7 +231,7 @@ const EMPTY = new Uint8Array(0);
  */
 export function createNativeCodec(
   addon: NativeAddon,
-  host: Codec,
+  host: HostCodec,
   wasm: Codec | null,
   nb: NodeBufferApi,
   options: NativeCodecOptions,
@@ -322,7 +323,9 @@ export function createNativeCodec(
       }
     }
     const tier = nativeEncodeTier(options, chars, binBytes, count, largest !== -1);
-    if (tier !== "rust") return (tier === "wasm" ? mid : host).encodePayload(input);
+    // every packet was looked at above (strings, binary, nothing): the host skips its own normalization
+    if (tier === "node") return host.encodeNormalized(input);
+    if (tier !== "rust") return mid.encodePayload(input);
     const stageBound = chars * 3 + binBytes - largestBytes;
     if (stage.length < stageBound) stage = nb.allocUnsafe(Math.max(stageBound, stage.length * 2));
     if (desc.length < count * 3) desc = new Int32Array(count * 3 * 2);

@@ -10,8 +10,8 @@ import {
   decodePayloadString,
   decodeTextSegment,
   type EncodeSteps,
+  encodeNormalizedWith,
   encodePacketWith,
-  encodePayloadWith,
   isChunks,
   joinChunks,
   joinTextPayload,
@@ -77,8 +77,14 @@ function isAsciiSmall(bytes: Uint8Array): boolean {
   return acc < 0x80;
 }
 
+/** The Node backend as the native router holds it: one more entry for payloads it has already checked. */
+export interface HostCodec extends Codec {
+  /** `encodePayload` for packets whose `data` is a string, binary or absent (no second normalization pass). */
+  encodeNormalized(packets: readonly Packet[]): Uint8Array;
+}
+
 /** Builds the Node backend over the given `node:buffer` API. */
-export function createNodeCodec(nb: NodeBufferApi): Codec {
+export function createNodeCodec(nb: NodeBufferApi): HostCodec {
   const b64s = (s: string, start: number, end: number) => nodeBase64DecodeString(nb, s, start, end);
 
   const steps: EncodeSteps = {
@@ -131,6 +137,11 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
     return `b${nb.view(bytes).base64Slice(0, bytes.length)}`;
   }
 
+  function encodeNormalized(packets: readonly Packet[]): Uint8Array {
+    const joined = joinTextPayload(packets);
+    return joined !== null ? nb.fromUtf8(joined) : encodeNormalizedWith(steps, packets);
+  }
+
   return {
     name: "node",
 
@@ -138,11 +149,9 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
 
     decodePacket: (frame) => decodeFrameWith(frame, b64s),
 
-    encodePayload(input) {
-      const packets = normalizePackets(input);
-      const joined = joinTextPayload(packets);
-      return joined !== null ? nb.fromUtf8(joined) : encodePayloadWith(steps, packets);
-    },
+    encodePayload: (input) => encodeNormalized(normalizePackets(input)),
+
+    encodeNormalized,
 
     decodePayload(input) {
       if (typeof input === "string") return decodePayloadString(input, b64s);
@@ -170,4 +179,4 @@ export function createNodeCodec(nb: NodeBufferApi): Codec {
 }
 
 /** The Node backend, or `null` outside Node. */
-export const nodeCodec: Codec | null = nodeBuffer ? createNodeCodec(nodeBuffer) : null;
+export const nodeCodec: HostCodec | null = nodeBuffer ? createNodeCodec(nodeBuffer) : null;
