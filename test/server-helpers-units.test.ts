@@ -24,6 +24,44 @@ describe("parseQuery", () => {
     assert.deepEqual(parseQuery("/engine.io/"), {});
     assert.equal(parseQuery(`/?a=${"x".repeat(100_000)}`).a!.length, 100_000);
   });
+  test("the split fast path agrees with URLSearchParams on every query (seeded random pieces)", () => {
+    const reference = (url: string): Record<string, string> => {
+      const out: Record<string, string> = {};
+      const q = url.indexOf("?");
+      let end = url.indexOf("#", q);
+      if (end === -1) end = url.length;
+      for (const [k, v] of new URLSearchParams(url.slice(q + 1, end)))
+        if (k !== "__proto__" && k !== "constructor" && k !== "prototype") out[k] = v;
+      return out;
+    };
+    const pieces = [
+      "a",
+      "b",
+      "=",
+      "&",
+      "&&",
+      "==",
+      "?",
+      "#",
+      "%",
+      "%41",
+      "+",
+      "é",
+      "\uD800",
+      "__proto__",
+      "EIO=4",
+    ];
+    let seed = 12345;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let n = 0; n < 20_000; n++) {
+      let url = "/engine.io/?";
+      for (let i = next(9); i > 0; i--) url += pieces[next(pieces.length)];
+      assert.deepEqual(parseQuery(url), reference(url), url);
+    }
+  });
 });
 
 describe("generateId", () => {

@@ -154,7 +154,8 @@ function serverCommand(spec: ServerSpec): { command: string; args: string[] } {
   const cpuProf = prof ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profName}`] : [];
   switch (spec.runtime ?? "node") {
     case "bun":
-      return { command: BIN("bun"), args: [...cpuProf, file] };
+      // Bun samples every 1000 µs by default and only while JS runs: too few samples for a 3 s case
+      return { command: BIN("bun"), args: [...cpuProf, ...(prof ? ["--cpu-prof-interval=250"] : []), file] };
     case "deno":
       return {
         command: BIN("deno"),

@@ -16,9 +16,33 @@ export function parseQuery(url: string | undefined): Record<string, string> {
   if (q === -1) return out;
   let end = url.indexOf("#", q);
   if (end === -1) end = url.length;
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1, end))) {
+  const qs = url.slice(q + 1, end);
+  if (!NEEDS_DECODING.test(qs)) {
+    // Nothing to decode (an engine.io client's `EIO=4&transport=polling&sid=…&t=…`): the pairs are the
+    // substrings themselves. URLSearchParams and its iterator were ~14 % of a Bun-hosted poll's JS samples.
+    // (URLSearchParams drops one leading "?" of its input too)
+    for (let i = qs.charCodeAt(0) === 0x3f ? 1 : 0; i < qs.length; ) {
+      let amp = qs.indexOf("&", i);
+      if (amp === -1) amp = qs.length;
+      if (amp > i) {
+        const eq = qs.indexOf("=", i);
+        const key = eq === -1 || eq > amp ? qs.slice(i, amp) : qs.slice(i, eq);
+        const value = eq === -1 || eq > amp ? "" : qs.slice(eq + 1, amp);
+        if (!FORBIDDEN_KEYS.has(key)) out[key] = value;
+      }
+      i = amp + 1;
+    }
+    return out;
+  }
+  for (const [key, value] of new URLSearchParams(qs)) {
     if (FORBIDDEN_KEYS.has(key)) continue;
     out[key] = value;
   }
   return out;
 }
+
+/**
+ * What URLSearchParams would change: `%` escapes, `+` (a space), and lone surrogates (U+FFFD after its UTF-8
+ * round trip). A query without any is split as it is.
+ */
+const NEEDS_DECODING = /[%+\uD800-\uDFFF]/;

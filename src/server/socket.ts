@@ -92,6 +92,16 @@ export interface SocketHost {
 
 type Callbacks = SendCallback[];
 
+/**
+ * Marks a `req.socket` whose `remoteAddress` is costly to compute and stays readable for the whole session (the
+ * Fetch runtimes' request info, fetch/incoming.ts): the session reads it on first use instead of at the
+ * handshake. A Node socket is read at once — its address is gone once the connection is.
+ * @internal
+ */
+export const kLazyRemoteAddress: unique symbol = Symbol("engineio-wasm:lazy-remote-address");
+
+type AddressSource = { readonly remoteAddress?: string; readonly [kLazyRemoteAddress]?: true };
+
 function toBuffer(data: RawData | BinaryData): string | Buffer {
   if (typeof data === "string") return data;
   if (Buffer.isBuffer(data)) return data;
@@ -134,8 +144,8 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   get protocol(): 4 {
     return 4;
   }
-  /** Remote IP address (cached at handshake). */
-  readonly remoteAddress: string;
+  /** Remote address: a string once read (at the handshake on Node), else where to read it (see kLazyRemoteAddress). */
+  private _remoteAddress: string | AddressSource;
   /**
    * Current transport; `null` only while the session is `opening` without one (a WebSocket-only handshake
    * before the `ws` handshake completed, or a `connect` handler sending before the handshake is answered).
@@ -173,7 +183,9 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
     this.id = id;
     this.server = server;
     this._request = req;
-    this.remoteAddress = req.socket?.remoteAddress ?? "";
+    const sock = req.socket as AddressSource | undefined | null;
+    this._remoteAddress =
+      sock != null && sock[kLazyRemoteAddress] === true ? sock : (sock?.remoteAddress ?? "");
     this.transport = null;
     if (transport !== null) this.attach(transport);
   }
@@ -189,6 +201,15 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   /** @internal The handshake is answered: keep only what is read later of its request. */
   slimRequest(): void {
     this._request = sessionRequest(this._request);
+  }
+
+  /** Remote IP address (read at the handshake on Node; on first use on Bun and Deno, where it is costly). */
+  get remoteAddress(): string {
+    const a = this._remoteAddress;
+    if (typeof a === "string") return a;
+    const s = a.remoteAddress ?? "";
+    if (s !== "") this._remoteAddress = s;
+    return s;
   }
 
   /** `opening` → `open` → `closing` → `closed`. */

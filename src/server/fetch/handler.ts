@@ -14,7 +14,7 @@ import { FetchIncoming } from "./incoming.js";
 import { FetchOutgoing } from "./outgoing.js";
 import { requestTarget, targetPath } from "./request-target.js";
 import { type BunServerLike, FetchUpgrade, type UpgradeData } from "./upgrade.js";
-import type { BunWebSocketLike } from "./websocket.js";
+import type { BunWebSocketLike, FetchWebSocket } from "./websocket.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -67,24 +67,24 @@ function isBunServer(ctx: FetchContext): ctx is BunServerLike {
   return typeof (ctx as BunServerLike | undefined)?.upgrade === "function";
 }
 
-function remoteAddressOf(request: Request, ctx: FetchContext): string {
-  if (isBunServer(ctx)) {
-    try {
-      return ctx.requestIP?.(request)?.address ?? "";
-    } catch {
-      return "";
-    }
-  }
-  return (ctx as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "";
-}
+/**
+ * Our socket on Bun's `ServerWebSocket`, set by `open`: Bun hands the same object to every handler, and an own
+ * property is read from JS where `ws.data` is a getter into Bun (~4 % of a Bun-hosted echo's JS samples).
+ */
+const kSocket = Symbol("engineio-wasm:fetch-socket");
+type TaggedBunWebSocket = BunServerWebSocket & { [kSocket]?: FetchWebSocket };
 
-function socketOf(ws: BunServerWebSocket): UpgradeData["socket"] | undefined {
-  return (ws.data as UpgradeData | undefined)?.socket;
+function socketOf(ws: BunServerWebSocket): FetchWebSocket | undefined {
+  return (ws as TaggedBunWebSocket)[kSocket] ?? (ws.data as UpgradeData | undefined)?.socket;
 }
 
 /** Whether `request` asks for a WebSocket (`Upgrade: websocket`). */
 export function isWebSocketRequest(request: Request): boolean {
-  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+  return isWebSocketUpgrade(request.headers.get("upgrade") ?? undefined);
+}
+
+function isWebSocketUpgrade(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && (upgrade === "websocket" || upgrade.toLowerCase() === "websocket");
 }
 
 /**
@@ -95,13 +95,15 @@ export function serveFetch(
   engine: FetchEngine,
   request: Request,
   ctx?: FetchContext,
+  target?: string,
 ): Promise<Response | undefined> {
-  const req = new FetchIncoming(request, remoteAddressOf(request, ctx), engine.opts.maxHttpBufferSize);
-  if (isWebSocketRequest(request)) {
+  const req = new FetchIncoming(request, ctx, engine.opts.maxHttpBufferSize, target);
+  if (isWebSocketUpgrade(req.headers.upgrade)) {
     const upgrade = new FetchUpgrade(
       request,
       isBunServer(ctx) ? ctx : undefined,
       engine.opts.maxHttpBufferSize,
+      req.socket,
     );
     engine.handleUpgrade(req as unknown as IncomingMessage, upgrade as unknown as Duplex, EMPTY);
     return upgrade.response;
@@ -117,13 +119,17 @@ export function createFetchHandler(engine: FetchEngine): FetchHandler {
   const limit = engine.opts.maxHttpBufferSize;
   return {
     fetch(request, ctx) {
-      const pathname = targetPath(requestTarget(request.url));
-      if (!pathname.startsWith(path)) return Promise.resolve(new Response("Not Found", { status: 404 }));
-      return serveFetch(engine, request, ctx);
+      const target = requestTarget(request.url);
+      if (!targetPath(target).startsWith(path))
+        return Promise.resolve(new Response("Not Found", { status: 404 }));
+      return serveFetch(engine, request, ctx, target);
     },
     websocket: {
       open(ws) {
-        socketOf(ws)?.openBun(ws);
+        const socket = (ws.data as UpgradeData | undefined)?.socket;
+        if (socket === undefined) return;
+        (ws as TaggedBunWebSocket)[kSocket] = socket;
+        socket.openBun(ws);
       },
       message(ws, message) {
         socketOf(ws)?.onRawMessage(message);

@@ -8,16 +8,78 @@
  */
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
+import { kLazyRemoteAddress } from "../socket.js";
 import { isSecureUrl, requestTarget } from "./request-target.js";
 
 const debug = createDebug("engine:fetch");
 
-/** The socket-like facts of a Fetch request (what `req.socket` gives on Node). */
-export interface FetchSocketInfo {
-  /** The peer's address as the runtime reports it ("" when unknown). */
-  remoteAddress: string;
+/** Where a Fetch request's peer address comes from: Bun's `server.requestIP`, or Deno's `info.remoteAddr`. */
+export type RemoteAddressSource =
+  | { requestIP?(request: Request): { address: string } | null }
+  | { remoteAddr?: { hostname?: string } }
+  | undefined;
+
+/**
+ * The socket-like facts of a Fetch request (what `req.socket` gives on Node). The address is read on first use:
+ * Bun's `server.requestIP` formats it anew on every call (~7 % of a Bun-hosted WebSocket handshake's JS samples),
+ * and most requests of a session (polls, the upgrade) never need it. Bun answers `requestIP` only while the
+ * request is being handled; once it became a WebSocket, the address is the socket's.
+ */
+export class FetchSocketInfo {
+  /** Marks this as an address a session may read later (see {@link Socket.remoteAddress}). @internal */
+  readonly [kLazyRemoteAddress] = true;
   /** Whether the request came over TLS. */
-  encrypted: boolean;
+  readonly encrypted: boolean;
+  /** The runtime's socket once the request became a WebSocket. @internal */
+  ws: { readonly remoteAddress: string } | null = null;
+  private address: string | undefined = undefined;
+
+  constructor(
+    private readonly request: Request,
+    private readonly source: RemoteAddressSource,
+    encrypted: boolean,
+  ) {
+    this.encrypted = encrypted;
+    // Deno's `info.remoteAddr` is a plain read, but throws once the request became a WebSocket: read it now
+    if (typeof (source as { requestIP?: unknown } | undefined)?.requestIP !== "function") {
+      try {
+        this.address =
+          (source as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "";
+      } catch {
+        this.address = "";
+      }
+    }
+  }
+
+  /** The peer's address as the runtime reports it ("" when unknown). */
+  get remoteAddress(): string {
+    const known = this.address;
+    if (known !== undefined) return known;
+    let a = this.ws?.remoteAddress ?? "";
+    if (a === "") {
+      // only a Bun server gets here (see the constructor)
+      const src = this.source as { requestIP: (r: Request) => { address: string } | null };
+      try {
+        a = src.requestIP(this.request)?.address ?? "";
+      } catch {
+        a = "";
+      }
+    }
+    // "" is not kept: Bun has no address between the upgrade and the socket's open
+    if (a !== "") this.address = a;
+    return a;
+  }
+}
+
+/** Lower-cased headers as a plain object: Bun's native `toJSON()` where it exists, else one pass of `forEach`. */
+function headersOf(h: Headers): Record<string, string> {
+  const json = (h as Headers & { toJSON?: () => Record<string, string> }).toJSON;
+  if (typeof json === "function") return json.call(h);
+  const headers: Record<string, string> = {};
+  h.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return headers;
 }
 
 /** A Fetch `Request` with the `IncomingMessage` fields the engine and its middlewares use. */
@@ -48,23 +110,20 @@ export class FetchIncoming extends EventEmitter {
   private readonly bodyLimit: number;
 
   /**
+   * @param source - where the peer address is read from on first use (Bun's server, Deno's handler info)
    * @param bodyLimit - a body announced by `Content-Length` at most this long is read in one piece
    *   (`arrayBuffer()`: one promise instead of a reader loop); longer or chunked ones are streamed
+   * @param target - the request target, when the caller already read it from `request.url`
    */
-  constructor(request: Request, remoteAddress: string, bodyLimit = 0) {
+  constructor(request: Request, source: RemoteAddressSource, bodyLimit = 0, target?: string) {
     super();
     this.request = request;
     this.method = request.method;
     this.bodyLimit = bodyLimit;
     const url = request.url;
-    this.url = requestTarget(url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    this.headers = headers;
-    this.socket = { remoteAddress, encrypted: isSecureUrl(url) };
-    this.on("newListener", this.onNewListener);
+    this.url = target ?? requestTarget(url);
+    this.headers = headersOf(request.headers);
+    this.socket = new FetchSocketInfo(request, source, isSecureUrl(url));
   }
 
   /** Node's old alias of {@link FetchIncoming.socket}. */
@@ -72,12 +131,34 @@ export class FetchIncoming extends EventEmitter {
     return this.socket;
   }
 
-  private readonly onNewListener = (event: string | symbol): void => {
-    if (event !== "data" || this.pumping) return;
+  /** @inheritdoc (the body is read once someone listens for `data`, as Node's streams start flowing) */
+  override on(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+    if (event === "data") this.startPump();
+    return super.on(event, listener);
+  }
+
+  /** @inheritdoc */
+  override addListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+    return this.on(event, listener);
+  }
+
+  /** @inheritdoc */
+  override once(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+    if (event === "data") this.startPump();
+    return super.once(event, listener);
+  }
+
+  /** @inheritdoc */
+  override prependListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+    if (event === "data") this.startPump();
+    return super.prependListener(event, listener);
+  }
+
+  private startPump(): void {
+    if (this.pumping) return;
     this.pumping = true;
-    this.off("newListener", this.onNewListener);
     queueMicrotask(() => void this.pump());
-  };
+  }
 
   private async pump(): Promise<void> {
     const request = this.request;

@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import type { OutgoingHttpHeaders } from "node:http";
 import createDebug from "debug";
+import type { FetchSocketInfo } from "./incoming.js";
 import { toFetchHeaders } from "./outgoing.js";
 import { FetchWebSocket, type StandardWebSocketLike } from "./websocket.js";
 
@@ -35,6 +36,11 @@ export function isFetchUpgrade(socket: unknown): socket is FetchUpgrade {
   return typeof socket === "object" && socket !== null && kFetchUpgrade in socket;
 }
 
+function hasHeaders(headers: OutgoingHttpHeaders): boolean {
+  for (const key in headers) if (headers[key] !== undefined) return true;
+  return false;
+}
+
 /** A pending WebSocket request on a Fetch runtime. */
 export class FetchUpgrade extends EventEmitter {
   /** Marker for {@link isFetchUpgrade}. */
@@ -51,6 +57,7 @@ export class FetchUpgrade extends EventEmitter {
     private readonly request: Request,
     private readonly bun: BunServerLike | undefined,
     private readonly maxPayload: number,
+    private readonly info: FetchSocketInfo | null = null,
   ) {
     super();
     this.response = new Promise((resolve) => {
@@ -62,10 +69,14 @@ export class FetchUpgrade extends EventEmitter {
   accept(headers: OutgoingHttpHeaders): FetchWebSocket | null {
     if (this.destroyed) return null;
     const socket = new FetchWebSocket(this.maxPayload);
+    // the request's address is gone once Bun upgraded it: the session asks the socket instead
+    if (this.info !== null) this.info.ws = socket;
     const bun = this.bun;
     if (bun !== undefined) {
       const data: UpgradeData = { socket };
-      if (!bun.upgrade(this.request, { headers: toFetchHeaders(headers), data })) {
+      // (no `headers` at all when the engine adds none: the usual WebSocket-only handshake)
+      const extra = hasHeaders(headers) ? { headers: toFetchHeaders(headers), data } : { data };
+      if (!bun.upgrade(this.request, extra)) {
         this.reject(400, "Bad Request", "text/html");
         return null;
       }
