@@ -6,9 +6,10 @@
  * The body is read from `request.body` only once someone listens for `data` (as Node's streams start flowing),
  * chunk by chunk, so `maxHttpBufferSize` cuts an oversized chunked body without buffering it whole.
  */
-import { EventEmitter } from "node:events";
+
 import createDebug from "debug";
 import { kLazyRemoteAddress } from "../socket.js";
+import { ListenHookEmitter } from "./listen-hook.js";
 import { isSecureUrl, requestTarget } from "./request-target.js";
 
 const debug = createDebug("engine:fetch");
@@ -83,7 +84,7 @@ function headersOf(h: Headers): Record<string, string> {
 }
 
 /** A Fetch `Request` with the `IncomingMessage` fields the engine and its middlewares use. */
-export class FetchIncoming extends EventEmitter {
+export class FetchIncoming extends ListenHookEmitter {
   /** The original Fetch request. */
   readonly request: Request;
   /** HTTP method. */
@@ -131,27 +132,9 @@ export class FetchIncoming extends EventEmitter {
     return this.socket;
   }
 
-  /** @inheritdoc (the body is read once someone listens for `data`, as Node's streams start flowing) */
-  override on(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+  /** The body is read once someone listens for `data`, as Node's streams start flowing. */
+  protected listening(event: string | symbol): void {
     if (event === "data") this.startPump();
-    return super.on(event, listener);
-  }
-
-  /** @inheritdoc */
-  override addListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    return this.on(event, listener);
-  }
-
-  /** @inheritdoc */
-  override once(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    if (event === "data") this.startPump();
-    return super.once(event, listener);
-  }
-
-  /** @inheritdoc */
-  override prependListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    if (event === "data") this.startPump();
-    return super.prependListener(event, listener);
   }
 
   private startPump(): void {

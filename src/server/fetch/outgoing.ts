@@ -4,9 +4,10 @@
  * resolves when `end()` is called. A held long-poll is a pending promise; when the runtime reports the client
  * gone (`request.signal`) before the answer, `close` is emitted as Node's `ServerResponse` does.
  */
-import { EventEmitter } from "node:events";
+
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FetchIncoming } from "./incoming.js";
+import { ListenHookEmitter } from "./listen-hook.js";
 
 type HeaderValue = number | string | readonly string[];
 
@@ -61,7 +62,7 @@ export function toFetchHeaders(
 }
 
 /** One Fetch answer written through the `ServerResponse` API. */
-export class FetchOutgoing extends EventEmitter {
+export class FetchOutgoing extends ListenHookEmitter {
   /** Status of the answer. */
   statusCode = 200;
   /** Set once `writeHead`/`write`/`end` ran. */
@@ -105,27 +106,9 @@ export class FetchOutgoing extends EventEmitter {
       signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
-  /** @inheritdoc (a `close` listener makes the answer watch for the client going away) */
-  override on(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
+  /** A `close` listener makes the answer watch for the client going away. */
+  protected listening(event: string | symbol): void {
     if (event === "close") this.watchAbort();
-    return super.on(event, listener);
-  }
-
-  /** @inheritdoc */
-  override addListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    return this.on(event, listener);
-  }
-
-  /** @inheritdoc */
-  override once(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    if (event === "close") this.watchAbort();
-    return super.once(event, listener);
-  }
-
-  /** @inheritdoc */
-  override prependListener(event: string | symbol, listener: Parameters<EventEmitter["on"]>[1]): this {
-    if (event === "close") this.watchAbort();
-    return super.prependListener(event, listener);
   }
 
   private readonly onAbort = (): void => {
