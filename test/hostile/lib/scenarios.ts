@@ -93,6 +93,7 @@ export async function runHostile(opts: {
       path: "/engine.io",
       maxHttpBufferSize: HOSTILE_SERVER.options.maxHttpBufferSize,
       bodyTimeoutMs: HOSTILE_SERVER.options.httpRequestBodyTimeout,
+      pingIntervalMs: HOSTILE_SERVER.options.pingInterval,
       headersTimeoutMs: HOSTILE_SERVER.http.headersTimeout,
     };
     const n = opts.healthy ?? 50;
