@@ -332,7 +332,10 @@ export async function overlappingPolls(env: AttackEnv, durationMs: number): Prom
           timeoutMs: 5000,
           untilComplete: hasCompleteResponse,
         },
-      ).then((r) => ((firstAt = performance.now()), r));
+      ).then((r) => {
+        firstAt = performance.now();
+        return r;
+      });
       await sleep(30);
       const second = await raw(
         env.port,
@@ -351,7 +354,10 @@ export async function overlappingPolls(env: AttackEnv, durationMs: number): Prom
       // the server; the second is then an ordinary poll. Only a ping sent no earlier than pingInterval after
       // the handshake excuses it (an early ping would be a bug).
       const pingedFirst =
-        res1?.status === 200 && body1 === "2" && firstAt - t0 >= env.pingIntervalMs - 5 && o2 === "status:200";
+        res1?.status === 200 &&
+        body1 === "2" &&
+        firstAt - t0 >= env.pingIntervalMs - 5 &&
+        o2 === "status:200";
       if (pingedFirst) return rec.note("heartbeat answered the first GET before the second arrived", true);
       rec.note(`second-GET ${o2}`, o2 === "status:400");
       // the first GET is answered with the close packet (possibly after a ping or noop)
