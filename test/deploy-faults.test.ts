@@ -116,8 +116,24 @@ describe("faults: SIGKILL a process, restart Redis, SIGTERM a process", {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Waits until every client is connected again on one of `alive`, returning the ms it took since `t0`. */
-  const reconnected = async (moved: Client[], alive: string[], t0: number): Promise<number> => {
+  /** Resolves once each of `moved` has seen its disconnect (listen before the fault: the event may come first). */
+  const disconnects = (moved: Client[]): (() => boolean) => {
+    let n = 0;
+    for (const c of moved) c.socket.once("disconnect", () => n++);
+    return () => n === moved.length;
+  };
+  /**
+   * Waits until every client saw its disconnect and is connected again on one of `alive`, returning the ms
+   * it took since `t0`. (The process's exit can be seen before its clients see their transport close: until
+   * then they still count as connected.)
+   */
+  const reconnected = async (
+    moved: Client[],
+    gone: () => boolean,
+    alive: string[],
+    t0: number,
+  ): Promise<number> => {
+    await until(gone, "every moved client saw its disconnect", 20_000);
     await until(() => moved.every((c) => c.socket.connected), "reconnected", 20_000);
     const ms = Date.now() - t0;
     for (const c of moved) assert.ok(alive.includes(await whoami(c)), `${c.node} is alive`);
@@ -129,9 +145,10 @@ describe("faults: SIGKILL a process, restart Redis, SIGTERM a process", {
     const sender = clients.find((c) => c.node === "s2")!;
     let ms = 0;
     const lost = await broadcasting(sender, "kill", async () => {
+      const gone = disconnects(victims);
       const t0 = Date.now();
       await stop(nodes[0]!.child, "SIGKILL");
-      ms = await reconnected(victims, ["s2", "s3"], t0);
+      ms = await reconnected(victims, gone, ["s2", "s3"], t0);
     });
     const lostByVictims = victims.map((c) => lost[clients.indexOf(c)]!);
     assert.ok(
@@ -183,11 +200,12 @@ describe("faults: SIGKILL a process, restart Redis, SIGTERM a process", {
     for (const v of victims) v.socket.once("disconnect", (r) => reasons.push(r));
     let ms = 0;
     const lost = await broadcasting(sender, "term", async () => {
+      const gone = disconnects(victims);
       const t0 = Date.now();
       s2.child.proc.kill("SIGTERM");
       await seen(s2.child, /^DRAINED$/);
       assert.deepEqual(await s2.child.exited, { code: 0, signal: null });
-      ms = await reconnected(victims, ["s3"], t0);
+      ms = await reconnected(victims, gone, ["s3"], t0);
     });
     const serverReasons = s2.child.lines
       .filter((l) => l.startsWith("DISCONNECT "))
