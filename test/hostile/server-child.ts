@@ -130,23 +130,30 @@ engine.on("connection", (socket: EngineSocket) => {
       st.sentBeforeUpgrade = st.sent;
       st.upgraded = true;
       st.transport = socket.transport.name;
+      if (timer === null) pump(); // else the pending turn goes on past the half
     });
     socket.on("message", (data: string) => {
       counters.messages++;
       if (typeof data === "string" && data.startsWith("c:")) st.received.push(Number(data.slice(2)));
     });
-    // `seqBatch` messages every `seqPace` ms (0: every event-loop turn), so the upgrade happens mid-stream.
+    // `seqBatch` messages every `seqPace` ms (0: every event-loop turn). The upgrade happens mid-stream by
+    // construction, not by timing: the first batch waits for the first poll, and the second half waits for
+    // the upgrade (the client holds its own second half the same way).
     const batch = Number(q.seqBatch ?? 20);
     const pace = Number(q.seqPace ?? 0);
+    const half = Math.ceil(st.target / 2);
+    let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+    const tick = () => {
+      timer = null;
+      pump();
+    };
     const pump = () => {
       if (socket.readyState !== "open" && socket.readyState !== "opening") return;
-      for (let i = 0; i < batch && st.sent < st.target; i++) socket.send(`s:${st.sent++}`);
-      if (st.sent < st.target) {
-        if (pace > 0) setTimeout(pump, pace);
-        else setImmediate(pump);
-      }
+      const stop = st.upgraded ? st.target : Math.min(half, st.target);
+      for (let i = 0; i < batch && st.sent < stop; i++) socket.send(`s:${st.sent++}`);
+      if (st.sent < stop && timer === null) timer = pace > 0 ? setTimeout(tick, pace) : setImmediate(tick);
     };
-    setImmediate(pump);
+    pump();
     return;
   }
   if (q.sink === "1") {

@@ -10,11 +10,14 @@ import { analyzeSeq, type SeqVerdict } from "./seq.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Server settings of the hostile suite (short heartbeat so abandoned sessions expire within the test). */
+/**
+ * Server settings of the hostile suite: a short heartbeat, so abandoned sessions expire within the test (in
+ * 4 s), with a pingTimeout that leaves a healthy client starved on a loaded 2-core machine room for its pong.
+ */
 export const HOSTILE_SERVER = {
   options: {
     pingInterval: 1000,
-    pingTimeout: 1000,
+    pingTimeout: 3000,
     maxHttpBufferSize: 100_000,
     httpRequestBodyTimeout: 1000,
   },
@@ -242,9 +245,13 @@ export async function runUpgradeSeq(opts: {
           timer: null,
         };
         clients.push(c);
+        // the second half waits for the upgrade, so every session upgrades mid-stream (see server-child's seq)
+        const half = Math.ceil(opts.messages / 2);
         const pump = () => {
-          for (let k = 0; k < batch && c.sent < opts.messages; k++) socket.send(`c:${c.sent++}`);
-          c.timer = c.sent < opts.messages ? setTimeout(pump, pace) : null;
+          c.timer = null;
+          const stop = c.upgraded ? opts.messages : half;
+          for (let k = 0; k < batch && c.sent < stop; k++) socket.send(`c:${c.sent++}`);
+          if (c.sent < stop) c.timer = setTimeout(pump, pace);
         };
         socket.on("message", (d: unknown) => {
           if (typeof d === "string" && d.startsWith("s:")) c.received.push(Number(d.slice(2)));
@@ -253,6 +260,7 @@ export async function runUpgradeSeq(opts: {
           c.upgraded = true;
           c.sentBeforeUpgrade = c.sent;
           c.receivedBeforeUpgrade = c.received.length;
+          if (c.timer === null) pump();
         });
         socket.on("error", (e: unknown) =>
           errors.push(`client ${i} error ${String((e as Error)?.message ?? e)}`),
