@@ -11,9 +11,10 @@
 // kernels it routes between, so they are left out of "best") and with engine.io-parser; `picks` is the
 // tier the default's routing chose for that input.
 // SHAPES=<regexp> keeps matching rows only (while developing; writes nothing unless WRITE=1).
-// Writes bench/results/codec.md and codec.json and prints the table.
+// Writes bench/results/codec.md and codec.json, the README's block between its codec-bench markers, and
+// prints the table.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -493,6 +494,19 @@ if (write) {
       2,
     )}\n`,
   );
+}
+// The README quotes the whole result one heading level down, between its codec-bench markers.
+if (write) {
+  const readme = new URL("../README.md", import.meta.url);
+  const text = readFileSync(readme, "utf8");
+  const start = "<!-- codec-bench:start -->\n";
+  const end = "<!-- codec-bench:end -->";
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a !== -1 && b > a) {
+    const block = md.replace(/^<!--.*-->\n/, "").replace(/^### /gm, "#### ");
+    writeFileSync(readme, `${text.slice(0, a + start.length)}${block}${text.slice(b)}`);
+  }
 }
 process.stdout.write(
   `${md}\n(${((Date.now() - t0) / 1e3).toFixed(0)} s; ${write ? "written to bench/results/codec.md and codec.json" : "not written (SHAPES filter)"})\n`,
