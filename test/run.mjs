@@ -153,7 +153,12 @@ for (const [i, backend] of backends.entries()) {
     results.push(await pass(label, backend, list, 1));
     continue;
   }
-  const side = await pass(label, backend, list.filter((f) => !alone(f)), OTHER_PASS_CONCURRENCY);
+  const side = await pass(
+    label,
+    backend,
+    list.filter((f) => !alone(f)),
+    OTHER_PASS_CONCURRENCY,
+  );
   const solo = await pass(`${label}, one file at a time`, backend, list.filter(alone), 1);
   results.push({ pass: side.pass + solo.pass, fail: side.fail + solo.fail, coverage: null });
 }
