@@ -1,7 +1,8 @@
 // The load generator of bench:scale: C closed-loop echo clients speaking the raw Engine.IO v4 protocol (one
-// message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive). Prints "START"
-// when the measured window opens and "END <json>" with the messages echoed inside it.
-//   node --import tsx bench/scale/load.ts <port> websocket|polling <clients> <warmupMs> <windowMs>
+// message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive; polling-close:
+// every request on a new connection with `Connection: close`). Prints "START" when the measured window opens
+// and "END <json>" with the messages echoed inside it.
+//   node --import tsx bench/scale/load.ts <port> websocket|polling|polling-close <clients> <warmupMs> <windowMs>
 import { Agent, request } from "node:http";
 import { WebSocket } from "ws";
 
@@ -13,9 +14,10 @@ let counting = false;
 let count = 0;
 let running = true;
 
-function http(agent: Agent, method: string, path: string, body?: string): Promise<string> {
+function http(agent: Agent | false, method: string, path: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: Number(port), method, path, agent }, (res) => {
+    const headers = agent === false ? { Connection: "close" } : {};
+    const req = request({ host: "127.0.0.1", port: Number(port), method, path, agent, headers }, (res) => {
       let t = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => {
@@ -30,8 +32,8 @@ function http(agent: Agent, method: string, path: string, body?: string): Promis
   });
 }
 
-async function pollingClient(): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+async function pollingClient(keepAlive: boolean): Promise<void> {
+  const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
   const sid = JSON.parse((await http(agent, "GET", `${PATH}polling`)).slice(1)).sid as string;
   const q = `${PATH}polling&sid=${sid}`;
   while (running) {
@@ -39,7 +41,7 @@ async function pollingClient(): Promise<void> {
     const got = await http(agent, "GET", q);
     if (counting) count += got.split("\x1e").filter((p) => p === MSG).length;
   }
-  agent.destroy();
+  if (agent) agent.destroy();
 }
 
 function wsClient(): Promise<void> {
@@ -60,7 +62,9 @@ function wsClient(): Promise<void> {
 }
 
 const done = Promise.all(
-  Array.from({ length: clients }, () => (transport === "polling" ? pollingClient() : wsClient())),
+  Array.from({ length: clients }, () =>
+    transport === "websocket" ? wsClient() : pollingClient(transport === "polling"),
+  ),
 );
 await new Promise((r) => setTimeout(r, Number(warmupArg)));
 const c0 = process.cpuUsage();

@@ -4,7 +4,10 @@
 // socket.io broadcast to 2,000 clients over 2 processes through @socket.io/redis-adapter (both engines). The
 // load generator is a separate process; its CPU share is reported, since on a small machine it competes with
 // the servers. Writes bench/results/scale.md, .json and .svg.
-//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster]
+// The cluster rows come in two routings side by side: "cluster" (each connection handed to its worker at its
+// first request) and "cluster-relay" (the primary relays every request), for keep-alive polling and for
+// polling-close (every request a new connection: the handover then happens per request).
+//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster] [--workers 1,2]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +39,10 @@ for (const [ok, what] of [
   if (!ok) process.stderr.write(`!!! ${what}\n`);
 const onlyCluster =
   process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
-const WORKERS = [1, 2, 4];
+const argAfter = (flag: string): string | undefined =>
+  process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
+const WORKERS = (argAfter("--workers") ?? "1,2,4").split(",").map(Number);
+if (WORKERS.some((w) => !Number.isInteger(w) || w < 1)) throw new Error("--workers: a list like 1,2,4");
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
 const CLIENTS = 32;
@@ -55,8 +61,9 @@ function cpuUs(pid: number): number {
 /** One measured echo setup. */
 export interface EchoRow {
   engine: "ours" | "engineio";
-  front: "cluster" | "haproxy";
-  transport: "websocket" | "polling";
+  /** cluster: connections handed to workers at their first request; cluster-relay: every request relayed. */
+  front: "cluster" | "cluster-relay" | "haproxy";
+  transport: "websocket" | "polling" | "polling-close";
   workers: number;
   messagesPerSecond: number;
   /** Server CPU (workers + primary or HAProxy) per echoed message. */
@@ -117,24 +124,31 @@ const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
 };
 try {
-  for (const transport of ["websocket", "polling"] as const)
+  for (const transport of ["websocket", "polling", "polling-close"] as const)
     for (const workers of WORKERS) {
-      const c = tsx("./cluster.ts", String(workers));
-      const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
-        string,
-        string,
-        string,
-      ];
-      const r = await measure(
-        Number(port),
-        transport,
-        Object.values(JSON.parse(pids) as Record<string, number>),
-        c.proc.pid!,
-      );
-      rows.push({ engine: "ours", front: "cluster", transport, workers, ...r });
-      log(JSON.stringify(rows.at(-1)));
-      await stop(c);
-      for (const engine of onlyCluster || !haveHaproxy ? [] : (["ours", "engineio"] as const)) {
+      // WebSockets are handed over in both routings: no relay row for them
+      for (const routing of transport === "websocket" ? ["handover"] : ["handover", "relay"]) {
+        const c = tsx("./cluster.ts", String(workers), routing);
+        const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
+          string,
+          string,
+          string,
+        ];
+        const r = await measure(
+          Number(port),
+          transport,
+          Object.values(JSON.parse(pids) as Record<string, number>),
+          c.proc.pid!,
+        );
+        const front = routing === "relay" ? "cluster-relay" : "cluster";
+        rows.push({ engine: "ours", front, transport, workers, ...r });
+        log(JSON.stringify(rows.at(-1)));
+        await stop(c);
+      }
+      // HAProxy: keep-alive rows only (its per-connection cost is not what this benchmark is about)
+      const haproxyEngines =
+        onlyCluster || !haveHaproxy || transport === "polling-close" ? [] : ["ours", "engineio"];
+      for (const engine of haproxyEngines as ("ours" | "engineio")[]) {
         const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
         const nodes = ids.map((id) => tsx("./node.ts", engine, id));
         const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
