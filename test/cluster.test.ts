@@ -133,7 +133,7 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
     }
   });
 
-  test(`${handedOver ? "a connection is handed to its worker at its first request: the worker sees the client's own port" : "relayed: the worker sees the primary's port"}`, async () => {
+  test(`${handedOver ? "a connection is handed to its worker at its first request (the worker sees the client's own port); a later request of the other worker's session on it is forwarded to its owner" : "relayed: the worker sees the primary's port; a later request of the other worker's session reaches its owner"}`, async () => {
     const sock = connect(portOf(), "127.0.0.1");
     try {
       await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
@@ -150,6 +150,34 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
       // relayed, the worker sees the port of the primary's upstream connection instead
       if (handedOver) assert.equal(seenPort, `4${sid.slice(0, 2)}:${sock.localPort}`);
       else assert.notEqual(seenPort, `4${sid.slice(0, 2)}:${sock.localPort}`);
+      // Later on the same connection (handed over: now served by that worker's own HTTP server), a session of the
+      // other worker: its requests must reach the other worker's engine (forwarded), never be answered here
+      const other = sid.startsWith("w0") ? "w1" : "w0";
+      let foreign = "";
+      for (let i = 0; i < 8 && !foreign.startsWith(other); i++) foreign = await handshake(portOf());
+      assert.ok(foreign.startsWith(other), foreign);
+      const fq = `${P}?EIO=4&transport=polling&sid=${foreign}`;
+      for (let round = 0; round < 2; round++) {
+        assert.equal(
+          await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami`),
+          "ok",
+        );
+        const answer = await exchange(sock, `GET ${fq} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        assert.ok(
+          answer.split("\x1e").some((m) => m.startsWith(`4${other}:`)),
+          answer,
+        );
+        // and the connection's own session still answers from its worker
+        assert.equal(
+          await exchange(sock, `POST ${q} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami`),
+          "ok",
+        );
+        const own = await exchange(sock, `GET ${q} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        assert.ok(
+          own.split("\x1e").some((m) => m.startsWith(`4${sid.slice(0, 2)}:`)),
+          own,
+        );
+      }
     } finally {
       sock.destroy();
     }
@@ -209,7 +237,27 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
 
   test("a SIGKILLed worker is restarted with the same node id; new handshakes reach it", async () => {
     const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
+    // A connection handed to w0 that also carries a session of w1 (forwarded by w0): it dies with w0, the w1
+    // session does not (its client goes on over a new connection, as after any dropped keep-alive connection)
+    let w1sid = "";
+    for (let i = 0; i < 8 && !w1sid.startsWith("w1"); i++) w1sid = await handshake(port);
+    assert.ok(w1sid.startsWith("w1"), w1sid);
+    // bounded: least-connections alternates, so a first handshake lands on w0 within a few connections
+    let sock: NetSocket | undefined;
+    for (let i = 0; i < 8 && sock === undefined; i++) {
+      const s = connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      const hs = await exchange(s, `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n`);
+      if ((JSON.parse(hs.split("\x1e")[0]!.slice(1)).sid as string).startsWith("w0")) sock = s;
+      else s.destroy();
+    }
+    assert.ok(sock, "a connection handed to w0");
+    const sockClosed = new Promise<void>((resolve) => sock!.once("close", () => resolve()));
+    const fq = `${P}?EIO=4&transport=polling&sid=${w1sid}`;
+    assert.equal(await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n6`), "ok");
     process.kill(before.w0!, "SIGKILL");
+    await sockClosed;
+    assert.match(await whoami(port, w1sid), /^w1:/, "the w1 session carried on w0's connection lives on");
     // once the pid is gone the primary has reaped it, and in the same callback marked the slot not ready, so the
     // next `pids` waits for the restarted worker
     await waitFor(() => !alive(before.w0!), 10_000, "the killed worker to be reaped");
