@@ -1,7 +1,7 @@
 // The load generator of bench:scale: C closed-loop echo clients speaking the raw Engine.IO v4 protocol (one
 // message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive; polling-close:
 // every request on a new connection with `Connection: close`). Prints "START" when the measured window opens
-// and "END <json>" with the messages echoed inside it.
+// and "END <json>" with the messages echoed inside it, and the HTTP requests and new connections made in it.
 //   node --import tsx bench/scale/load.ts <port> websocket|polling|polling-close <clients> <warmupMs> <windowMs>
 import { Agent, request } from "node:http";
 import { WebSocket } from "ws";
@@ -12,6 +12,8 @@ const PATH = "/engine.io/?EIO=4&transport=";
 const MSG = "4hello from the load generator";
 let counting = false;
 let count = 0;
+let requests = 0;
+let connections = 0;
 let running = true;
 
 function http(agent: Agent | false, method: string, path: string, body?: string): Promise<string> {
@@ -26,6 +28,11 @@ function http(agent: Agent | false, method: string, path: string, body?: string)
       res.on("end", () =>
         res.statusCode === 200 ? resolve(t) : reject(new Error(`${res.statusCode} ${t}`)),
       );
+    });
+    req.on("socket", () => {
+      if (!counting) return;
+      requests++;
+      if (!req.reusedSocket) connections++;
     });
     req.on("error", reject);
     req.end(body);
@@ -75,7 +82,9 @@ await new Promise((r) => setTimeout(r, Number(windowArg)));
 counting = false;
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
-process.stdout.write(`END ${JSON.stringify({ messages: count, ms, cpuUs: cpu.user + cpu.system })}\n`);
+process.stdout.write(
+  `END ${JSON.stringify({ messages: count, requests, connections, ms, cpuUs: cpu.user + cpu.system })}\n`,
+);
 running = false;
 await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
 process.exit(0);

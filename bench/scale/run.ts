@@ -71,6 +71,12 @@ export interface EchoRow {
   workerCpuUsPerMsg: number;
   /** The primary's or HAProxy's CPU per echoed message. */
   frontCpuUsPerMsg: number;
+  /** HTTP requests per echoed message (polling: 2; WebSocket: 0) inside the window. */
+  requestsPerMsg: number;
+  /** New TCP connections per HTTP request inside the window (polling-close: 1; keep-alive: ≈ 0). */
+  connectionsPerRequest: number;
+  /** The front's CPU per HTTP request (polling rows); with one request per connection, per connection too. */
+  frontCpuUsPerRequest: number | null;
   /** Load generator CPU / (load generator + servers). */
   loadGenShare: number;
 }
@@ -94,6 +100,8 @@ async function measure(
   const f0 = cpuUs(frontPid);
   const end = JSON.parse((await seen(load, /^END (.+)$/, 30_000))[1]!) as {
     messages: number;
+    requests: number;
+    connections: number;
     ms: number;
     cpuUs: number;
   };
@@ -106,6 +114,9 @@ async function measure(
     serverCpuUsPerMsg: +((w + f) / n).toFixed(1),
     workerCpuUsPerMsg: +(w / n).toFixed(1),
     frontCpuUsPerMsg: +(f / n).toFixed(1),
+    requestsPerMsg: +(end.requests / n).toFixed(2),
+    connectionsPerRequest: end.requests ? +(end.connections / end.requests).toFixed(3) : 0,
+    frontCpuUsPerRequest: end.requests ? +(f / end.requests).toFixed(1) : null,
     loadGenShare: +(end.cpuUs / (end.cpuUs + w + f)).toFixed(2),
   };
 }
@@ -222,7 +233,7 @@ try {
     .map((r) => {
       const byCores = Math.round(16e6 / r.serverCpuUsPerMsg);
       const cap =
-        r.front === "cluster" && r.frontCpuUsPerMsg > 0
+        r.front !== "haproxy" && r.frontCpuUsPerMsg > 0
           ? Math.round(1e6 / r.frontCpuUsPerMsg)
           : Number.POSITIVE_INFINITY;
       return {
@@ -281,10 +292,26 @@ function renderMarkdown(r: {
         `| ${x.engine === "ours" ? "engineio-wasm" : "npm engine.io"} | ${x.clients} | ${x.deliveries}/${x.expected} | ${x.serverCpuUsPerDelivery} | ${x.redisCpuUsPerBroadcast || `< ${Math.round(10_000 / Number(x.broadcasts))} (under one 10 ms tick in all)`} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${Math.round(Number(x.loadGenShare) * 100)} % |`,
     )
     .join("\n");
+  const primary = r.echo
+    .filter((e) => e.engine === "ours" && e.front !== "haproxy" && e.transport !== "websocket")
+    .map((e) => {
+      const ws = r.echo.find(
+        (x) =>
+          x.engine === "ours" &&
+          x.front === "cluster" &&
+          x.transport === "websocket" &&
+          x.workers === e.workers,
+      );
+      const perReq = e.frontCpuUsPerRequest ?? 0;
+      const ratio = (v: number | undefined): string =>
+        v === undefined || v === 0 ? "—" : `${((100 * perReq) / v).toFixed(0)} %`;
+      return `| ${e.front === "cluster" ? "handover" : "relay"} | ${e.transport} | ${e.workers} | ${e.connectionsPerRequest} | ${perReq} | ${e.workerCpuUsPerMsg} | ${ratio(e.workerCpuUsPerMsg)} | ${ws?.workerCpuUsPerMsg ?? "—"} | ${ratio(ws?.workerCpuUsPerMsg)} |`;
+    })
+    .join("\n");
   const p = r.projection
     .map(
       (x) =>
-        `| ${x.front} | ${x.transport} | ${x.projected16CoreMessagesPerSecond} | ${x.primaryCap ?? (x.front === "cluster" ? "— (WebSockets handed over: not in the data path)" : "— (threads)")} |`,
+        `| ${x.front} | ${x.transport} | ${x.projected16CoreMessagesPerSecond} | ${x.primaryCap ?? (x.front === "haproxy" ? "— (threads)" : "— (not in the data path: below one 10 ms tick in the window)")} |`,
     )
     .join("\n");
   return `# Scale-out: many processes
@@ -302,6 +329,17 @@ columns (the cost per message) rather than the messages/s beyond ${r.cores} work
 ${echo}
 
 Polling: one message = 2 routed HTTP requests (POST + GET), so the front's cost per request is half its µs/msg.
+polling-close: every request on a new connection (\`Connection: close\`), so there the cost per request is the cost
+per routed connection.
+
+**What the cluster primary costs** (this engine's cluster rows; CPU of the primary process over the window, in
+10 ms ticks, divided by the requests the load generator made in it). \`handover\`: the primary reads a
+connection's first request and passes the socket to its worker, then leaves the data path; \`relay\`: it relays
+every request and response. Beside it a worker's cost per echoed message, polling and WebSocket:
+
+| routing | transport | workers | new connections per request | primary µs/request | worker µs/msg (this row) | primary / that | worker µs/msg (WebSocket) | primary / that |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+${primary}
 
 **socket.io broadcast through @socket.io/redis-adapter** (2 processes, clients over WebSocket spread evenly,
 one broadcast every 50 ms from a client on the first process, latency = send → delivery, all in one load process):
