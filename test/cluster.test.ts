@@ -239,9 +239,6 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
     // A connection handed to w0 that also carries a session of w1 (forwarded by w0): it dies with w0, the w1
     // session does not (its client goes on over a new connection, as after any dropped keep-alive connection)
-    let w1sid = "";
-    for (let i = 0; i < 8 && !w1sid.startsWith("w1"); i++) w1sid = await handshake(port);
-    assert.ok(w1sid.startsWith("w1"), w1sid);
     // bounded: least-connections alternates, so a first handshake lands on w0 within a few connections
     let sock: NetSocket | undefined;
     for (let i = 0; i < 8 && sock === undefined; i++) {
@@ -253,6 +250,10 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     }
     assert.ok(sock, "a connection handed to w0");
     const sockClosed = new Promise<void>((resolve) => sock!.once("close", () => resolve()));
+    // only now: a session nobody answers pings for lives pingInterval + pingTimeout (2.3 s) after its handshake
+    let w1sid = "";
+    for (let i = 0; i < 8 && !w1sid.startsWith("w1"); i++) w1sid = await handshake(port);
+    assert.ok(w1sid.startsWith("w1"), w1sid);
     const fq = `${P}?EIO=4&transport=polling&sid=${w1sid}`;
     assert.equal(await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n6`), "ok");
     process.kill(before.w0!, "SIGKILL");

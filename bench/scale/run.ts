@@ -7,7 +7,7 @@
 // The cluster rows come in two routings side by side: "cluster" (each connection handed to its worker at its
 // first request) and "cluster-relay" (the primary relays every request), for keep-alive polling and for
 // polling-close (every request a new connection: the handover then happens per request).
-//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster] [--workers 1,2]
+//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster] [--workers 1,2] [--transports polling-close]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +42,14 @@ const onlyCluster =
 const argAfter = (flag: string): string | undefined =>
   process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
 const WORKERS = (argAfter("--workers") ?? "1,2,4").split(",").map(Number);
+/** `--transports polling-close` (comma-separated): only those rows, for a quick before/after. */
+const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-close").split(",") as (
+  | "websocket"
+  | "polling"
+  | "polling-close"
+)[];
+if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-close"].includes(t)))
+  throw new Error("--transports: a list of websocket, polling, polling-close");
 if (WORKERS.some((w) => !Number.isInteger(w) || w < 1)) throw new Error("--workers: a list like 1,2,4");
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
@@ -135,7 +143,7 @@ const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
 };
 try {
-  for (const transport of ["websocket", "polling", "polling-close"] as const)
+  for (const transport of TRANSPORTS)
     for (const workers of WORKERS) {
       // WebSockets are handed over in both routings: no relay row for them
       for (const routing of transport === "websocket" ? ["handover"] : ["handover", "relay"]) {

@@ -52,7 +52,9 @@ function errorResponse(
 
 /** Relays every request on `client` to its worker until either side closes. */
 export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T>): void {
-  const xff = Buffer.from(`X-Forwarded-For: ${client.remoteAddress ?? ""}\r\n`, "latin1");
+  // Built at the first relayed request: a connection handed over at its first request never needs it, and
+  // remoteAddress costs a getpeername() call (the primary's cost is per connection there).
+  let xff: Buffer | null = null;
   /** Kept-alive upstream connections of this client connection, by worker port. */
   const upstreams = new Map<number, Socket>();
   let held: Buffer = Buffer.alloc(0);
@@ -256,9 +258,14 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
       }
       const up = upstreamFor(target);
       current = up;
+      if (!relayed) {
+        // deferred from the connection's start for the same reason as xff (a setsockopt call)
+        client.setNoDelay(true);
+        xff = Buffer.from(`X-Forwarded-For: ${client.remoteAddress ?? ""}\r\n`, "latin1");
+      }
       relayed = true;
       const end = head.length - 2;
-      if (!up.write(Buffer.concat([held.subarray(0, end), xff, held.subarray(end, head.length)])))
+      if (!up.write(Buffer.concat([held.subarray(0, end), xff!, held.subarray(end, head.length)])))
         blocked = true;
       held = held.subarray(head.length);
       awaiting = {
@@ -277,7 +284,6 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
     else client.resume();
   };
 
-  client.setNoDelay(true);
   // an idle kept-alive connection is closed after 65 s (as the HTTP server did); a waiting poll is not idle
   client.setTimeout(65_000, () => {
     if (awaiting === null && reqBody === null && !tunnel) destroyAll();

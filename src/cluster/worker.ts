@@ -98,12 +98,15 @@ export async function runWorker(
     stopping = true;
     debug("worker %s shutting down", nodeId);
     await engine?.shutdown(timeoutMs);
-    forwardAgent.destroy();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 1000).unref();
     });
+    // Only now: a request this worker forwarded (a poll of another worker's session, on a connection handed
+    // here) may still be waiting for that worker's `server shutting down` close packet; the connections above
+    // had up to a second to bring it to the client.
+    forwardAgent.destroy();
     process.exit(0);
   };
   process.on("message", (m: unknown, handle: unknown) => {
