@@ -2,7 +2,7 @@
 // per request on keep-alive connections, restarting a SIGKILLed worker, draining on SIGTERM.
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket as NetSocket } from "node:net";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Socket } from "../src/client/index.js";
@@ -57,6 +57,133 @@ async function whoami(port: number, sid: string, agent?: Agent): Promise<string>
   throw new Error("no whoami answer in 10 polls");
 }
 
+/** Writes one request on `sock` and resolves with its response's body (Content-Length framed). */
+function exchange(sock: NetSocket, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const len = Number(/content-length: *(\d+)/i.exec(buf.toString("latin1", 0, end))?.[1] ?? "0");
+      if (buf.length < end + 4 + len) return;
+      sock.off("data", onData).off("error", reject).off("close", onClose);
+      clearTimeout(t);
+      resolve(buf.toString("utf8", end + 4, end + 4 + len));
+    };
+    const onClose = (): void => reject(new Error(`connection closed; got ${JSON.stringify(String(buf))}`));
+    sock.on("data", onData).once("error", reject).once("close", onClose);
+    const t = setTimeout(() => reject(new Error(`no response; got ${JSON.stringify(String(buf))}`)), 10_000);
+    sock.write(request);
+  });
+}
+
+/** The routing tests both routings must pass, on a started cluster at `portOf()`. */
+function routingTests(portOf: () => number, handedOver: boolean): void {
+  test("keep-alive: one connection carries requests of sessions on different workers (socket.io-sticky#8)", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const sids: string[] = [];
+      // bounded: least-connections alternates, so both workers appear within a few handshakes
+      for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
+        sids.push(await handshake(portOf(), agent));
+      const a = sids.find((s) => s.startsWith("w0"))!;
+      const b = sids.find((s) => s.startsWith("w1"))!;
+      assert.ok(a && b, `both workers: ${sids}`);
+      let reusedAll = true;
+      for (let round = 0; round < 3; round++) {
+        for (const sid of [a, b]) {
+          const who = await whoami(portOf(), sid, agent);
+          assert.equal(who.split(":")[0], sid.slice(0, 2));
+        }
+        const r = await http(portOf(), "GET", `${P}?EIO=4&transport=polling`, { agent });
+        reusedAll &&= r.reused;
+      }
+      assert.ok(reusedAll, "the requests went over the one kept-alive connection");
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test("pipelined requests of two workers' sessions on one raw connection (one chunked) come back in order", async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
+      sids.push(await handshake(portOf()));
+    const a = sids.find((s) => s.startsWith("w0"))!;
+    const b = sids.find((s) => s.startsWith("w1"))!;
+    const q = (sid: string) => `${P}?EIO=4&transport=polling&sid=${sid}`;
+    const sock = connect(portOf(), "127.0.0.1");
+    let text = "";
+    sock.setEncoding("latin1").on("data", (d: string) => {
+      text += d;
+    });
+    sock.write(
+      `POST ${q(a)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n4wh\r\n4\r\noami\r\n0\r\n\r\n` +
+        `GET ${q(a)} HTTP/1.1\r\nHost: x\r\n\r\n` +
+        `POST ${q(b)} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami` +
+        `GET ${q(b)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    try {
+      for (let i = 0; i < 500 && !(text.includes("4w0:") && text.includes("4w1:")); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(text.match(/HTTP\/1\.1 200 OK/g)?.length, 4, text);
+      assert.ok(text.indexOf("4w0:") > 0 && text.indexOf("4w0:") < text.indexOf("4w1:"), text);
+    } finally {
+      sock.destroy();
+    }
+  });
+
+  test(`${handedOver ? "a connection is handed to its worker at its first request (the worker sees the client's own port); a later request of the other worker's session on it is forwarded to its owner" : "relayed: the worker sees the primary's port; a later request of the other worker's session reaches its owner"}`, async () => {
+    const sock = connect(portOf(), "127.0.0.1");
+    try {
+      await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+      const hs = await exchange(sock, `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const sid = JSON.parse(hs.split("\x1e")[0]!.slice(1)).sid as string;
+      const q = `${P}?EIO=4&transport=polling&sid=${sid}`;
+      assert.equal(
+        await exchange(sock, `POST ${q} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n4port`),
+        "ok",
+      );
+      const got = await exchange(sock, `GET ${q} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const seenPort = got.split("\x1e").find((m) => m.startsWith(`4${sid.slice(0, 2)}:`));
+      assert.ok(seenPort, got);
+      // relayed, the worker sees the port of the primary's upstream connection instead
+      if (handedOver) assert.equal(seenPort, `4${sid.slice(0, 2)}:${sock.localPort}`);
+      else assert.notEqual(seenPort, `4${sid.slice(0, 2)}:${sock.localPort}`);
+      // Later on the same connection (handed over: now served by that worker's own HTTP server), a session of the
+      // other worker: its requests must reach the other worker's engine (forwarded), never be answered here
+      const other = sid.startsWith("w0") ? "w1" : "w0";
+      let foreign = "";
+      for (let i = 0; i < 8 && !foreign.startsWith(other); i++) foreign = await handshake(portOf());
+      assert.ok(foreign.startsWith(other), foreign);
+      const fq = `${P}?EIO=4&transport=polling&sid=${foreign}`;
+      for (let round = 0; round < 2; round++) {
+        assert.equal(
+          await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami`),
+          "ok",
+        );
+        const answer = await exchange(sock, `GET ${fq} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        assert.ok(
+          answer.split("\x1e").some((m) => m.startsWith(`4${other}:`)),
+          answer,
+        );
+        // and the connection's own session still answers from its worker
+        assert.equal(
+          await exchange(sock, `POST ${q} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami`),
+          "ok",
+        );
+        const own = await exchange(sock, `GET ${q} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        assert.ok(
+          own.split("\x1e").some((m) => m.startsWith(`4${sid.slice(0, 2)}:`)),
+          own,
+        );
+      }
+    } finally {
+      sock.destroy();
+    }
+  });
+}
+
 describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_000 }, () => {
   let c: Child;
   let port = 0;
@@ -78,58 +205,7 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
   });
 
-  test("keep-alive: one connection carries requests of sessions on different workers (socket.io-sticky#8)", async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      const sids: string[] = [];
-      // bounded: least-connections alternates, so both workers appear within a few handshakes
-      for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
-        sids.push(await handshake(port, agent));
-      const a = sids.find((s) => s.startsWith("w0"))!;
-      const b = sids.find((s) => s.startsWith("w1"))!;
-      assert.ok(a && b, `both workers: ${sids}`);
-      let reusedAll = true;
-      for (let round = 0; round < 3; round++) {
-        for (const sid of [a, b]) {
-          const who = await whoami(port, sid, agent);
-          assert.equal(who.split(":")[0], sid.slice(0, 2));
-        }
-        const r = await http(port, "GET", `${P}?EIO=4&transport=polling`, { agent });
-        reusedAll &&= r.reused;
-      }
-      assert.ok(reusedAll, "the requests went over the one kept-alive connection");
-    } finally {
-      agent.destroy();
-    }
-  });
-
-  test("pipelined requests of two workers' sessions on one raw connection (one chunked) come back in order", async () => {
-    const sids: string[] = [];
-    for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
-      sids.push(await handshake(port));
-    const a = sids.find((s) => s.startsWith("w0"))!;
-    const b = sids.find((s) => s.startsWith("w1"))!;
-    const q = (sid: string) => `${P}?EIO=4&transport=polling&sid=${sid}`;
-    const sock = connect(port, "127.0.0.1");
-    let text = "";
-    sock.setEncoding("latin1").on("data", (d: string) => {
-      text += d;
-    });
-    sock.write(
-      `POST ${q(a)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n4wh\r\n4\r\noami\r\n0\r\n\r\n` +
-        `GET ${q(a)} HTTP/1.1\r\nHost: x\r\n\r\n` +
-        `POST ${q(b)} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n4whoami` +
-        `GET ${q(b)} HTTP/1.1\r\nHost: x\r\n\r\n`,
-    );
-    try {
-      for (let i = 0; i < 500 && !(text.includes("4w0:") && text.includes("4w1:")); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      assert.equal(text.match(/HTTP\/1\.1 200 OK/g)?.length, 4, text);
-      assert.ok(text.indexOf("4w0:") > 0 && text.indexOf("4w0:") < text.indexOf("4w1:"), text);
-    } finally {
-      sock.destroy();
-    }
-  });
+  routingTests(() => port, true);
 
   test("this project's client: polling-only and upgrading, echo across heartbeats", async () => {
     const polling = await open(`http://127.0.0.1:${port}`, { transports: ["polling"] });
@@ -161,7 +237,36 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
 
   test("a SIGKILLed worker is restarted with the same node id; new handshakes reach it", async () => {
     const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
+    // A connection handed to w0 that also carries a session of w1 (forwarded by w0): it dies with w0, the w1
+    // session does not (its client goes on over a new connection, as after any dropped keep-alive connection)
+    // bounded: least-connections alternates, so a first handshake lands on w0 within a few connections
+    let sock: NetSocket | undefined;
+    for (let i = 0; i < 8 && sock === undefined; i++) {
+      const s = connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      const hs = await exchange(s, `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n`);
+      if ((JSON.parse(hs.split("\x1e")[0]!.slice(1)).sid as string).startsWith("w0")) sock = s;
+      else s.destroy();
+    }
+    assert.ok(sock, "a connection handed to w0");
+    const sockClosed = new Promise<void>((resolve) => sock!.once("close", () => resolve()));
+    // only now: a session nobody answers pings for lives pingInterval + pingTimeout (2.3 s) after its handshake
+    let w1sid = "";
+    for (let i = 0; i < 8 && !w1sid.startsWith("w1"); i++) w1sid = await handshake(port);
+    assert.ok(w1sid.startsWith("w1"), w1sid);
+    const fq = `${P}?EIO=4&transport=polling&sid=${w1sid}`;
+    assert.equal(await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n6`), "ok");
     process.kill(before.w0!, "SIGKILL");
+    await sockClosed;
+    // over new connections: an idle kept-alive connection of the global agent that was handed to w0 died with
+    // it too, and the agent may not have seen its close yet (reusing it: ECONNRESET "socket hang up")
+    const fresh = new Agent({ keepAlive: false });
+    assert.match(
+      await whoami(port, w1sid, fresh),
+      /^w1:/,
+      "the w1 session carried on w0's connection lives on",
+    );
+    fresh.destroy();
     // once the pid is gone the primary has reaped it, and in the same callback marked the slot not ready, so the
     // next `pids` waits for the restarted worker
     await waitFor(() => !alive(before.w0!), 10_000, "the killed worker to be reaped");
@@ -206,4 +311,14 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     agent.destroy();
     assert.equal(code, 0);
   });
+});
+
+describe("cluster with routing: relay (every request relayed by the primary)", { timeout: 30_000 }, () => {
+  let port = 0;
+  after(stopAll);
+  test("starts", async () => {
+    const c = start(process.execPath, ["--import", "tsx", APP, "2", "least-connections", "relay"]);
+    port = Number((await seen(c, /^READY (\d+) /))[1]);
+  });
+  routingTests(() => port, false);
 });

@@ -3,7 +3,8 @@
 // (`engineio-wasm deploy haproxy --cookie --no-sticky`: the cookie alone routes) in front of 3 processes whose
 // engines set the `io` cookie (`cookie: true`) and have no nodeId. Raw requests carrying the cookie, this
 // project's client, engine.io-client and socket.io-client with their Node cookie jars (`withCredentials`),
-// polling-only and upgrading, across heartbeats; a CORS preflight without cookie on any node; and the control
+// polling-only and upgrading, across heartbeats; the python-engineio client (requests' cookie jar; aiohttp's
+// AsyncClient keeps no cookie of an IP-address host, shown); a CORS preflight without cookie on any node; and the control
 // (no stickiness at all) with the exact failure each client sees.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +19,7 @@ import { renderHaproxy } from "../src/cli/deploy.js";
 import { Socket } from "../src/client/index.js";
 import { next, shut } from "./client-helpers.js";
 import { freePort, listening, seen, start, stopAll } from "./cluster-helpers.js";
+import { type PyProcess, runnableColumns, startPyClient } from "./python/peers.js";
 
 const NODE = fileURLToPath(new URL("./fixtures/cookie-node.ts", import.meta.url));
 const HAPROXY = "/usr/sbin/haproxy";
@@ -170,6 +172,66 @@ describe("cookie stickiness behind haproxy (cookie io prefix indirect nocache)",
         socket.close();
       }
     }
+  });
+
+  test("python-engineio, polling: Client (requests' session keeps the io cookie) stays on its node across heartbeats; AsyncClient (aiohttp) keeps no cookie of an IP host, so it needs a host name", async (t) => {
+    const cols = runnableColumns("python-engineio behind cookie-sticky HAProxy").filter((c) => !c.skip);
+    if (cols.length === 0) return t.skip("no python-engineio column can run (see the !!! lines)");
+    const newest = cols.filter((c) => c.version !== "4.3.4").at(-1) ?? cols[0]!;
+    const texts = (py: PyProcess): string[] =>
+      py.events.filter((e) => e.ev === "message").map((e) => String(e.head));
+    const connected = async (py: PyProcess): Promise<void> => {
+      py.command("connect");
+      const c = await py.event((e) => e.ev === "connect" || e.ev === "error", "connect", 0, 15_000);
+      assert.equal(c.ev, "connect", JSON.stringify(c));
+      assert.equal(c.transport, "polling");
+    };
+    const sticky = async (version: string, flavour: "sync" | "async", host: string): Promise<string> => {
+      const col = cols.find((c) => c.version === version)!;
+      const py = startPyClient(col, flavour, `http://${host}:${lb.cookie}`, "polling");
+      t.after(() => py.close());
+      await connected(py);
+      py.command(`send "whoami"`);
+      py.command(`send "beats"`);
+      // pingInterval 300 ms: each pong the node receives is answered "beat:<node>", so 3 of them are 3 heartbeats
+      // (server ping by GET, python's pong by POST) served by the session's own node
+      const got = await py.until(
+        () => texts(py).filter((m) => m.startsWith("beat:")).length >= 3 && texts(py),
+        `${flavour} ${version}: 3 heartbeats`,
+        15_000,
+      );
+      const node = got[0]!;
+      assert.match(node, /^n[123]$/, JSON.stringify(got));
+      for (const b of got.filter((m) => m.startsWith("beat:"))) assert.equal(b, `beat:${node}`);
+      const n = texts(py).length;
+      py.command(`send "whoami"`);
+      await py.until(
+        () => texts(py).slice(n).includes(node),
+        `${flavour} ${version}: whoami after heartbeats`,
+      );
+      assert.deepEqual(
+        py.events.filter((e) => e.ev === "disconnect" || e.ev === "error"),
+        [],
+        `${flavour} ${version}: stayed connected`,
+      );
+      return `${flavour} ${version} at ${host}: on ${node} throughout`;
+    };
+    // the control: AsyncClient at 127.0.0.1 — aiohttp's CookieJar refuses cookies of an IP-address host (unless
+    // CookieJar(unsafe=True)), so its requests carry no io cookie and round-robin takes them to the other nodes
+    const unsticky = async (): Promise<string> => {
+      const py = startPyClient(newest, "async", `http://127.0.0.1:${lb.cookie}`, "polling");
+      t.after(() => py.close());
+      await connected(py);
+      py.command(`send "beats"`);
+      const gone = await py.event((e) => e.ev === "disconnect", "AsyncClient at an IP dropped", 0, 15_000);
+      return `async ${newest.version} at 127.0.0.1: disconnected (${String(gone.reason)}) after ${texts(py).filter((m) => m.startsWith("beat:")).length} heartbeats`;
+    };
+    const results = await Promise.all([
+      ...cols.map((c) => sticky(c.version, "sync", "127.0.0.1")),
+      sticky(newest.version, "async", "localhost"),
+      unsticky(),
+    ]);
+    for (const r of results) console.log(`# python-engineio behind cookie HAProxy: ${r}`);
   });
 
   test("a CORS preflight (no cookie, no session) is answered by whichever node gets it", async () => {

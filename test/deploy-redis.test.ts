@@ -3,7 +3,8 @@
 // persisted): broadcasts from one process reach every client on the others exactly once; rooms, fetchSockets()
 // and serverSideEmit across processes, for @socket.io/redis-adapter (PUBLISH and the sharded SPUBLISH adapter)
 // and @socket.io/redis-streams-adapter; then the streams adapter's connection state recovery: a client whose
-// transport drops resumes on another process with the events it missed.
+// transport drops resumes on another process with the events it missed, and so does a client of a process
+// stopped by SIGTERM (drained with "server shutting down").
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -132,6 +133,64 @@ describe("socket.io across 3 processes through Redis", { timeout: 60_000, skip: 
             } finally {
               opened?.socket.close();
               await relay.close();
+            }
+          });
+
+      if (kind === "streams")
+        for (const [transport, id] of [
+          ["websocket", "s4"],
+          ["polling", "s5"],
+        ] as const)
+          test(`connection state recovery (${transport}) after SIGTERM: a client of the drained process resumes on another with the events it missed`, async () => {
+            const b = nodes[1]!;
+            const sender = clients[4]!; // on s3
+            // a process of its own, since this one is stopped
+            const [d] = (await startIoNodes([id], "streams", redisUrl)) as [IoNode];
+            const relay = await tcpSwitch(d.port);
+            let opened: Recorded | undefined;
+            try {
+              const x = await ioConnect(`http://127.0.0.1:${relay.port}`, {
+                transports: [transport],
+                reconnection: true,
+                reconnectionDelay: 50,
+                reconnectionDelayMax: 100,
+              });
+              opened = x;
+              assert.equal(await x.socket.timeout(5000).emitWithAck("whoami"), id);
+              const sid = x.socket.id!;
+              await sender.socket.timeout(5000).emitWithAck("bcast", "before");
+              await until(() => x.b.includes("before"), "before");
+              const clientReason = new Promise<string>((resolve) => x.socket.once("disconnect", resolve));
+              // the balancer takes the drained process out: reconnections are parked until released to s2
+              relay.hold();
+              d.child.proc.kill("SIGTERM");
+              const reason = (await seen(d.child, new RegExp(`^DISCONNECT ${sid} (.+)$`)))[1]!;
+              assert.equal(reason, "server shutting down");
+              assert.equal(await clientReason, "transport close");
+              await seen(d.child, /^DRAINED$/);
+              // exit 0 after quit(): the persisted session reached Redis before the process left
+              assert.deepEqual(await d.child.exited, { code: 0, signal: null });
+              await sender.socket.timeout(5000).emitWithAck("bcast", "missed1");
+              await sender.socket.timeout(5000).emitWithAck("bcast", "missed2");
+              relay.release(b.port);
+              await seen(b.child, new RegExp(`^CONN ${sid} true$`));
+              await until(() => x.socket.connected, "reconnected");
+              assert.equal(x.socket.recovered, true);
+              assert.equal(x.socket.id, sid, "same socket id after recovery");
+              assert.equal(await x.socket.timeout(5000).emitWithAck("whoami"), "s2");
+              await sender.socket.timeout(5000).emitWithAck("bcast", "after");
+              await until(() => x.b.includes("after"), "after");
+              assert.deepEqual(
+                x.b.filter((m) => typeof m === "string" && !/^m\d$|^end-/.test(m)),
+                ["before", "missed1", "missed2", "after"],
+              );
+              console.log(
+                `# recovery after SIGTERM over ${transport}: server reason "${reason}", client reason "transport close", recovered on s2 with both missed events`,
+              );
+            } finally {
+              opened?.socket.close();
+              await relay.close();
+              await stop(d.child);
             }
           });
     });

@@ -1,7 +1,8 @@
 // The load generator of bench:scale: C closed-loop echo clients speaking the raw Engine.IO v4 protocol (one
-// message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive). Prints "START"
-// when the measured window opens and "END <json>" with the messages echoed inside it.
-//   node --import tsx bench/scale/load.ts <port> websocket|polling <clients> <warmupMs> <windowMs>
+// message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive; polling-close:
+// every request on a new connection with `Connection: close`). Prints "START" when the measured window opens
+// and "END <json>" with the messages echoed inside it, and the HTTP requests and new connections made in it.
+//   node --import tsx bench/scale/load.ts <port> websocket|polling|polling-close <clients> <warmupMs> <windowMs>
 import { Agent, request } from "node:http";
 import { WebSocket } from "ws";
 
@@ -11,11 +12,14 @@ const PATH = "/engine.io/?EIO=4&transport=";
 const MSG = "4hello from the load generator";
 let counting = false;
 let count = 0;
+let requests = 0;
+let connections = 0;
 let running = true;
 
-function http(agent: Agent, method: string, path: string, body?: string): Promise<string> {
+function http(agent: Agent | false, method: string, path: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: Number(port), method, path, agent }, (res) => {
+    const headers = agent === false ? { Connection: "close" } : {};
+    const req = request({ host: "127.0.0.1", port: Number(port), method, path, agent, headers }, (res) => {
       let t = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => {
@@ -25,13 +29,18 @@ function http(agent: Agent, method: string, path: string, body?: string): Promis
         res.statusCode === 200 ? resolve(t) : reject(new Error(`${res.statusCode} ${t}`)),
       );
     });
+    req.on("socket", () => {
+      if (!counting) return;
+      requests++;
+      if (!req.reusedSocket) connections++;
+    });
     req.on("error", reject);
     req.end(body);
   });
 }
 
-async function pollingClient(): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+async function pollingClient(keepAlive: boolean): Promise<void> {
+  const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
   const sid = JSON.parse((await http(agent, "GET", `${PATH}polling`)).slice(1)).sid as string;
   const q = `${PATH}polling&sid=${sid}`;
   while (running) {
@@ -39,7 +48,7 @@ async function pollingClient(): Promise<void> {
     const got = await http(agent, "GET", q);
     if (counting) count += got.split("\x1e").filter((p) => p === MSG).length;
   }
-  agent.destroy();
+  if (agent) agent.destroy();
 }
 
 function wsClient(): Promise<void> {
@@ -60,7 +69,9 @@ function wsClient(): Promise<void> {
 }
 
 const done = Promise.all(
-  Array.from({ length: clients }, () => (transport === "polling" ? pollingClient() : wsClient())),
+  Array.from({ length: clients }, () =>
+    transport === "websocket" ? wsClient() : pollingClient(transport === "polling"),
+  ),
 );
 await new Promise((r) => setTimeout(r, Number(warmupArg)));
 const c0 = process.cpuUsage();
@@ -71,7 +82,9 @@ await new Promise((r) => setTimeout(r, Number(windowArg)));
 counting = false;
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
-process.stdout.write(`END ${JSON.stringify({ messages: count, ms, cpuUs: cpu.user + cpu.system })}\n`);
+process.stdout.write(
+  `END ${JSON.stringify({ messages: count, requests, connections, ms, cpuUs: cpu.user + cpu.system })}\n`,
+);
 running = false;
 await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
 process.exit(0);

@@ -4,7 +4,10 @@
 // socket.io broadcast to 2,000 clients over 2 processes through @socket.io/redis-adapter (both engines). The
 // load generator is a separate process; its CPU share is reported, since on a small machine it competes with
 // the servers. Writes bench/results/scale.md, .json and .svg.
-//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster]
+// The cluster rows come in two routings side by side: "cluster" (each connection handed to its worker at its
+// first request) and "cluster-relay" (the primary relays every request), for keep-alive polling and for
+// polling-close (every request a new connection: the handover then happens per request).
+//   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster] [--workers 1,2] [--transports polling-close]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +39,18 @@ for (const [ok, what] of [
   if (!ok) process.stderr.write(`!!! ${what}\n`);
 const onlyCluster =
   process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "cluster";
-const WORKERS = [1, 2, 4];
+const argAfter = (flag: string): string | undefined =>
+  process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
+const WORKERS = (argAfter("--workers") ?? "1,2,4").split(",").map(Number);
+/** `--transports polling-close` (comma-separated): only those rows, for a quick before/after. */
+const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-close").split(",") as (
+  | "websocket"
+  | "polling"
+  | "polling-close"
+)[];
+if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-close"].includes(t)))
+  throw new Error("--transports: a list of websocket, polling, polling-close");
+if (WORKERS.some((w) => !Number.isInteger(w) || w < 1)) throw new Error("--workers: a list like 1,2,4");
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
 const CLIENTS = 32;
@@ -55,8 +69,9 @@ function cpuUs(pid: number): number {
 /** One measured echo setup. */
 export interface EchoRow {
   engine: "ours" | "engineio";
-  front: "cluster" | "haproxy";
-  transport: "websocket" | "polling";
+  /** cluster: connections handed to workers at their first request; cluster-relay: every request relayed. */
+  front: "cluster" | "cluster-relay" | "haproxy";
+  transport: "websocket" | "polling" | "polling-close";
   workers: number;
   messagesPerSecond: number;
   /** Server CPU (workers + primary or HAProxy) per echoed message. */
@@ -64,6 +79,12 @@ export interface EchoRow {
   workerCpuUsPerMsg: number;
   /** The primary's or HAProxy's CPU per echoed message. */
   frontCpuUsPerMsg: number;
+  /** HTTP requests per echoed message (polling: 2; WebSocket: 0) inside the window. */
+  requestsPerMsg: number;
+  /** New TCP connections per HTTP request inside the window (polling-close: 1; keep-alive: ≈ 0). */
+  connectionsPerRequest: number;
+  /** The front's CPU per HTTP request (polling rows); with one request per connection, per connection too. */
+  frontCpuUsPerRequest: number | null;
   /** Load generator CPU / (load generator + servers). */
   loadGenShare: number;
 }
@@ -87,6 +108,8 @@ async function measure(
   const f0 = cpuUs(frontPid);
   const end = JSON.parse((await seen(load, /^END (.+)$/, 30_000))[1]!) as {
     messages: number;
+    requests: number;
+    connections: number;
     ms: number;
     cpuUs: number;
   };
@@ -99,6 +122,9 @@ async function measure(
     serverCpuUsPerMsg: +((w + f) / n).toFixed(1),
     workerCpuUsPerMsg: +(w / n).toFixed(1),
     frontCpuUsPerMsg: +(f / n).toFixed(1),
+    requestsPerMsg: +(end.requests / n).toFixed(2),
+    connectionsPerRequest: end.requests ? +(end.connections / end.requests).toFixed(3) : 0,
+    frontCpuUsPerRequest: end.requests ? +(f / end.requests).toFixed(1) : null,
     loadGenShare: +(end.cpuUs / (end.cpuUs + w + f)).toFixed(2),
   };
 }
@@ -117,24 +143,31 @@ const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
 };
 try {
-  for (const transport of ["websocket", "polling"] as const)
+  for (const transport of TRANSPORTS)
     for (const workers of WORKERS) {
-      const c = tsx("./cluster.ts", String(workers));
-      const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
-        string,
-        string,
-        string,
-      ];
-      const r = await measure(
-        Number(port),
-        transport,
-        Object.values(JSON.parse(pids) as Record<string, number>),
-        c.proc.pid!,
-      );
-      rows.push({ engine: "ours", front: "cluster", transport, workers, ...r });
-      log(JSON.stringify(rows.at(-1)));
-      await stop(c);
-      for (const engine of onlyCluster || !haveHaproxy ? [] : (["ours", "engineio"] as const)) {
+      // WebSockets are handed over in both routings: no relay row for them
+      for (const routing of transport === "websocket" ? ["handover"] : ["handover", "relay"]) {
+        const c = tsx("./cluster.ts", String(workers), routing);
+        const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
+          string,
+          string,
+          string,
+        ];
+        const r = await measure(
+          Number(port),
+          transport,
+          Object.values(JSON.parse(pids) as Record<string, number>),
+          c.proc.pid!,
+        );
+        const front = routing === "relay" ? "cluster-relay" : "cluster";
+        rows.push({ engine: "ours", front, transport, workers, ...r });
+        log(JSON.stringify(rows.at(-1)));
+        await stop(c);
+      }
+      // HAProxy: keep-alive rows only (its per-connection cost is not what this benchmark is about)
+      const haproxyEngines =
+        onlyCluster || !haveHaproxy || transport === "polling-close" ? [] : ["ours", "engineio"];
+      for (const engine of haproxyEngines as ("ours" | "engineio")[]) {
         const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
         const nodes = ids.map((id) => tsx("./node.ts", engine, id));
         const ports = await Promise.all(nodes.map(async (n) => (await seen(n, /^READY (\d+)/, 60_000))[1]!));
@@ -208,7 +241,7 @@ try {
     .map((r) => {
       const byCores = Math.round(16e6 / r.serverCpuUsPerMsg);
       const cap =
-        r.front === "cluster" && r.frontCpuUsPerMsg > 0
+        r.front !== "haproxy" && r.frontCpuUsPerMsg > 0
           ? Math.round(1e6 / r.frontCpuUsPerMsg)
           : Number.POSITIVE_INFINITY;
       return {
@@ -267,10 +300,26 @@ function renderMarkdown(r: {
         `| ${x.engine === "ours" ? "engineio-wasm" : "npm engine.io"} | ${x.clients} | ${x.deliveries}/${x.expected} | ${x.serverCpuUsPerDelivery} | ${x.redisCpuUsPerBroadcast || `< ${Math.round(10_000 / Number(x.broadcasts))} (under one 10 ms tick in all)`} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${Math.round(Number(x.loadGenShare) * 100)} % |`,
     )
     .join("\n");
+  const primary = r.echo
+    .filter((e) => e.engine === "ours" && e.front !== "haproxy" && e.transport !== "websocket")
+    .map((e) => {
+      const ws = r.echo.find(
+        (x) =>
+          x.engine === "ours" &&
+          x.front === "cluster" &&
+          x.transport === "websocket" &&
+          x.workers === e.workers,
+      );
+      const perReq = e.frontCpuUsPerRequest ?? 0;
+      const ratio = (v: number | undefined): string =>
+        v === undefined || v === 0 ? "—" : `${((100 * perReq) / v).toFixed(0)} %`;
+      return `| ${e.front === "cluster" ? "handover" : "relay"} | ${e.transport} | ${e.workers} | ${e.connectionsPerRequest} | ${perReq} | ${e.workerCpuUsPerMsg} | ${ratio(e.workerCpuUsPerMsg)} | ${ws?.workerCpuUsPerMsg ?? "—"} | ${ratio(ws?.workerCpuUsPerMsg)} |`;
+    })
+    .join("\n");
   const p = r.projection
     .map(
       (x) =>
-        `| ${x.front} | ${x.transport} | ${x.projected16CoreMessagesPerSecond} | ${x.primaryCap ?? (x.front === "cluster" ? "— (WebSockets handed over: not in the data path)" : "— (threads)")} |`,
+        `| ${x.front} | ${x.transport} | ${x.projected16CoreMessagesPerSecond} | ${x.primaryCap ?? (x.front === "haproxy" ? "— (threads)" : "— (not in the data path: below one 10 ms tick in the window)")} |`,
     )
     .join("\n");
   return `# Scale-out: many processes
@@ -288,6 +337,17 @@ columns (the cost per message) rather than the messages/s beyond ${r.cores} work
 ${echo}
 
 Polling: one message = 2 routed HTTP requests (POST + GET), so the front's cost per request is half its µs/msg.
+polling-close: every request on a new connection (\`Connection: close\`), so there the cost per request is the cost
+per routed connection.
+
+**What the cluster primary costs** (this engine's cluster rows; CPU of the primary process over the window, in
+10 ms ticks, divided by the requests the load generator made in it). \`handover\`: the primary reads a
+connection's first request and passes the socket to its worker, then leaves the data path; \`relay\`: it relays
+every request and response. Beside it a worker's cost per echoed message, polling and WebSocket:
+
+| routing | transport | workers | new connections per request | primary µs/request | worker µs/msg (this row) | primary / that | worker µs/msg (WebSocket) | primary / that |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+${primary}
 
 **socket.io broadcast through @socket.io/redis-adapter** (2 processes, clients over WebSocket spread evenly,
 one broadcast every 50 ms from a client on the first process, latency = send → delivery, all in one load process):

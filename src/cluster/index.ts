@@ -1,6 +1,6 @@
 /**
  * `engineio-wasm/cluster`: one machine, many cores. {@link runCluster} forks N workers on `node:cluster`; the
- * primary owns the listening socket and routes each request by the `sid` prefix (the worker's `nodeId`).
+ * primary owns the listening socket and routes by the `sid` prefix (the worker's `nodeId`).
  *
  * ```ts
  * import { createServer } from "node:http";
@@ -24,11 +24,11 @@
 import cluster from "node:cluster";
 import { createError } from "../protocol/errors.js";
 import { validateNodeId } from "../server/id.js";
-import { type ClusterPrimary, runPrimary } from "./primary.js";
+import { type ClusterPrimary, type ClusterRouting, runPrimary } from "./primary.js";
 import { type BalanceStrategy, defaultNodeIds } from "./routing.js";
 import { runWorker, type WorkerApp, type WorkerContext } from "./worker.js";
 
-export type { ClusterPrimary } from "./primary.js";
+export type { ClusterPrimary, ClusterRouting } from "./primary.js";
 export type { BalanceStrategy } from "./routing.js";
 export { sidOf } from "./routing.js";
 export type { WorkerApp, WorkerContext } from "./worker.js";
@@ -56,6 +56,15 @@ export interface ClusterOptions {
    * @default "least-connections"
    */
   balance?: BalanceStrategy;
+  /**
+   * How HTTP requests reach their worker. `"handover"`: the primary reads a connection's first request and
+   * hands the connection to its worker (socket handle passing), which serves it from then on and forwards a
+   * request of another worker's session to its owner over loopback; the primary's cost is per connection.
+   * `"relay"`: the primary relays every request and response as bytes (its cost is per request). WebSocket
+   * upgrades are handed over in both.
+   * @default "handover"
+   */
+  routing?: ClusterRouting;
   /**
    * How long a worker waits for polling clients to fetch their `server shutting down` close on shutdown.
    * @default 5000
@@ -102,6 +111,8 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterPrimar
   const balance = options.balance ?? "least-connections";
   if (balance !== "least-connections" && balance !== "round-robin")
     throw invalid(`balance must be "least-connections" or "round-robin"`);
+  const routing = options.routing ?? "handover";
+  if (routing !== "handover" && routing !== "relay") throw invalid(`routing must be "handover" or "relay"`);
   const primary = await runPrimary({
     nodeIds,
     port: options.port ?? 3000,
@@ -110,6 +121,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterPrimar
     shutdownTimeoutMs,
     restartDelayMs: options.restartDelayMs ?? 100,
     maxRestartDelayMs: options.maxRestartDelayMs ?? 5000,
+    routing,
   });
   if (options.installSignals !== false) {
     const onSignal = (): void => {

@@ -16,15 +16,29 @@ export interface ShutdownMessage {
   timeoutMs: number;
 }
 /**
- * Primary → worker, with a client socket handle: a WebSocket upgrade request (its bytes so far, base64) the
- * worker's HTTP server handles as if it had accepted the connection itself.
+ * Primary → worker, with a client socket handle: a client connection at its first request (the bytes read so
+ * far, base64), which the worker's HTTP server serves from then on as if it had accepted it itself.
  */
 export interface ConnectionMessage {
   eio: "connection";
   head: string;
 }
+/** One worker as the others see it, for forwarding a foreign session's request and balancing handshakes. */
+export interface PeerInfo {
+  nodeId: string;
+  /** Its private loopback port (0 before it is first ready). */
+  port: number;
+  ready: boolean;
+  /** Its open sessions, as last reported. */
+  load: number;
+}
+/** Primary → worker: every worker's port, readiness and load (sent on changes, load changes throttled). */
+export interface PeersMessage {
+  eio: "peers";
+  peers: PeerInfo[];
+}
 /** Any message of the cluster protocol. */
-export type ClusterMessage = ReadyMessage | LoadMessage | ShutdownMessage | ConnectionMessage;
+export type ClusterMessage = ReadyMessage | LoadMessage | ShutdownMessage | ConnectionMessage | PeersMessage;
 
 /** Whether `m` is one of ours. */
 export function isClusterMessage(m: unknown): m is ClusterMessage {
@@ -35,3 +49,10 @@ export function isClusterMessage(m: unknown): m is ClusterMessage {
 export const ENV_NODE_ID = "EIO_CLUSTER_NODE_ID";
 /** Index of the worker (0-based), stable across restarts. */
 export const ENV_INDEX = "EIO_CLUSTER_INDEX";
+/** The cluster's handshake balance, for the handshakes a worker balances itself (later ones on a connection). */
+export const ENV_BALANCE = "EIO_CLUSTER_BALANCE";
+/**
+ * Request header a worker adds when it forwards a request to the worker that owns it: the receiver serves it
+ * itself whatever its sid says (a loop guard while the peer table is stale, e.g. during a restart).
+ */
+export const HOP_HEADER = "x-eio-cluster-hop";

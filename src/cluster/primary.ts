@@ -1,8 +1,11 @@
 /**
- * The primary side of {@link runCluster}: owns the public listening socket and routes every HTTP request
- * (not every connection) by the `sid` prefix, so HTTP keep-alive cannot carry a request of one session to the
- * worker of another (socket.io-sticky#8). Requests and responses are relayed as bytes ({@link relay}); an
- * upgrade answered 101 becomes a tunnel to the owner worker.
+ * The primary side of {@link runCluster}: owns the public listening socket, reads the first request of each
+ * client connection, and hands the connection (its socket handle and the bytes read) to the worker that owns
+ * that request's sid prefix — or, for a handshake, the balanced pick. From then on the worker serves the
+ * connection itself and forwards the rare request of another worker's session to its owner (see
+ * `forward.ts`), so HTTP keep-alive cannot carry a request of one session to the worker of another
+ * (socket.io-sticky#8) and the primary's cost is per connection, not per request. With
+ * `routing: "relay"` it relays every request as bytes instead ({@link relay}; upgrades are still handed over).
  */
 import cluster, { type Worker } from "node:cluster";
 import {
@@ -12,7 +15,7 @@ import {
   type Socket as NetSocket,
 } from "node:net";
 import createDebug from "debug";
-import { ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
+import { ENV_BALANCE, ENV_INDEX, ENV_NODE_ID, isClusterMessage, type PeerInfo } from "./messages.js";
 import { type RelayContext, relay } from "./relay.js";
 import { type BalanceStrategy, Router, type RouteTarget } from "./routing.js";
 
@@ -37,7 +40,15 @@ export interface PrimaryOptions {
   /** Backoff of restarts: first delay, doubled per quick death, capped at `maxRestartDelayMs`. */
   restartDelayMs: number;
   maxRestartDelayMs: number;
+  /** `"handover"`: each connection to its worker at its first request; `"relay"`: every request relayed. */
+  routing: ClusterRouting;
 }
+
+/** How the primary routes HTTP requests (see {@link PrimaryOptions.routing}). */
+export type ClusterRouting = "handover" | "relay";
+
+/** Load changes reach the workers' peer tables at most this often (they only balance later handshakes). */
+const LOAD_BROADCAST_MS = 100;
 
 /** A running primary. */
 export interface ClusterPrimary {
@@ -79,8 +90,45 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
     }
   };
 
+  // The peer table every worker routes with: sent at once when a worker's port or readiness changes (a sid's
+  // owner must be found), and at most every LOAD_BROADCAST_MS for load changes (balance only).
+  let peersTimer: NodeJS.Timeout | null = null;
+  let peersSoon = false;
+  const sendPeers = (): void => {
+    peersSoon = false;
+    if (peersTimer !== null) clearTimeout(peersTimer);
+    peersTimer = null;
+    if (opts.routing !== "handover") return;
+    const peers: PeerInfo[] = slots.map((s) => ({
+      nodeId: s.nodeId,
+      port: s.port,
+      ready: s.ready,
+      load: s.load,
+    }));
+    for (const s of slots)
+      if (s.worker?.isConnected()) {
+        try {
+          s.worker.send({ eio: "peers", peers });
+        } catch {
+          // its channel closed meanwhile: it gets the table when it is ready again
+        }
+      }
+  };
+  const peersChanged = (now: boolean): void => {
+    if (now) {
+      if (!peersSoon) {
+        peersSoon = true;
+        setImmediate(sendPeers);
+      }
+    } else peersTimer ??= setTimeout(sendPeers, LOAD_BROADCAST_MS).unref();
+  };
+
   const fork = (slot: Slot): void => {
-    const worker = cluster.fork({ [ENV_NODE_ID]: slot.nodeId, [ENV_INDEX]: String(slot.index) });
+    const worker = cluster.fork({
+      [ENV_NODE_ID]: slot.nodeId,
+      [ENV_INDEX]: String(slot.index),
+      [ENV_BALANCE]: opts.balance,
+    });
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on("message", (m: unknown) => {
@@ -90,13 +138,18 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
         slot.ready = true;
         slot.load = 0;
         debug("worker %s ready on %d", slot.nodeId, m.port);
+        peersChanged(true);
         checkReady();
-      } else if (m.eio === "load") slot.load = m.sessions;
+      } else if (m.eio === "load") {
+        slot.load = m.sessions;
+        peersChanged(false);
+      }
     });
     worker.on("exit", (code, signal) => {
       slot.ready = false;
       slot.worker = null;
       if (closing) return;
+      peersChanged(true);
       // A worker that lived 10 s resets the backoff; quick deaths double it.
       if (Date.now() - slot.startedAt > 10_000) slot.restarts = 0;
       const delay = Math.min(opts.restartDelayMs * 2 ** slot.restarts, opts.maxRestartDelayMs);
@@ -109,14 +162,16 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
   };
   for (const s of slots) fork(s);
 
-  // Every client connection goes through the byte relay: one routing decision per request, no re-serialising.
+  // Every client connection starts in the byte relay, which reads its first head (and, with routing "relay",
+  // routes each request after it: one routing decision per request, no re-serialising).
   const clients = new Set<NetSocket>();
   const context: RelayContext<Slot> = {
     pick: (sid) => router.pick(sid),
     onHandshake: (slot) => {
       slot.load++;
     },
-    handOver: (slot, socket, bytes) => {
+    handOver: (slot, socket, bytes, head) => {
+      if (opts.routing === "relay" && !head.upgrade) return false;
       const w = slot.worker;
       if (w === null || !w.isConnected()) return false;
       try {
@@ -155,6 +210,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      if (peersTimer !== null) clearTimeout(peersTimer);
       // Stop accepting connections; requests on open connections still reach their workers while they drain.
       server.close();
       const exits = slots.map(

@@ -1,6 +1,8 @@
 /**
- * The primary's relay for one client TCP connection. Each request is routed on its own (by the sid in its
- * request line), so HTTP keep-alive never carries a request of one session to the worker of another
+ * The primary's relay for one client TCP connection: it reads the first request's head, and normally hands the
+ * connection to its worker right there ({@link RelayContext.handOver}). When it relays instead, each request is
+ * routed on its own (by the sid in its request line), so HTTP keep-alive never carries a request of one
+ * session to the worker of another
  * (socket.io-sticky#8); but instead of parsing a message into objects and writing a new one (an HTTP server
  * plus an HTTP client per request), the relay finds where each request and response ends
  * ({@link parseHead}, {@link BodyCounter}) and copies the bytes. One request is in flight per connection: the
@@ -27,10 +29,11 @@ export interface RelayContext<T extends RelayTarget> {
   /** Called for a request without a sid sent to `target` (least-connections counts it). */
   onHandshake(target: T): void;
   /**
-   * Hands the client connection over to `target`'s process with the bytes read so far (a WebSocket upgrade:
-   * the connection then carries one session for good); false when it cannot (the relay tunnels instead).
+   * Offered the connection at its first request (`first`) and at a WebSocket upgrade with nothing in flight:
+   * hands it over to `target`'s process with the bytes read so far and returns true, or returns false to keep
+   * relaying (declined, or it cannot: the IPC channel is gone).
    */
-  handOver?(target: T, socket: Socket, bytes: Buffer): boolean;
+  handOver?(target: T, socket: Socket, bytes: Buffer, head: Head, first: boolean): boolean;
 }
 
 /** Most client bytes held while a response is awaited (a pipelining client is paused beyond it). */
@@ -49,7 +52,9 @@ function errorResponse(
 
 /** Relays every request on `client` to its worker until either side closes. */
 export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T>): void {
-  const xff = Buffer.from(`X-Forwarded-For: ${client.remoteAddress ?? ""}\r\n`, "latin1");
+  // Built at the first relayed request: a connection handed over at its first request never needs it, and
+  // remoteAddress costs a getpeername() call (the primary's cost is per connection there).
+  let xff: Buffer | null = null;
   /** Kept-alive upstream connections of this client connection, by worker port. */
   const upstreams = new Map<number, Socket>();
   let held: Buffer = Buffer.alloc(0);
@@ -65,6 +70,8 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
   } | null = null;
   let tunnel = false;
   let closed = false;
+  // a request of this connection has been relayed (so the next one is not its first)
+  let relayed = false;
   // the response in flight runs to the end of its connection (no length, not chunked)
   let responseRunsToEnd = false;
   // the upstream's send buffer is full: the client stays paused until it drains
@@ -226,12 +233,22 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
         continue;
       }
       if (sid === undefined) ctx.onHandshake(target);
-      // A WebSocket upgrade with nothing in flight: after it, this connection only ever carries that one
-      // session, so the worker can own it and the primary leaves the data path (no per-message relay cost).
-      if (head.upgrade && ctx.handOver !== undefined && awaiting === null && reqBody === null) {
+      // The first request, or a WebSocket upgrade with nothing in flight: the worker can own the connection from
+      // here and the primary leaves the data path (its cost is then per connection, not per request).
+      const first = !relayed;
+      if ((first || head.upgrade) && ctx.handOver !== undefined && awaiting === null && reqBody === null) {
         client.removeAllListeners("data");
         client.pause();
-        if (ctx.handOver(target, client, held)) {
+        // pause() only stops emitting: libuv would go on reading the fd until the handle is closed after the
+        // IPC send, and a next request the client sends meanwhile (the worker may answer the first one before
+        // that) would be read here and lost. Stop reading at the handle itself.
+        // (`reading = false` as net.Socket's own readStop does: when declined, resume() starts reading again.)
+        const h = (client as unknown as { _handle?: { readStop?: () => number; reading?: boolean } })._handle;
+        if (h?.readStop !== undefined) {
+          h.readStop();
+          h.reading = false;
+        }
+        if (ctx.handOver(target, client, held, head, first)) {
           closed = true;
           for (const u of upstreams.values()) u.destroy();
           upstreams.clear();
@@ -241,8 +258,14 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
       }
       const up = upstreamFor(target);
       current = up;
+      if (!relayed) {
+        // deferred from the connection's start for the same reason as xff (a setsockopt call)
+        client.setNoDelay(true);
+        xff = Buffer.from(`X-Forwarded-For: ${client.remoteAddress ?? ""}\r\n`, "latin1");
+      }
+      relayed = true;
       const end = head.length - 2;
-      if (!up.write(Buffer.concat([held.subarray(0, end), xff, held.subarray(end, head.length)])))
+      if (!up.write(Buffer.concat([held.subarray(0, end), xff!, held.subarray(end, head.length)])))
         blocked = true;
       held = held.subarray(head.length);
       awaiting = {
@@ -261,7 +284,6 @@ export function relay<T extends RelayTarget>(client: Socket, ctx: RelayContext<T
     else client.resume();
   };
 
-  client.setNoDelay(true);
   // an idle kept-alive connection is closed after 65 s (as the HTTP server did); a waiting poll is not idle
   client.setTimeout(65_000, () => {
     if (awaiting === null && reqBody === null && !tunnel) destroyAll();

@@ -1,12 +1,16 @@
 /**
- * The worker side of {@link runCluster}: builds the app, listens on a private loopback port, reports its
- * session count, and shuts down gracefully when the primary says so.
+ * The worker side of {@link runCluster}: builds the app, listens on a private loopback port, serves the client
+ * connections the primary hands over (forwarding a foreign session's request to its owner, see
+ * {@link PeerRouter}), reports its session count, and shuts down gracefully when the primary says so.
  */
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import { type AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import type { Server as Engine } from "../server/server.js";
-import { type ClusterMessage, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
+import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter } from "./forward.js";
+import { type ClusterMessage, ENV_BALANCE, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
+import type { BalanceStrategy } from "./routing.js";
 
 const debug = createDebug("engine:cluster");
 
@@ -38,6 +42,40 @@ export async function runWorker(
     if (process.connected) process.send?.(m);
   };
   const { server, engine } = app;
+  const balance = (process.env[ENV_BALANCE] ?? "least-connections") as BalanceStrategy;
+  const peers = new PeerRouter(nodeId, balance, () => engine?.clientsCount);
+  // Every request passes here before any listener (the engine's included): one of another worker's session,
+  // or a handshake the balance gives to another worker, is forwarded instead of reaching this engine.
+  // The first request of a handed-over connection was routed by the primary (balanced, for a handshake): it is
+  // served here, never balanced a second time.
+  const routedByPrimary = new WeakSet<object>();
+  const route = (req: IncomingMessage) => {
+    if (routedByPrimary.delete(req.socket)) return undefined;
+    return peers.route(req);
+  };
+  const emit = server.emit;
+  server.emit = function (this: HttpServer, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "request") {
+      const req = args[0] as IncomingMessage;
+      const peer = route(req);
+      if (peer !== undefined) {
+        forwardRequest(req, args[1] as ServerResponse, peer, nodeId);
+        return true;
+      }
+    } else if (event === "upgrade") {
+      const req = args[0] as IncomingMessage;
+      const peer = route(req);
+      if (peer !== undefined) {
+        forwardUpgrade(req, args[1] as Duplex, args[2] as Buffer, peer, nodeId);
+        return true;
+      }
+    }
+    return (emit as (this: HttpServer, e: string | symbol, ...a: unknown[]) => boolean).call(
+      this,
+      event,
+      ...args,
+    );
+  } as HttpServer["emit"];
   if (engine) {
     let scheduled = false;
     // Coalesced: one report per turn of the event loop however many sessions opened or closed in it.
@@ -65,13 +103,19 @@ export async function runWorker(
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 1000).unref();
     });
+    // Only now: a request this worker forwarded (a poll of another worker's session, on a connection handed
+    // here) may still be waiting for that worker's `server shutting down` close packet; the connections above
+    // had up to a second to bring it to the client.
+    forwardAgent.destroy();
     process.exit(0);
   };
   process.on("message", (m: unknown, handle: unknown) => {
     if (!isClusterMessage(m)) return;
     if (m.eio === "shutdown") void stop(m.timeoutMs);
+    else if (m.eio === "peers") peers.update(m.peers);
     else if (m.eio === "connection" && handle instanceof Socket) {
-      // a WebSocket handed over by the primary: this server reads it from its upgrade request on
+      // a client connection handed over by the primary: this server reads it from its first request on
+      routedByPrimary.add(handle);
       server.emit("connection", handle);
       handle.unshift(Buffer.from(m.head, "base64"));
     }
@@ -80,8 +124,8 @@ export async function runWorker(
   process.on("SIGINT", () => {});
   process.on("SIGTERM", () => void stop(shutdownTimeoutMs));
   process.on("disconnect", () => void stop(shutdownTimeoutMs));
-  // The primary closes an idle client connection (with its upstream connections) after 65 s: the worker must not
-  // close a kept-alive upstream first, or a request the primary writes to it at that moment is lost.
+  // Idle kept-alive connections: the primary's relay (and a peer's forwarding agent) close theirs after 60-65 s;
+  // this server must not close one first, or a request written to it at that moment is lost.
   if (server.keepAliveTimeout < 70_000) server.keepAliveTimeout = 70_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
