@@ -594,18 +594,29 @@ export class LiteWebSocket {
     else this.close(code, reason);
   }
 
-  /** A protocol error: close with `statusCode`, stop reading, report it once (ws's receiverOnError). */
+  /**
+   * A protocol error: stop reading now; at the next tick close with the error's code and report it once, as ws
+   * does (its receiver's error is emitted at a tick, so what the transport queued in this tick goes first).
+   */
   private fail(message: string, prefix: boolean, statusCode: number, code: string): void {
-    const err = new WsProtocolError(message, prefix, statusCode, code);
     debug("protocol error %s", code);
     this.flags |= F_ERRORED | F_STOPPED;
     this.pending = null;
     this.fragments = null;
-    this.close(statusCode);
+    process.nextTick(reportFailure, this, new WsProtocolError(message, prefix, statusCode, code));
+  }
+
+  /** @internal */
+  onFailure(err: WsProtocolError): void {
+    if (this.readyState !== CLOSED) this.close(err.statusCode);
     if (this.flags & F_ERROR_REPORTED) return;
     this.flags |= F_ERROR_REPORTED;
     this.handler?.onError(err);
   }
+}
+
+function reportFailure(c: LiteWebSocket, err: WsProtocolError): void {
+  c.onFailure(err);
 }
 
 function destroyTimedOut(socket: Duplex): void {
