@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { connect as netConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Socket } from "../src/index.js";
-import { unmask } from "../src/server/ws-lite.js";
+import { LiteWebSocket, unmask } from "../src/server/ws-lite.js";
 import { type Harness, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
@@ -417,7 +417,12 @@ describe("lean WebSocket connection (EIO_WS=lite) against ws 8", () => {
       const { h } = servers[impl];
       const pending = exchange(h.port, [], { frameCount: 2, ms: 3000 });
       await waitFor(() => Object.keys(h.engine.clients).length > 0, 3000, "session");
-      for (const s of Object.values(h.engine.clients)) s.close();
+      for (const s of Object.values(h.engine.clients)) {
+        // the lean connection is what runs here (and `ws` on the other server)
+        const conn = (s.transport as unknown as { socket: object }).socket;
+        assert.equal(conn instanceof LiteWebSocket, impl === "lite", impl);
+        s.close();
+      }
       const r = await pending;
       assert.deepEqual(r.frames, ["text 1", "close"], impl);
     }
