@@ -253,6 +253,19 @@ export function unmask(b: Buffer, off: number, len: number, m: number): void {
   for (; i < len; i++) b[off + i]! ^= b[m + (i & 3)]!;
 }
 
+/**
+ * Whether `b` is UTF-8 (text frames, RFC 6455 §8.1). A short all-ASCII payload is checked here — crossing into
+ * `buffer.isUtf8` costs more than the scan (ws likewise validates short payloads in JS).
+ */
+function validUtf8(b: Buffer): boolean {
+  const n = b.length;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) if (b[i]! >= 0x80) return isUtf8(b);
+    return true;
+  }
+  return isUtf8(b);
+}
+
 /** Writes a server frame header (FIN set, unmasked); returns the header length. */
 function frameHeader(out: Buffer, first: number, len: number): number {
   out[0] = first;
@@ -549,7 +562,7 @@ export class LiteWebSocket {
         this.fragOpcode = 0;
       }
       this.fragLen = 0;
-      if (opcode === 0x01 && !isUtf8(data)) {
+      if (opcode === 0x01 && !validUtf8(data)) {
         this.fail("invalid UTF-8 sequence", true, 1007, "WS_ERR_INVALID_UTF8");
         return;
       }
