@@ -33,6 +33,8 @@ export const CLOSE_TIMEOUT_MS = 30_000;
 export interface LiteHandler {
   /** One complete message (text frames validated as UTF-8). */
   onFrame(data: Buffer, isBinary: boolean): void;
+  /** One complete single-frame text message: the (validated UTF-8) bytes `[start, end)` of `b`. */
+  onTextRange(b: Buffer, start: number, end: number): void;
   /** The TCP socket closed (emitted once). */
   onClose(): void;
   /** A protocol error (`code` is one of ws's `WS_ERR_*`) or a write error. */
@@ -199,6 +201,10 @@ const F_STOPPED = 8;
 const F_ERROR_REPORTED = 16;
 
 const EMPTY = Buffer.alloc(0);
+/** Buffer's own view class: a view made with it skips `subarray`'s species lookup (as ws's receiver does). */
+const FastBuffer = (
+  Buffer as unknown as { [Symbol.species]: new (ab: ArrayBufferLike, off: number, len: number) => Buffer }
+)[Symbol.species];
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A protocol error as ws's receiver builds it (`code` is ws's, `statusCode` the close code sent). */
@@ -257,13 +263,12 @@ export function unmask(b: Buffer, off: number, len: number, m: number): void {
  * Whether `b` is UTF-8 (text frames, RFC 6455 §8.1). A short all-ASCII payload is checked here — crossing into
  * `buffer.isUtf8` costs more than the scan (ws likewise validates short payloads in JS).
  */
-function validUtf8(b: Buffer): boolean {
-  const n = b.length;
-  if (n < 32) {
-    for (let i = 0; i < n; i++) if (b[i]! >= 0x80) return isUtf8(b);
+function validUtf8(b: Buffer, start: number, end: number): boolean {
+  if (end - start < 32) {
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) return isUtf8(b.subarray(start, end));
     return true;
   }
-  return isUtf8(b);
+  return isUtf8(start === 0 && end === b.length ? b : b.subarray(start, end));
 }
 
 /** Writes a server frame header (FIN set, unmasked); returns the header length. */
@@ -541,7 +546,17 @@ export class LiteWebSocket {
       const start = off + h + 4;
       if (len > 0) unmask(b, start, len, off + h);
       off += total;
-      const payload = len === 0 ? EMPTY : b.subarray(start, start + len);
+      if (opcode === 0x01 && fin && this.fragOpcode === 0) {
+        // the common case, a whole text message: validated and handed over as a range (no view)
+        if (!validUtf8(b, start, off)) {
+          this.fail("invalid UTF-8 sequence", true, 1007, "WS_ERR_INVALID_UTF8");
+          return;
+        }
+        this.fragLen = 0;
+        this.handler?.onTextRange(b, start, off);
+        continue;
+      }
+      const payload = len === 0 ? EMPTY : new FastBuffer(b.buffer, b.byteOffset + start, len);
       if (opcode > 0x07) {
         this.control(opcode, payload);
         continue;
@@ -562,7 +577,7 @@ export class LiteWebSocket {
         this.fragOpcode = 0;
       }
       this.fragLen = 0;
-      if (opcode === 0x01 && !validUtf8(data)) {
+      if (opcode === 0x01 && !validUtf8(data, 0, data.length)) {
         this.fail("invalid UTF-8 sequence", true, 1007, "WS_ERR_INVALID_UTF8");
         return;
       }
@@ -594,7 +609,7 @@ export class LiteWebSocket {
         return;
       }
       reason = data.subarray(2);
-      if (!isUtf8(reason)) {
+      if (!validUtf8(reason, 0, reason.length)) {
         this.fail("invalid UTF-8 sequence", true, 1007, "WS_ERR_INVALID_UTF8");
         return;
       }

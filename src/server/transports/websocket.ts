@@ -209,6 +209,18 @@ export class WsTransport extends TransportBase implements ServerTransport {
     this.onTextPacket(owner, decodeTextFrameBytes(this.codec, bytes, frameText));
   }
 
+  /** @internal A whole text message from the lean connection: UTF-8 bytes `[start, end)` of `b`. */
+  onTextRange(b: Buffer, start: number, end: number): void {
+    const owner = this.owner;
+    if (owner === null) return;
+    if (end > start && b[start] === 0x34) {
+      // a `4` message: no packet object, no view
+      owner.onTransportMessage(this, b.toString("utf8", start + 1, end));
+      return;
+    }
+    this.onTextPacket(owner, decodeTextFrameBytes(this.codec, b.subarray(start, end), frameText));
+  }
+
   private onTextPacket(owner: NonNullable<WsTransport["owner"]>, packet: Packet): void {
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
