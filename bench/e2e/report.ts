@@ -191,6 +191,8 @@ const ORDER = [
   "ours-js",
   "ours-native",
   "ours-exp",
+  "ours-lite",
+  "ours-ws",
   "raw",
   "ours-bun",
   "bunengine",
@@ -207,6 +209,8 @@ const ORDER = [
  */
 export const PAIRS: [string, string, string][] = [
   ["ours-native", "ours", "EIO_CODEC=native vs WASM, on Node"],
+  ["ours-lite", "ours", "the lean WebSocket connection (EIO_WS=lite) vs the default"],
+  ["ours-ws", "ours", "ws's WebSocket (EIO_WS=ws) vs the default"],
   ["ours-bun", "bunengine", "ours on Bun vs @socket.io/bun-engine"],
   ["ours-bun", "ours", "ours on Bun vs on Node"],
   ["ours-deno", "ours", "ours on Deno vs on Node"],

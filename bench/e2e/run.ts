@@ -121,6 +121,20 @@ const SIO_SERVERS: ServerSpec[] = [
   { name: "sio-engineio", label: "socket.io on engine.io", file: "sio.mjs", argv: ["engineio"] },
   { name: "sio-ours", label: "socket.io on engineio-wasm", file: "sio.mjs", argv: ["ours"] },
 ];
+// The two server WebSocket connections side by side (named in --servers only): the lean one of the common case
+// (src/server/ws-lite.ts) and `ws` (the EIO_WS=ws kill switch)
+for (const [name, impl] of [
+  ["ours-lite", "lite"],
+  ["ours-ws", "ws"],
+] as const) {
+  if (onlyServers?.includes(name))
+    ENGINE_SERVERS.push({
+      name,
+      label: `engineio-wasm (WASM, EIO_WS=${impl})`,
+      file: "ours.mjs",
+      env: { EIO_CODEC: "wasm-simd", EIO_WS: impl },
+    });
+}
 if (expDir) {
   const dir = path.resolve(expDir);
   ENGINE_SERVERS.push({

@@ -9,6 +9,7 @@ import { isFetchUpgrade } from "./fetch/upgrade.js";
 import { acceptHttp2WebSocket, isHttp2Stream } from "./http2.js";
 import type { EngineRequest, ResolvedOptions } from "./options.js";
 import { takeUpgradeHeaders } from "./upgrade-response.js";
+import { acceptLiteWebSocket, LiteWebSocket, liteWsEnabled } from "./ws-lite.js";
 
 type WsEngineInstance = InstanceType<NonNullable<ResolvedOptions["wsEngine"]>>;
 
@@ -17,9 +18,13 @@ export type DecorateHeaders = (headers: OutgoingHttpHeaders, req: EngineRequest,
 
 function ignore(): void {}
 
+/** A server WebSocket connection: `ws`'s, or the lean one of the common case (ws-lite.ts). */
+export type ServerWs = WsSocket | LiteWebSocket;
+
 /** Closes a WebSocket that may not join a session (errors after this are ignored). */
-export function refuseWs(ws: WsSocket): void {
-  ws.on("error", ignore);
+export function refuseWs(ws: ServerWs): void {
+  // a LiteWebSocket without a handler drops its errors
+  if (!(ws instanceof LiteWebSocket)) ws.on("error", ignore);
   ws.close();
 }
 
@@ -28,11 +33,15 @@ export class WsUpgrader {
   private ws: WsEngineInstance | null = null;
   /** The sid of the WebSocket handshake being completed (ws emits `headers` synchronously inside it). */
   private handshakeSid = "";
+  /** Whether HTTP/1.1 handshakes without an extension to negotiate use {@link LiteWebSocket}. */
+  private readonly lite: boolean;
 
   constructor(
     private readonly opts: ResolvedOptions,
     private readonly decorate: DecorateHeaders,
-  ) {}
+  ) {
+    this.lite = opts.wsEngine === undefined && liteWsEnabled();
+  }
 
   /**
    * Completes the WebSocket handshake of `req` on `socket`, for session `sid` (its cookie goes into the
@@ -45,7 +54,7 @@ export class WsUpgrader {
     socket: Duplex,
     head: Buffer,
     sid: string,
-    cb: (ws: WsSocket, raw: Duplex | null) => void,
+    cb: (ws: ServerWs, raw: Duplex | null) => void,
   ): boolean {
     if (isFetchUpgrade(socket)) {
       // Bun / Deno: the runtime upgrades; its socket is adapted to ws's API
@@ -64,6 +73,22 @@ export class WsUpgrader {
       if (ws === null) return false;
       socket.removeListener("error", ignore);
       cb(ws, null);
+      return true;
+    }
+    if (
+      this.lite &&
+      (!this.opts.perMessageDeflate || req.headers["sec-websocket-extensions"] === undefined)
+    ) {
+      // nothing to negotiate: ws would accept no extension either, so the lean connection answers the same
+      const ws = acceptLiteWebSocket(req, socket, head, this.opts.maxHttpBufferSize, () => {
+        const headers = takeUpgradeHeaders(req);
+        this.decorate(headers, req, sid);
+        return headers;
+      });
+      if (ws === null) return false;
+      // the connection has its own error listener on the TCP socket now
+      socket.removeListener("error", ignore);
+      cb(ws, socket);
       return true;
     }
     const wss = this.server();

@@ -15,6 +15,7 @@ import type { Codec } from "../../codec/types.js";
 import { createError } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import type { EngineRequest } from "../options.js";
+import { LiteWebSocket } from "../ws-lite.js";
 import { TransportBase } from "./base.js";
 import type { ServerTransport } from "./types.js";
 import { type FrameBatch, Kind, type RawWritable, releaseBatch, takeBatch } from "./ws-batch.js";
@@ -57,7 +58,7 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 }
 
 type RawSocket = { cork(): void; uncork(): void };
-const rawSocket = (ws: WsSocket): RawSocket | undefined =>
+const rawSocket = (ws: WsSocket | LiteWebSocket): RawSocket | undefined =>
   (ws as unknown as { _socket?: RawSocket | null })._socket ?? undefined;
 
 function uncorkTransport(t: WsTransport): void {
@@ -93,8 +94,8 @@ export class WsTransport extends TransportBase implements ServerTransport {
   get writesDirectly(): boolean {
     return true;
   }
-  /** The underlying `ws` socket. */
-  readonly socket: WsSocket;
+  /** The underlying WebSocket: `ws`'s, or the lean connection of the common case (ws-lite.ts). */
+  readonly socket: WsSocket | LiteWebSocket;
   private readonly deflate: boolean;
   private readonly codec: Codec;
   private onSentLast: ((err?: Error) => void) | null = null;
@@ -115,7 +116,7 @@ export class WsTransport extends TransportBase implements ServerTransport {
    *   written onto it directly unless an extension was negotiated
    */
   constructor(
-    ws: WsSocket,
+    ws: WsSocket | LiteWebSocket,
     req: EngineRequest,
     deflate: boolean,
     codec: Codec,
@@ -126,6 +127,11 @@ export class WsTransport extends TransportBase implements ServerTransport {
     this.codec = codec;
     this.deflate = deflate;
     this.raw = raw !== null && !ws.extensions ? raw : null;
+    if (ws instanceof LiteWebSocket) {
+      // calls onFrame / onClose / onError directly: no listeners
+      ws.handler = this;
+      return;
+    }
     (ws as TaggedWs)[kTransport] = this;
     ws.on("message", onWsMessage);
     ws.on("close", onWsClose); // emitted once; `on` avoids a once-wrapper per session
@@ -203,6 +209,18 @@ export class WsTransport extends TransportBase implements ServerTransport {
     this.onTextPacket(owner, decodeTextFrameBytes(this.codec, bytes, frameText));
   }
 
+  /** @internal A whole text message from the lean connection: UTF-8 bytes `[start, end)` of `b`. */
+  onTextRange(b: Buffer, start: number, end: number): void {
+    const owner = this.owner;
+    if (owner === null) return;
+    if (end > start && b[start] === 0x34) {
+      // a `4` message: no packet object, no view
+      owner.onTransportMessage(this, b.toString("utf8", start + 1, end));
+      return;
+    }
+    this.onTextPacket(owner, decodeTextFrameBytes(this.codec, b.subarray(start, end), frameText));
+  }
+
   private onTextPacket(owner: NonNullable<WsTransport["owner"]>, packet: Packet): void {
     if (packet.type === "close") {
       // python-engineio treats `1` on WebSocket as a disconnect; engine.io ignores it. We close.
@@ -218,13 +236,14 @@ export class WsTransport extends TransportBase implements ServerTransport {
 
   /** @inheritdoc */
   sendMessage(data: string | Uint8Array, opts: Packet["options"], cb: boolean): void {
-    const ws = this.socket;
     if (this.raw !== null) {
-      if (ws.readyState !== 1) return;
+      if (this.socket.readyState !== 1) return;
       this.enqueueMessage(data, opts);
       if (cb) this.batchDrains++;
       return;
     }
+    // without a raw socket this is always ws's WebSocket (the lean one always has one)
+    const ws = this.socket as WsSocket;
     if (!this.corked) corkUntilNextTick(this);
     const done = cb ? this.sentCallback() : undefined;
     if (opts !== undefined) {
@@ -251,7 +270,7 @@ export class WsTransport extends TransportBase implements ServerTransport {
 
   /** @inheritdoc */
   send(packets: Packet[], wantDrain: boolean): void {
-    const ws = this.socket;
+    const ws = this.socket as WsSocket;
     if (ws.readyState !== 1) return;
     const n = packets.length;
     if (this.raw !== null) {
@@ -338,7 +357,9 @@ export class WsTransport extends TransportBase implements ServerTransport {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.writable = false;
-    (this.socket as TaggedWs)[kTransport] = null;
+    const ws = this.socket;
+    if (ws instanceof LiteWebSocket) ws.handler = null;
+    else (ws as TaggedWs)[kTransport] = null;
     const owner = this.owner;
     this.owner = null;
     owner?.onTransportClose(this);
