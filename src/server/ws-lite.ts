@@ -43,10 +43,10 @@ export interface LiteHandler {
 
 /**
  * Which WebSocket server connection runs the common case: `"lite"` ({@link LiteWebSocket}) or `"ws"` (the `ws`
- * package). `EIO_WS=ws` is the kill switch; `EIO_WS=lite` opts in.
+ * package). The lean connection is the default; `EIO_WS=ws` is the kill switch.
  */
 export function liteWsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.EIO_WS === "lite";
+  return env.EIO_WS !== "ws";
 }
 
 // ---- handshake ---------------------------------------------------------------------------------------------
