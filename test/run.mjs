@@ -18,11 +18,11 @@ const root = new URL("..", import.meta.url).pathname;
 
 /**
  * Coverage floor for src/ (the default pass), in percent: a little under what the suite measured when it was
- * set (2026-12-02, last: lines 72.7 %, functions 61.9 % — in-process coverage only; the code that runs in the
+ * set (2026-12-02, last: lines 75.1 %, functions 62.3 % — in-process coverage only; the code that runs in the
  * child processes of the multi-process tests, such as the cluster workers' forwarding, is not counted), so a
  * change that drops tests fails the run.
  */
-const COVERAGE_FLOOR = { lines: 72, functions: 61 };
+const COVERAGE_FLOOR = { lines: 73, functions: 61 };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
