@@ -87,6 +87,33 @@ describe("socket.io across 3 processes through Redis", { timeout: 60_000, skip: 
         assert.deepEqual(answers, ["s2<-s1", "s3<-s1"]);
       });
 
+      /**
+       * While `x` (socket id `id`) is away, two broadcasts go out; then its parked reconnection is released to
+       * `b` (s2), where it must resume with `recovered`, the same id and every event it missed, in order.
+       */
+      const missesThenResumes = async (
+        x: Recorded,
+        id: string,
+        sender: Recorded,
+        relay: Awaited<ReturnType<typeof tcpSwitch>>,
+        b: IoNode,
+      ): Promise<void> => {
+        await sender.socket.timeout(5000).emitWithAck("bcast", "missed1");
+        await sender.socket.timeout(5000).emitWithAck("bcast", "missed2");
+        relay.release(b.port);
+        await seen(b.child, new RegExp(`^CONN ${id} true$`));
+        await until(() => x.socket.connected, "reconnected");
+        assert.equal(x.socket.recovered, true);
+        assert.equal(x.socket.id, id, "same socket id after recovery");
+        assert.equal(await x.socket.timeout(5000).emitWithAck("whoami"), "s2");
+        await sender.socket.timeout(5000).emitWithAck("bcast", "after");
+        await until(() => x.b.includes("after"), "after");
+        assert.deepEqual(
+          x.b.filter((m) => typeof m === "string" && !/^m\d$|^end-/.test(m)),
+          ["before", "missed1", "missed2", "after"],
+        );
+      };
+
       if (kind === "streams")
         for (const transport of ["websocket", "polling"])
           test(`connection state recovery (${transport}): a dropped client resumes on another process with the missed events`, async () => {
@@ -114,20 +141,7 @@ describe("socket.io across 3 processes through Redis", { timeout: 60_000, skip: 
                 RECOVERABLE.includes(reason),
                 `close reason "${reason}" is one socket.io recovers from`,
               );
-              await sender.socket.timeout(5000).emitWithAck("bcast", "missed1");
-              await sender.socket.timeout(5000).emitWithAck("bcast", "missed2");
-              relay.release(b.port);
-              await seen(b.child, new RegExp(`^CONN ${id} true$`));
-              await until(() => x.socket.connected, "reconnected");
-              assert.equal(x.socket.recovered, true);
-              assert.equal(x.socket.id, id, "same socket id after recovery");
-              assert.equal(await x.socket.timeout(5000).emitWithAck("whoami"), "s2");
-              await sender.socket.timeout(5000).emitWithAck("bcast", "after");
-              await until(() => x.b.includes("after"), "after");
-              assert.deepEqual(
-                x.b.filter((m) => typeof m === "string" && !/^m\d$|^end-/.test(m)),
-                ["before", "missed1", "missed2", "after"],
-              );
+              await missesThenResumes(x, id, sender, relay, b);
               assert.ok(c.child.proc.exitCode === null);
               console.log(`# recovery over ${transport}: close reason on the old process "${reason}"`);
             } finally {
@@ -170,20 +184,7 @@ describe("socket.io across 3 processes through Redis", { timeout: 60_000, skip: 
               await seen(d.child, /^DRAINED$/);
               // exit 0 after quit(): the persisted session reached Redis before the process left
               assert.deepEqual(await d.child.exited, { code: 0, signal: null });
-              await sender.socket.timeout(5000).emitWithAck("bcast", "missed1");
-              await sender.socket.timeout(5000).emitWithAck("bcast", "missed2");
-              relay.release(b.port);
-              await seen(b.child, new RegExp(`^CONN ${sid} true$`));
-              await until(() => x.socket.connected, "reconnected");
-              assert.equal(x.socket.recovered, true);
-              assert.equal(x.socket.id, sid, "same socket id after recovery");
-              assert.equal(await x.socket.timeout(5000).emitWithAck("whoami"), "s2");
-              await sender.socket.timeout(5000).emitWithAck("bcast", "after");
-              await until(() => x.b.includes("after"), "after");
-              assert.deepEqual(
-                x.b.filter((m) => typeof m === "string" && !/^m\d$|^end-/.test(m)),
-                ["before", "missed1", "missed2", "after"],
-              );
+              await missesThenResumes(x, sid, sender, relay, b);
               console.log(
                 `# recovery after SIGTERM over ${transport}: server reason "${reason}", client reason "transport close", recovered on s2 with both missed events`,
               );
