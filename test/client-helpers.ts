@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { Socket as EioClientSocket } from "engine.io-client";
 import { Socket, type SocketOptions } from "../src/client/index.js";
+import { closerOf } from "./server-helpers.js";
 
 const require = createRequire(import.meta.url);
 
@@ -68,13 +69,6 @@ function listen(http: HttpServer): Promise<number> {
   );
 }
 
-function closeHttp(http: HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    http.closeAllConnections?.();
-    http.close(() => resolve());
-  });
-}
-
 type EngineSocket = {
   id: string;
   on(ev: string, fn: (...a: unknown[]) => void): void;
@@ -95,6 +89,7 @@ async function startPeer(name: string, Ctor: EngineCtor, opts: PeerOptions): Pro
   const http = server ?? (onRequest ? createServer(onRequest) : createServer());
   const engine = new Ctor({ pingInterval: 25000, pingTimeout: 20000, ...rest });
   engine.attach(http);
+  const closeHttp = closerOf(http);
   const port = await listen(http);
   const peer: Peer = {
     name,
@@ -104,7 +99,7 @@ async function startPeer(name: string, Ctor: EngineCtor, opts: PeerOptions): Pro
     sockets: new Map(),
     close: async () => {
       engine.close();
-      await closeHttp(http);
+      await closeHttp();
     },
   };
   engine.on("connection", (socket) => {

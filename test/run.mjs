@@ -92,6 +92,14 @@ const coverageOn = process.execArgv.includes("--experimental-test-coverage") && 
  */
 const OTHER_PASS_CONCURRENCY = Number(process.env.EIO_TEST_CONCURRENCY ?? 2);
 
+/** Seconds spent per file and pass (top-level tests and suites), for the slowest-files table at the end. */
+const fileSeconds = new Map();
+function timeTopLevel(label, e) {
+  if (e.nesting !== 0 || !e.file) return;
+  const key = `${relative(root, e.file)} (${label.split(" ")[0]})`;
+  fileSeconds.set(key, (fileSeconds.get(key) ?? 0) + (e.details?.duration_ms ?? 0) / 1000);
+}
+
 async function pass(label, backend, list, concurrency) {
   if (list.length === 0) return { pass: 0, fail: 0, coverage: null };
   console.log(`\n### ${label}: ${list.length} files (EIO_CODEC=${backend})`);
@@ -103,9 +111,11 @@ async function pass(label, backend, list, concurrency) {
   // tests, not suites (a suite fails when one of its tests does, which is already counted)
   stream.on("test:pass", (e) => {
     if (e.details?.type !== "suite" && !e.skip) passed++;
+    timeTopLevel(label, e);
   });
   stream.on("test:fail", (e) => {
     if (e.details?.type !== "suite" || e.details?.error?.failureType !== "subtestsFailed") failed++;
+    timeTopLevel(label, e);
   });
   stream.on("test:coverage", (e) => {
     coverage = e.summary;
@@ -178,6 +188,10 @@ if (cov) {
   // loudly; the floor is enforced whenever a report exists.
   console.log("\n!!! coverage was requested but node:test could not report it (see its warning above)");
 }
+
+// Where the suite's time goes (a file run two at a time counts its own wall time, so the sum exceeds the run's).
+const slowest = [...fileSeconds].sort((a, b) => b[1] - a[1]).slice(0, 15);
+console.log(`\n### slowest files: ${slowest.map(([f, s]) => `${f} ${s.toFixed(1)} s`).join(", ")}`);
 
 const total = (k) => results.reduce((n, r) => n + r[k], 0);
 console.log(

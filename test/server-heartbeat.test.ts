@@ -89,7 +89,11 @@ describe("heartbeat", () => {
       }
       const [reason] = await closed;
       assert.equal(reason, "ping timeout");
+      // the client's side of the closing handshake ends before the next suite mocks the timers (which would
+      // catch ws's clearTimeout of its 30 s close timer and keep this process alive for it)
+      const clientClosed = once(bad.ws, "close", 5000);
       bad.ws.close();
+      await clientClosed;
     } finally {
       await h.close();
     }

@@ -8,7 +8,7 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
 } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import { type AddressInfo, connect, type Socket as NetSocket } from "node:net";
 import type { Server as IoServer } from "socket.io";
 import { attach, type Server, type ServerOptions, type Socket } from "../src/index.js";
 import { PollingTransport } from "../src/server/transports/polling.js";
@@ -34,6 +34,7 @@ export async function startServer(
     res.end("not found");
   });
   const engine = attach(http, opts);
+  const closeHttp = closerOf(http);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const port = (http.address() as AddressInfo).port;
   return {
@@ -43,9 +44,33 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     async close() {
       engine.close();
-      http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeHttp();
     },
+  };
+}
+
+/**
+ * Returns a function that closes `http` and resolves once every TCP connection it ever accepted has closed,
+ * upgraded WebSockets included (destroyed after `graceMs`). Call it before `listen`. `http.close()` alone
+ * resolves while a WebSocket closing handshake is still in flight: a next test that enables `mock.timers`
+ * then catches that connection's `clearTimeout`, its real 30 s close timer stays armed, and the file's process
+ * lingers 30 s after its last test.
+ */
+export function closerOf(http: HttpServer, graceMs = 2000): () => Promise<void> {
+  const open = new Set<NetSocket>();
+  http.on("connection", (sock: NetSocket) => {
+    open.add(sock);
+    sock.once("close", () => open.delete(sock));
+  });
+  return async () => {
+    http.closeAllConnections?.();
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    const left = [...open].map((sock) => new Promise((resolve) => sock.once("close", resolve)));
+    const grace = setTimeout(() => {
+      for (const sock of open) sock.destroy();
+    }, graceMs);
+    await Promise.all([closed, ...left]);
+    clearTimeout(grace);
   };
 }
 
