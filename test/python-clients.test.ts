@@ -135,12 +135,21 @@ describe("python-engineio clients → this server", { concurrency: true }, () =>
                 from,
               );
             }
-            await waitFor(() => disconnects.has(sid2), 5000, "server-side disconnect");
+            // 4.3.4's write loop runs `while self.state == 'connected'` and disconnect() sets 'disconnecting'
+            // right after queueing the close packet (engineio/client.py:655 and disconnect()): a loop that
+            // is between two POSTs then exits without sending it, and the server only learns of the close from
+            // the missing pong (pingInterval + pingTimeout = 7 s here). Fixed in later releases.
+            const lostClose = !col.reasons && final === "polling";
+            await waitFor(() => disconnects.has(sid2), lostClose ? 12_000 : 5000, "server-side disconnect");
             // python-engineio's disconnect() queues its close packet for the write loop and closes the WebSocket at
             // once (engineio/client.py:124-131, async_client.py:166-173): over WebSocket the packet usually loses,
             // and python-engineio's own server then says "transport close" too (socket.py:254)
             const expected =
-              final === "websocket" ? ["client disconnect", "transport close"] : ["client disconnect"];
+              final === "websocket"
+                ? ["client disconnect", "transport close"]
+                : lostClose
+                  ? ["client disconnect", "ping timeout"]
+                  : ["client disconnect"];
             assert.ok(expected.includes(disconnects.get(sid2)!), disconnects.get(sid2));
           });
         }

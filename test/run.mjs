@@ -94,9 +94,9 @@ const OTHER_PASS_CONCURRENCY = Number(process.env.EIO_TEST_CONCURRENCY ?? 2);
 
 /** Seconds spent per file and pass (top-level tests and suites), for the slowest-files table at the end. */
 const fileSeconds = new Map();
-function timeTopLevel(label, e) {
+function timeTopLevel(backend, e) {
   if (e.nesting !== 0 || !e.file) return;
-  const key = `${relative(root, e.file)} (${label.split(" ")[0]})`;
+  const key = `${relative(root, e.file)} (${backend})`;
   fileSeconds.set(key, (fileSeconds.get(key) ?? 0) + (e.details?.duration_ms ?? 0) / 1000);
 }
 
@@ -111,11 +111,11 @@ async function pass(label, backend, list, concurrency) {
   // tests, not suites (a suite fails when one of its tests does, which is already counted)
   stream.on("test:pass", (e) => {
     if (e.details?.type !== "suite" && !e.skip) passed++;
-    timeTopLevel(label, e);
+    timeTopLevel(backend, e);
   });
   stream.on("test:fail", (e) => {
     if (e.details?.type !== "suite" || e.details?.error?.failureType !== "subtestsFailed") failed++;
-    timeTopLevel(label, e);
+    timeTopLevel(backend, e);
   });
   stream.on("test:coverage", (e) => {
     coverage = e.summary;
