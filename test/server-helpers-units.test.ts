@@ -1,10 +1,41 @@
 // Unit tests of the server's small helpers: query parsing, session ids, header validation, options.
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import { describe, test } from "node:test";
+import { chooseEncoding } from "../src/server/compression.js";
 import { hasInvalidHeaderChar } from "../src/server/headers.js";
 import { generateId } from "../src/server/id.js";
 import { computePath, resolveServerOptions } from "../src/server/options.js";
 import { parseQuery } from "../src/server/query.js";
+
+describe("chooseEncoding (httpCompression negotiation)", () => {
+  const pick = (acceptEncoding: string | undefined, length = 2048, threshold = 1024) =>
+    chooseEncoding(
+      {
+        headers: acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding },
+      } as IncomingMessage,
+      length,
+      { threshold },
+    );
+  test("the client's preference and q-values decide between gzip and deflate", () => {
+    assert.equal(pick("gzip, deflate"), "gzip");
+    assert.equal(pick("deflate"), "deflate");
+    assert.equal(pick("gzip;q=0.1, deflate"), "deflate");
+    assert.equal(pick("deflate, gzip;q=1"), "deflate"); // equal q: the client's order, as engine.io (accepts 1.3)
+    assert.equal(pick("*"), "gzip");
+  });
+  test("nothing acceptable, refused, absent, or below the threshold: sent as is", () => {
+    assert.equal(pick("br, identity"), null);
+    assert.equal(pick("gzip;q=0, deflate;q=0"), null);
+    assert.equal(pick(undefined), null);
+    assert.equal(pick(""), null);
+    assert.equal(pick("gzip", 100), null);
+    assert.equal(
+      chooseEncoding({ headers: { "accept-encoding": "gzip" } } as IncomingMessage, 1e6, false),
+      null,
+    );
+  });
+});
 
 describe("parseQuery", () => {
   test("plain object, last duplicate wins, fragments and bad escapes tolerated", () => {

@@ -16,6 +16,9 @@ const debug = createDebug("engine:fetch");
 /** The part of Bun's `ServerWebSocket` used here. */
 export interface BunWebSocketLike {
   send(data: string | Uint8Array, compress?: boolean): number;
+  /** Bun's typed sends: `send` without its dispatch on the argument's type. */
+  sendText?(data: string, compress?: boolean): number;
+  sendBinary?(data: Uint8Array, compress?: boolean): number;
   close(code?: number, reason?: string): void;
   terminate?(): void;
   getBufferedAmount?(): number;
@@ -188,7 +191,16 @@ export class FetchWebSocket extends EventEmitter {
     if (raw === null) return;
     try {
       if (raw.kind === "bun") {
-        if (raw.ws.send(data) === -1) this.pressured = true;
+        const ws = raw.ws;
+        const r =
+          typeof data === "string"
+            ? ws.sendText !== undefined
+              ? ws.sendText(data)
+              : ws.send(data)
+            : ws.sendBinary !== undefined
+              ? ws.sendBinary(data)
+              : ws.send(data);
+        if (r === -1) this.pressured = true;
       } else raw.ws.send(data);
     } catch (e) {
       debug("websocket write failed: %O", e);

@@ -132,6 +132,8 @@ export class WsTransport extends TransportBase implements ServerTransport {
       ws.handler = this;
       return;
     }
+    // a Fetch runtime's socket has no TCP socket to cork (Bun corks inside its message callback itself)
+    if (rawSocket(ws) === undefined) this.corked = true;
     (ws as TaggedWs)[kTransport] = this;
     ws.on("message", onWsMessage);
     ws.on("close", onWsClose); // emitted once; `on` avoids a once-wrapper per session
