@@ -46,6 +46,8 @@ export class PeerRouter {
     private readonly strategy: BalanceStrategy,
     /** This worker's own open sessions (exact, unlike the table's). */
     private readonly ownLoad: () => number | undefined,
+    /** Whether a handshake may be forwarded to a less loaded peer (`false`: always served here). */
+    private readonly balanceHandshakes = true,
   ) {}
 
   /** Replaces the peer table (from the primary). */
@@ -68,7 +70,7 @@ export class PeerRouter {
       // an unknown or dead owner: answered here (400 "Session ID unknown", as a restarted single process would)
       return owner?.ready && owner.port > 0 ? owner : undefined;
     }
-    return isEngineRequest(url) ? this.balance() : undefined;
+    return this.balanceHandshakes && isEngineRequest(url) ? this.balance() : undefined;
   }
 
   private balance(): PeerInfo | undefined {
