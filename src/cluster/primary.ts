@@ -237,6 +237,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
         // the IPC channel closed between the check and the send: relay this one instead
         return false;
       }
+      // The socket object here has lost its handle to the send and never emits "close": dropped from the set
+      // now, or every connection ever handed over would stay in it (memory and GC time growing per connection).
+      clients.delete(socket);
       return true;
     },
   };
