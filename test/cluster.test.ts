@@ -105,8 +105,8 @@ function wsFrame(text: string): Buffer {
 }
 
 /** The routing tests every routing must pass, on a started cluster at `portOf()`. */
-function routingTests(portOf: () => number, handedOver: boolean): void {
-  test("a WebSocket upgrade of the other worker's session, on a connection that carried one of this worker's, reaches its owner", async () => {
+function routingTests(portOf: () => number, handedOver: boolean, upgrade: "handed" | "tunnelled"): void {
+  test(`a WebSocket upgrade of the other worker's session, on a connection that carried one of this worker's, reaches its owner (${upgrade})`, async () => {
     const sock = connect(portOf(), "127.0.0.1");
     try {
       await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
@@ -114,8 +114,10 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
       const own = JSON.parse(hs.split("\x1e")[0]!.slice(1)).sid as string;
       const foreign = await sidOn(portOf(), own.startsWith("w0") ? "w1" : "w0");
       let text = "";
-      const got = (re: RegExp): Promise<void> =>
-        waitFor(() => re.test(text), 10_000, `${re} in ${JSON.stringify(text)}`);
+      const got = async (re: RegExp): Promise<RegExpExecArray> => {
+        await waitFor(() => re.test(text), 10_000, `${re} in ${JSON.stringify(text)}`);
+        return re.exec(text)!;
+      };
       sock.setEncoding("latin1").on("data", (d: string) => {
         text += d;
       });
@@ -128,8 +130,12 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
       sock.write(wsFrame("2probe"));
       await got(/3probe/);
       sock.write(wsFrame("5"));
-      sock.write(wsFrame("4whoami"));
-      await got(new RegExp(`4${foreign.slice(0, 2)}:\\d+`));
+      sock.write(wsFrame("4upgradeport"));
+      const m = await got(new RegExp(`4${foreign.slice(0, 2)}:(\\d+)`));
+      // passed to the owner (shared: through the primary; relay: by the primary) it sees the client's own port;
+      // tunnelled by the worker that had the connection (handover), that worker's
+      if (upgrade === "handed") assert.equal(Number(m[1]), sock.localPort);
+      else assert.notEqual(Number(m[1]), sock.localPort);
     } finally {
       sock.destroy();
     }
@@ -259,7 +265,7 @@ function clusterSuite(routing: "handover" | "shared"): void {
       for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
     });
 
-  routingTests(() => port, true);
+  routingTests(() => port, true, routing === "shared" ? "handed" : "tunnelled");
 
   test("this project's client: polling-only and upgrading, echo across heartbeats", async () => {
     const polling = await open(`http://127.0.0.1:${port}`, { transports: ["polling"] });
@@ -392,5 +398,5 @@ describe("cluster with routing: relay (every request relayed by the primary)", {
     const c = start(process.execPath, ["--import", "tsx", APP, "2", "least-connections", "relay"]);
     port = Number((await seen(c, /^READY (\d+) /))[1]);
   });
-  routingTests(() => port, false);
+  routingTests(() => port, false, "handed");
 });

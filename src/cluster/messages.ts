@@ -45,6 +45,16 @@ export interface ListenMessage {
 export interface AcceptingMessage {
   eio: "accepting";
 }
+/**
+ * Worker → primary (`routing: "shared"`), with the client socket: a WebSocket upgrade of worker `to`'s session
+ * that this worker accepted (its request's bytes, base64); the primary hands it to `to` as a
+ * {@link ConnectionMessage}, so the WebSocket is not tunnelled through this worker for its whole life.
+ */
+export interface HandoffMessage {
+  eio: "handoff";
+  to: string;
+  head: string;
+}
 /** Any message of the cluster protocol. */
 export type ClusterMessage =
   | ReadyMessage
@@ -53,7 +63,8 @@ export type ClusterMessage =
   | ConnectionMessage
   | PeersMessage
   | ListenMessage
-  | AcceptingMessage;
+  | AcceptingMessage
+  | HandoffMessage;
 
 /** Whether `m` is one of ours. */
 export function isClusterMessage(m: unknown): m is ClusterMessage {

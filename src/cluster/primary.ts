@@ -17,7 +17,7 @@ import {
   type AddressInfo,
   createServer as createNetServer,
   type Server as NetServer,
-  type Socket as NetSocket,
+  Socket as NetSocket,
 } from "node:net";
 import { getSystemErrorName } from "node:util";
 import createDebug from "debug";
@@ -198,6 +198,25 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
       } else if (m.eio === "load") {
         slot.load = m.sessions;
         peersChanged(false);
+      }
+    });
+    // routing "shared": a worker passes on a WebSocket upgrade of another worker's session (once per WebSocket)
+    worker.on("message", (m: unknown, handle: unknown) => {
+      if (!isClusterMessage(m) || m.eio !== "handoff" || !(handle instanceof NetSocket)) return;
+      const owner = router.pick(m.to);
+      const w = owner?.nodeId === m.to ? owner.worker : null;
+      if (w === null || w === undefined || !w.isConnected()) {
+        // its owner is gone, and the session with it: the client's upgrade fails and it goes on polling (and
+        // gets "Session ID unknown" there, as after any restart)
+        handle.destroy();
+        return;
+      }
+      try {
+        w.send({ eio: "connection", head: m.head }, handle, (err: Error | null) => {
+          if (err) handle.destroy();
+        });
+      } catch {
+        handle.destroy();
       }
     });
     worker.on("exit", (code, signal) => {

@@ -13,7 +13,7 @@ import {
 import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import type { Server as Engine } from "../server/server.js";
-import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter } from "./forward.js";
+import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter, upgradeHead } from "./forward.js";
 import {
   type ClusterMessage,
   ENV_BALANCE,
@@ -70,6 +70,33 @@ export async function runWorker(
     if (routedByPrimary.delete(req.socket)) return undefined;
     return peers.route(req);
   };
+  /** Passes an upgrade's socket (and its request, rebuilt as bytes) to worker `to` through the primary. */
+  const handOff = (req: IncomingMessage, socket: Socket, rest: Buffer, to: string): boolean => {
+    if (!process.connected || !(socket instanceof Socket)) return false;
+    // Stop reading at the handle: bytes read here after this point would be lost to the owner (as in relay.ts)
+    socket.pause();
+    const h = (socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean } })._handle;
+    if (h?.readStop === undefined) return false;
+    h.readStop();
+    h.reading = false;
+    const parts: Buffer[] = [Buffer.from(upgradeHead(req), "latin1"), rest];
+    for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) parts.push(c);
+    try {
+      process.send?.(
+        { eio: "handoff", to, head: Buffer.concat(parts).toString("base64") },
+        socket,
+        {},
+        (err) => {
+          if (err) socket.destroy();
+        },
+      );
+    } catch {
+      // the channel closed meanwhile: tunnel it after all
+      socket.resume();
+      return false;
+    }
+    return true;
+  };
   const emit = server.emit;
   server.emit = function (this: HttpServer, event: string | symbol, ...args: unknown[]): boolean {
     if (event === "request") {
@@ -83,7 +110,12 @@ export async function runWorker(
       const req = args[0] as IncomingMessage;
       const peer = route(req);
       if (peer !== undefined) {
-        forwardUpgrade(req, args[1] as Duplex, args[2] as Buffer, peer, nodeId);
+        // shared: this worker accepted the connection, so a WebSocket of another worker's session would be
+        // tunnelled through it for its whole life; passed to its owner through the primary instead (IPC handle
+        // passing, once per WebSocket). Handed-over connections keep the tunnel (rare: a second session on a
+        // kept-alive connection), as does a failed send.
+        if (!(sharedMode && handOff(req, args[1] as Socket, args[2] as Buffer, peer.nodeId)))
+          forwardUpgrade(req, args[1] as Duplex, args[2] as Buffer, peer, nodeId);
         return true;
       }
     }
