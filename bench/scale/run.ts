@@ -46,13 +46,11 @@ const argAfter = (flag: string): string | undefined =>
   process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
 const WORKERS = (argAfter("--workers") ?? "1,2,4").split(",").map(Number);
 /** `--transports polling-close` (comma-separated): only those rows, for a quick before/after. */
-const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-close").split(",") as (
-  | "websocket"
-  | "polling"
-  | "polling-close"
-)[];
-if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-close"].includes(t)))
-  throw new Error("--transports: a list of websocket, polling, polling-close");
+const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-2conn,polling-close").split(
+  ",",
+) as EchoRow["transport"][];
+if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-2conn", "polling-close"].includes(t)))
+  throw new Error("--transports: a list of websocket, polling, polling-2conn, polling-close");
 if (WORKERS.some((w) => !Number.isInteger(w) || w < 1)) throw new Error("--workers: a list like 1,2,4");
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
@@ -77,7 +75,8 @@ export interface EchoRow {
    * cluster-relay: every request relayed; node-cluster-rr: node:cluster's round-robin primary (a reference).
    */
   front: "cluster" | "cluster-shared" | "cluster-relay" | "haproxy" | "node-cluster-rr";
-  transport: "websocket" | "polling" | "polling-close";
+  /** polling-2conn: keep-alive, the POSTs on a second connection (a browser's pattern). */
+  transport: "websocket" | "polling" | "polling-2conn" | "polling-close";
   workers: number;
   messagesPerSecond: number;
   /** Server CPU (workers + primary or HAProxy) per echoed message. */
@@ -192,7 +191,9 @@ try {
         await stop(c);
       }
       // HAProxy in front of the same engines (polling-close: its cost per connection, a reference)
-      const haproxyEngines = onlyCluster || !haveHaproxy ? [] : ["ours", "engineio"];
+      // (polling-2conn is about the cluster's routings only: HAProxy routes every request anyway)
+      const haproxyEngines =
+        onlyCluster || !haveHaproxy || transport === "polling-2conn" ? [] : ["ours", "engineio"];
       for (const engine of haproxyEngines as ("ours" | "engineio")[]) {
         const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
         const nodes = ids.map((id) => tsx("./node.ts", engine, id));
@@ -389,7 +390,10 @@ ${echo}
 
 Polling: one message = 2 routed HTTP requests (POST + GET), so the front's cost per request is half its µs/msg.
 polling-close: every request on a new connection (\`Connection: close\`), so there the cost per request is the cost
-per routed connection.
+per routed connection. polling-2conn: kept alive, but the POSTs on a second connection of their own, as a
+browser's connection pool does while a long-poll GET waits: with \`shared\` that connection was accepted by any
+worker, so (N−1)/N of the sessions have every POST forwarded worker to worker (handover routes both connections
+to the session's worker at their first request).
 
 **What the cluster primary costs** (this engine's cluster rows; CPU of the primary process over the window, in
 10 ms ticks, divided by the requests the load generator made in it). \`handover\`: the primary reads a

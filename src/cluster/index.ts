@@ -64,10 +64,11 @@ export interface ClusterOptions {
    * upgrades are handed over in both. `"shared"`: the primary is not on the accept path at all (it costs nothing
    * per connection): it binds the public socket and every worker accepts from it (node:cluster's SCHED_NONE
    * way); each worker routes every request by its sid and forwards one of another worker's session to its owner
-   * over loopback, so a client connecting anew for each request (no keep-alive) costs the workers a forwarded
-   * request (N−1) times in N, and a WebSocket of another worker's session is tunnelled through the worker that
-   * accepted it. Handshakes are served by the worker that accepted them (`balance` does not apply: the kernel
-   * spreads the accepts).
+   * over loopback: a client connecting anew for each request (no keep-alive), or a kept-alive connection that
+   * a browser opens beside its first one, costs the workers a forwarded request (N−1) times in N. A WebSocket
+   * upgrade of another worker's session is passed to its owner through the primary (once per WebSocket, never
+   * tunnelled). Handshakes are served by the worker that accepted them (`balance` does not apply: the kernel
+   * spreads the accepts). What each routing costs: `bench/results/scale.md`.
    * @default "handover"
    */
   routing?: ClusterRouting;
