@@ -91,7 +91,8 @@ export async function runWorker(
         },
       );
     } catch {
-      // the channel closed meanwhile: tunnel it after all
+      // the channel closed meanwhile: tunnel it after all, with the bytes read off it above
+      if (parts.length > 2) socket.unshift(Buffer.concat(parts.slice(2)));
       socket.resume();
       return false;
     }
