@@ -1,11 +1,13 @@
 // engineio-wasm/cluster for real: a node:cluster primary with 2 workers, routing by the sid prefix,
-// per request on keep-alive connections, restarting a SIGKILLed worker, draining on SIGTERM.
+// per request on keep-alive connections, restarting a SIGKILLed worker, draining on SIGTERM — in each routing:
+// handover (the primary hands each connection over), shared (the workers accept themselves), relay.
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { connect, type Socket as NetSocket } from "node:net";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Socket } from "../src/client/index.js";
+import { runCluster } from "../src/cluster/index.js";
 import { collect, next, open, shut } from "./client-helpers.js";
 import { type Child, seen, signalGroup, start, stopAll } from "./cluster-helpers.js";
 import { waitFor } from "./server-helpers.js";
@@ -17,7 +19,7 @@ function http(
   port: number,
   method: string,
   path: string,
-  opts: { agent?: Agent; body?: string } = {},
+  opts: { agent?: Agent | false; body?: string } = {},
 ): Promise<{ status: number; text: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method, path, agent: opts.agent }, (res) => {
@@ -34,10 +36,23 @@ function http(
   });
 }
 
-async function handshake(port: number, agent?: Agent): Promise<string> {
+async function handshake(port: number, agent?: Agent | false): Promise<string> {
   const r = await http(port, "GET", `${P}?EIO=4&transport=polling`, { agent });
   assert.equal(r.status, 200, r.text);
   return JSON.parse(r.text.split("\x1e")[0]!.slice(1)).sid;
+}
+
+/**
+ * Handshakes on new connections until one lands on worker `prefix` (bounded). With routing "shared" the kernel
+ * picks the accepting worker (and a handshake is served where it is accepted); with handover least-connections
+ * alternates.
+ */
+async function sidOn(port: number, prefix: string): Promise<string> {
+  for (let i = 0; i < 40; i++) {
+    const sid = await handshake(port, false);
+    if (sid.startsWith(prefix)) return sid;
+  }
+  throw new Error(`no handshake reached ${prefix} in 40 connections`);
 }
 
 /** Sends "whoami" on a polling session and returns the answer ("<nodeId>:<pid>"), skipping pings. */
@@ -78,18 +93,59 @@ function exchange(sock: NetSocket, request: string): Promise<string> {
   });
 }
 
-/** The routing tests both routings must pass, on a started cluster at `portOf()`. */
-function routingTests(portOf: () => number, handedOver: boolean): void {
+/** A masked client WebSocket text frame (payload < 126 bytes). */
+function wsFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  return Buffer.concat([
+    Buffer.from([0x81, 0x80 | payload.length]),
+    mask,
+    payload.map((b, i) => b ^ mask[i % 4]!),
+  ]);
+}
+
+/** The routing tests every routing must pass, on a started cluster at `portOf()`. */
+function routingTests(portOf: () => number, handedOver: boolean, upgrade: "handed" | "tunnelled"): void {
+  test(`a WebSocket upgrade of the other worker's session, on a connection that carried one of this worker's, reaches its owner (${upgrade})`, async () => {
+    const sock = connect(portOf(), "127.0.0.1");
+    try {
+      await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+      const hs = await exchange(sock, `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const own = JSON.parse(hs.split("\x1e")[0]!.slice(1)).sid as string;
+      const foreign = await sidOn(portOf(), own.startsWith("w0") ? "w1" : "w0");
+      let text = "";
+      const got = async (re: RegExp): Promise<RegExpExecArray> => {
+        await waitFor(() => re.test(text), 10_000, `${re} in ${JSON.stringify(text)}`);
+        return re.exec(text)!;
+      };
+      sock.setEncoding("latin1").on("data", (d: string) => {
+        text += d;
+      });
+      sock.write(
+        `GET ${P}?EIO=4&transport=websocket&sid=${foreign} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n` +
+          "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      );
+      await got(/^HTTP\/1\.1 101 /);
+      // the Engine.IO upgrade (probe, then 5), then a message the owner answers with its node id
+      sock.write(wsFrame("2probe"));
+      await got(/3probe/);
+      sock.write(wsFrame("5"));
+      sock.write(wsFrame("4upgradeport"));
+      const m = await got(new RegExp(`4${foreign.slice(0, 2)}:(\\d+)`));
+      // passed to the owner (shared: through the primary; relay: by the primary) it sees the client's own port;
+      // tunnelled by the worker that had the connection (handover), that worker's
+      if (upgrade === "handed") assert.equal(Number(m[1]), sock.localPort);
+      else assert.notEqual(Number(m[1]), sock.localPort);
+    } finally {
+      sock.destroy();
+    }
+  });
+
   test("keep-alive: one connection carries requests of sessions on different workers (socket.io-sticky#8)", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const sids: string[] = [];
-      // bounded: least-connections alternates, so both workers appear within a few handshakes
-      for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
-        sids.push(await handshake(portOf(), agent));
-      const a = sids.find((s) => s.startsWith("w0"))!;
-      const b = sids.find((s) => s.startsWith("w1"))!;
-      assert.ok(a && b, `both workers: ${sids}`);
+      const a = await sidOn(portOf(), "w0");
+      const b = await sidOn(portOf(), "w1");
       let reusedAll = true;
       for (let round = 0; round < 3; round++) {
         for (const sid of [a, b]) {
@@ -106,11 +162,8 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
   });
 
   test("pipelined requests of two workers' sessions on one raw connection (one chunked) come back in order", async () => {
-    const sids: string[] = [];
-    for (let i = 0; i < 8 && new Set(sids.map((s) => s.slice(0, 2))).size < 2; i++)
-      sids.push(await handshake(portOf()));
-    const a = sids.find((s) => s.startsWith("w0"))!;
-    const b = sids.find((s) => s.startsWith("w1"))!;
+    const a = await sidOn(portOf(), "w0");
+    const b = await sidOn(portOf(), "w1");
     const q = (sid: string) => `${P}?EIO=4&transport=polling&sid=${sid}`;
     const sock = connect(portOf(), "127.0.0.1");
     let text = "";
@@ -153,9 +206,7 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
       // Later on the same connection (handed over: now served by that worker's own HTTP server), a session of the
       // other worker: its requests must reach the other worker's engine (forwarded), never be answered here
       const other = sid.startsWith("w0") ? "w1" : "w0";
-      let foreign = "";
-      for (let i = 0; i < 8 && !foreign.startsWith(other); i++) foreign = await handshake(portOf());
-      assert.ok(foreign.startsWith(other), foreign);
+      const foreign = await sidOn(portOf(), other);
       const fq = `${P}?EIO=4&transport=polling&sid=${foreign}`;
       for (let round = 0; round < 2; round++) {
         assert.equal(
@@ -184,28 +235,37 @@ function routingTests(portOf: () => number, handedOver: boolean): void {
   });
 }
 
-describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_000 }, () => {
+/** The whole life of a 2-worker cluster in `routing`: routing, clients, a restart, a graceful SIGTERM. */
+function clusterSuite(routing: "handover" | "shared"): void {
   let c: Child;
   let port = 0;
   after(stopAll);
 
   test("starts 2 workers and listens", async () => {
-    c = start(process.execPath, ["--import", "tsx", APP, "2"]);
+    c = start(process.execPath, ["--import", "tsx", APP, "2", "least-connections", routing]);
     const m = await seen(c, /^READY (\d+) (.*)$/);
     port = Number(m[1]);
     const pids = JSON.parse(m[2]!) as Record<string, number>;
     assert.deepEqual(Object.keys(pids).sort(), ["w0", "w1"]);
   });
 
-  test("handshakes are balanced; every sid carries its worker's node id", async () => {
-    const sids = await Promise.all(Array.from({ length: 6 }, () => handshake(port)));
-    const prefixes = new Set(sids.map((s) => s.slice(0, 2)));
-    assert.deepEqual([...prefixes].sort(), ["w0", "w1"]);
-    for (const s of sids) assert.match(s, /^w[01][\w-]{18}$/);
-    for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
-  });
+  if (routing === "handover")
+    test("handshakes are balanced; every sid carries its worker's node id", async () => {
+      const sids = await Promise.all(Array.from({ length: 6 }, () => handshake(port)));
+      const prefixes = new Set(sids.map((s) => s.slice(0, 2)));
+      assert.deepEqual([...prefixes].sort(), ["w0", "w1"]);
+      for (const s of sids) assert.match(s, /^w[01][\w-]{18}$/);
+      for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
+    });
+  else
+    test("both workers accept (the kernel spreads new connections); every sid carries its worker's node id", async () => {
+      const sids = [await sidOn(port, "w0"), await sidOn(port, "w1")];
+      for (const s of sids) assert.match(s, /^w[01][\w-]{18}$/);
+      // over the global agent's kept-alive connections, whichever worker accepted them: forwarded when foreign
+      for (const s of sids) assert.equal((await whoami(port, s)).split(":")[0], s.slice(0, 2));
+    });
 
-  routingTests(() => port, true);
+  routingTests(() => port, true, routing === "shared" ? "handed" : "tunnelled");
 
   test("this project's client: polling-only and upgrading, echo across heartbeats", async () => {
     const polling = await open(`http://127.0.0.1:${port}`, { transports: ["polling"] });
@@ -239,9 +299,9 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     const before = JSON.parse((await seen(c, /^READY \d+ (.*)$/))[1]!) as Record<string, number>;
     // A connection handed to w0 that also carries a session of w1 (forwarded by w0): it dies with w0, the w1
     // session does not (its client goes on over a new connection, as after any dropped keep-alive connection)
-    // bounded: least-connections alternates, so a first handshake lands on w0 within a few connections
+    // bounded: least-connections alternates (shared: the kernel spreads), so a handshake lands on w0 soon
     let sock: NetSocket | undefined;
-    for (let i = 0; i < 8 && sock === undefined; i++) {
+    for (let i = 0; i < 40 && sock === undefined; i++) {
       const s = connect(port, "127.0.0.1");
       s.on("error", () => {});
       const hs = await exchange(s, `GET ${P}?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n`);
@@ -251,9 +311,7 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     assert.ok(sock, "a connection handed to w0");
     const sockClosed = new Promise<void>((resolve) => sock!.once("close", () => resolve()));
     // only now: a session nobody answers pings for lives pingInterval + pingTimeout (2.3 s) after its handshake
-    let w1sid = "";
-    for (let i = 0; i < 8 && !w1sid.startsWith("w1"); i++) w1sid = await handshake(port);
-    assert.ok(w1sid.startsWith("w1"), w1sid);
+    const w1sid = await sidOn(port, "w1");
     const fq = `${P}?EIO=4&transport=polling&sid=${w1sid}`;
     assert.equal(await exchange(sock, `POST ${fq} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n6`), "ok");
     process.kill(before.w0!, "SIGKILL");
@@ -267,6 +325,7 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
       "the w1 session carried on w0's connection lives on",
     );
     fresh.destroy();
+    const fresh2 = (): Agent => new Agent({ keepAlive: false });
     // once the pid is gone the primary has reaped it, and in the same callback marked the slot not ready, so the
     // next `pids` waits for the restarted worker
     await waitFor(() => !alive(before.w0!), 10_000, "the killed worker to be reaped");
@@ -279,12 +338,9 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     }
     assert.notEqual(now.w0, before.w0);
     assert.equal(now.w1, before.w1);
-    const seenW0 = new Set<string>();
-    for (let i = 0; i < 6 && seenW0.size === 0; i++) {
-      const sid = await handshake(port);
-      if (sid.startsWith("w0")) seenW0.add(await whoami(port, sid));
-    }
-    assert.deepEqual([...seenW0], [`w0:${now.w0}`]);
+    // over new connections: the global agent's kept-alive ones may have been accepted by (or handed to) old w0
+    const w0sid = await sidOn(port, "w0");
+    assert.equal(await whoami(port, w0sid, fresh2()), `w0:${now.w0}`);
   });
 
   test("SIGTERM: sessions close with `server shutting down`, a pending poll gets its close packet", async () => {
@@ -311,7 +367,29 @@ describe("cluster (node:cluster primary routing by sid prefix)", { timeout: 60_0
     agent.destroy();
     assert.equal(code, 0);
   });
+}
+
+test("bad routing and balance options throw a RangeError with code EIO_ERR_INVALID_ARG before any fork", async () => {
+  const worker = (): never => {
+    throw new Error("not forked");
+  };
+  for (const opts of [{ routing: "sticky" }, { routing: 1 }, { balance: "random" }] as const)
+    await assert.rejects(
+      runCluster({ worker, installSignals: false, ...(opts as object) }),
+      (e: Error & { code?: string }) =>
+        e instanceof RangeError && e.code === "EIO_ERR_INVALID_ARG" && /routing|balance/.test(e.message),
+    );
 });
+
+describe("cluster (node:cluster primary handing each connection to its worker)", { timeout: 60_000 }, () =>
+  clusterSuite("handover"),
+);
+
+describe(
+  "cluster with routing: shared (every worker accepts from the public socket)",
+  { timeout: 60_000 },
+  () => clusterSuite("shared"),
+);
 
 describe("cluster with routing: relay (every request relayed by the primary)", { timeout: 30_000 }, () => {
   let port = 0;
@@ -320,5 +398,5 @@ describe("cluster with routing: relay (every request relayed by the primary)", {
     const c = start(process.execPath, ["--import", "tsx", APP, "2", "least-connections", "relay"]);
     port = Number((await seen(c, /^READY (\d+) /))[1]);
   });
-  routingTests(() => port, false);
+  routingTests(() => port, false, "handed");
 });

@@ -1,14 +1,14 @@
 /** bench:scale's chart: messages/s by number of worker processes, one line per setup (an SVG string). */
 import type { EchoRow } from "./run.js";
 
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
 
-/** Renders the echo rows as a line chart (x: workers, y: messages/s), WebSocket and polling side by side. */
+/** Renders the echo rows as line charts (x: workers, y: messages/s): WebSocket, polling, polling-close. */
 export function renderChart(rows: EchoRow[]): string {
   const W = 360;
   const H = 240;
   const pad = { l: 56, r: 10, t: 28, b: 36 };
-  const panels = (["websocket", "polling"] as const).map((transport, k) => {
+  const panels = (["websocket", "polling", "polling-close"] as const).map((transport, k) => {
     const mine = rows.filter((r) => r.transport === transport);
     const setups = [...new Set(mine.map((r) => `${r.engine}/${r.front}`))];
     const xs = [...new Set(mine.map((r) => r.workers))].sort((a, b) => a - b);
@@ -34,5 +34,5 @@ export function renderChart(rows: EchoRow[]): string {
     );
     return `<g transform="translate(${k * W},0)"><text x="${W / 2}" y="16" font-size="13" text-anchor="middle">${transport} echo, messages/s</text>${ticks.join("")}${xt.join("")}<text x="${W / 2}" y="${H - 6}" font-size="11" text-anchor="middle">worker processes</text>${lines.join("")}</g>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${panels.join("")}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${panels.join("")}</svg>\n`;
 }

@@ -1,8 +1,9 @@
 // The load generator of bench:scale: C closed-loop echo clients speaking the raw Engine.IO v4 protocol (one
 // message in flight each), WebSocket or polling (POST the message, GET the echo, keep-alive; polling-close:
-// every request on a new connection with `Connection: close`). Prints "START" when the measured window opens
+// every request on a new connection with `Connection: close`; polling-2conn: keep-alive, the POSTs on a second
+// connection of their own, as a browser does). Prints "START" when the measured window opens
 // and "END <json>" with the messages echoed inside it, and the HTTP requests and new connections made in it.
-//   node --import tsx bench/scale/load.ts <port> websocket|polling|polling-close <clients> <warmupMs> <windowMs>
+//   node --import tsx bench/scale/load.ts <port> websocket|polling|polling-2conn|polling-close <clients> <warmupMs> <windowMs>
 import { Agent, request } from "node:http";
 import { WebSocket } from "ws";
 
@@ -39,16 +40,19 @@ function http(agent: Agent | false, method: string, path: string, body?: string)
   });
 }
 
-async function pollingClient(keepAlive: boolean): Promise<void> {
+async function pollingClient(keepAlive: boolean, twoConnections: boolean): Promise<void> {
   const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
+  // polling-2conn: the POSTs on a kept-alive connection of their own, as a browser's pool does while a GET waits
+  const postAgent = twoConnections ? new Agent({ keepAlive: true, maxSockets: 1 }) : agent;
   const sid = JSON.parse((await http(agent, "GET", `${PATH}polling`)).slice(1)).sid as string;
   const q = `${PATH}polling&sid=${sid}`;
   while (running) {
-    await http(agent, "POST", q, MSG);
+    await http(postAgent, "POST", q, MSG);
     const got = await http(agent, "GET", q);
     if (counting) count += got.split("\x1e").filter((p) => p === MSG).length;
   }
   if (agent) agent.destroy();
+  if (postAgent) postAgent.destroy();
 }
 
 function wsClient(): Promise<void> {
@@ -70,7 +74,9 @@ function wsClient(): Promise<void> {
 
 const done = Promise.all(
   Array.from({ length: clients }, () =>
-    transport === "websocket" ? wsClient() : pollingClient(transport === "polling"),
+    transport === "websocket"
+      ? wsClient()
+      : pollingClient(transport !== "polling-close", transport === "polling-2conn"),
   ),
 );
 await new Promise((r) => setTimeout(r, Number(warmupArg)));

@@ -4,9 +4,12 @@
 // socket.io broadcast to 2,000 clients over 2 processes through @socket.io/redis-adapter (both engines). The
 // load generator is a separate process; its CPU share is reported, since on a small machine it competes with
 // the servers. Writes bench/results/scale.md, .json and .svg.
-// The cluster rows come in two routings side by side: "cluster" (each connection handed to its worker at its
-// first request) and "cluster-relay" (the primary relays every request), for keep-alive polling and for
-// polling-close (every request a new connection: the handover then happens per request).
+// The cluster rows come in three routings side by side: "cluster" (each connection handed to its worker at its
+// first request), "cluster-shared" (the workers accept from the public socket themselves and forward a foreign
+// session's request) and "cluster-relay" (the primary relays every request), for keep-alive polling and for
+// polling-close (every request a new connection: the handover then happens per request). References for the
+// cost of one process accepting and passing connections on, polling-close: node:cluster's own round-robin
+// primary (bench/scale/rr.ts, one worker) and HAProxy in front of the same engines.
 //   flock /tmp/eio-heavy.lock npm run bench:scale [-- --quick] [--no-write] [--only cluster] [--workers 1,2] [--transports polling-close]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -43,13 +46,11 @@ const argAfter = (flag: string): string | undefined =>
   process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
 const WORKERS = (argAfter("--workers") ?? "1,2,4").split(",").map(Number);
 /** `--transports polling-close` (comma-separated): only those rows, for a quick before/after. */
-const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-close").split(",") as (
-  | "websocket"
-  | "polling"
-  | "polling-close"
-)[];
-if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-close"].includes(t)))
-  throw new Error("--transports: a list of websocket, polling, polling-close");
+const TRANSPORTS = (argAfter("--transports") ?? "websocket,polling,polling-2conn,polling-close").split(
+  ",",
+) as EchoRow["transport"][];
+if (TRANSPORTS.some((t) => !["websocket", "polling", "polling-2conn", "polling-close"].includes(t)))
+  throw new Error("--transports: a list of websocket, polling, polling-2conn, polling-close");
 if (WORKERS.some((w) => !Number.isInteger(w) || w < 1)) throw new Error("--workers: a list like 1,2,4");
 const WARMUP_MS = quick ? 400 : 800;
 const WINDOW_MS = quick ? 1500 : 4000;
@@ -69,9 +70,13 @@ function cpuUs(pid: number): number {
 /** One measured echo setup. */
 export interface EchoRow {
   engine: "ours" | "engineio";
-  /** cluster: connections handed to workers at their first request; cluster-relay: every request relayed. */
-  front: "cluster" | "cluster-relay" | "haproxy";
-  transport: "websocket" | "polling" | "polling-close";
+  /**
+   * cluster: connections handed to workers at their first request; cluster-shared: workers accept themselves;
+   * cluster-relay: every request relayed; node-cluster-rr: node:cluster's round-robin primary (a reference).
+   */
+  front: "cluster" | "cluster-shared" | "cluster-relay" | "haproxy" | "node-cluster-rr";
+  /** polling-2conn: keep-alive, the POSTs on a second connection (a browser's pattern). */
+  transport: "websocket" | "polling" | "polling-2conn" | "polling-close";
   workers: number;
   messagesPerSecond: number;
   /** Server CPU (workers + primary or HAProxy) per echoed message. */
@@ -145,8 +150,10 @@ const log = (s: string): void => {
 try {
   for (const transport of TRANSPORTS)
     for (const workers of WORKERS) {
-      // WebSockets are handed over in both routings: no relay row for them
-      for (const routing of transport === "websocket" ? ["handover"] : ["handover", "relay"]) {
+      // WebSockets are handed over in handover and relay: no relay row for them
+      for (const routing of transport === "websocket"
+        ? ["handover", "shared"]
+        : ["handover", "shared", "relay"]) {
         const c = tsx("./cluster.ts", String(workers), routing);
         const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
           string,
@@ -159,14 +166,34 @@ try {
           Object.values(JSON.parse(pids) as Record<string, number>),
           c.proc.pid!,
         );
-        const front = routing === "relay" ? "cluster-relay" : "cluster";
+        const front = routing === "handover" ? "cluster" : (`cluster-${routing}` as EchoRow["front"]);
         rows.push({ engine: "ours", front, transport, workers, ...r });
         log(JSON.stringify(rows.at(-1)));
         await stop(c);
       }
-      // HAProxy: keep-alive rows only (its per-connection cost is not what this benchmark is about)
+      // node:cluster's round-robin primary, the floor of accepting and passing a connection on in Node.js: one
+      // worker (it routes nothing, so more workers would break polling sessions)
+      if (transport === "polling-close" && workers === 1) {
+        const c = tsx("./rr.ts", "1");
+        const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
+          string,
+          string,
+          string,
+        ];
+        const r = await measure(
+          Number(port),
+          transport,
+          Object.values(JSON.parse(pids) as Record<string, number>),
+          c.proc.pid!,
+        );
+        rows.push({ engine: "ours", front: "node-cluster-rr", transport, workers, ...r });
+        log(JSON.stringify(rows.at(-1)));
+        await stop(c);
+      }
+      // HAProxy in front of the same engines (polling-close: its cost per connection, a reference)
+      // (polling-2conn is about the cluster's routings only: HAProxy routes every request anyway)
       const haproxyEngines =
-        onlyCluster || !haveHaproxy || transport === "polling-close" ? [] : ["ours", "engineio"];
+        onlyCluster || !haveHaproxy || transport === "polling-2conn" ? [] : ["ours", "engineio"];
       for (const engine of haproxyEngines as ("ours" | "engineio")[]) {
         const ids = Array.from({ length: workers }, (_, i) => `n${i}`);
         const nodes = ids.map((id) => tsx("./node.ts", engine, id));
@@ -300,8 +327,33 @@ function renderMarkdown(r: {
         `| ${x.engine === "ours" ? "engineio-wasm" : "npm engine.io"} | ${x.clients} | ${x.deliveries}/${x.expected} | ${x.serverCpuUsPerDelivery} | ${x.redisCpuUsPerBroadcast || `< ${Math.round(10_000 / Number(x.broadcasts))} (under one 10 ms tick in all)`} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${Math.round(Number(x.loadGenShare) * 100)} % |`,
     )
     .join("\n");
+  const ROUTING: Record<string, string> = {
+    cluster: "handover",
+    "cluster-shared": "shared",
+    "cluster-relay": "relay",
+    "node-cluster-rr": "node:cluster RR (reference, 1 worker)",
+  };
+  const perConnection = r.echo
+    .filter((e) => e.transport === "polling-close")
+    .map((e) => {
+      const setup =
+        e.front === "haproxy"
+          ? `HAProxy → ${e.engine === "ours" ? "engineio-wasm" : "npm engine.io"}`
+          : e.front === "node-cluster-rr"
+            ? "node:cluster round-robin primary (reference)"
+            : `cluster, routing ${ROUTING[e.front]}`;
+      const perConn = e.frontCpuUsPerRequest ?? 0;
+      return `| ${setup} | ${e.workers} | ${e.messagesPerSecond} | ${perConn} | ${e.workerCpuUsPerMsg} | ${e.workerCpuUsPerMsg ? `${((100 * perConn) / e.workerCpuUsPerMsg).toFixed(0)} %` : "—"} | ${e.serverCpuUsPerMsg} |`;
+    })
+    .join("\n");
   const primary = r.echo
-    .filter((e) => e.engine === "ours" && e.front !== "haproxy" && e.transport !== "websocket")
+    .filter(
+      (e) =>
+        e.engine === "ours" &&
+        e.front !== "haproxy" &&
+        e.front !== "node-cluster-rr" &&
+        e.transport !== "websocket",
+    )
     .map((e) => {
       const ws = r.echo.find(
         (x) =>
@@ -313,7 +365,7 @@ function renderMarkdown(r: {
       const perReq = e.frontCpuUsPerRequest ?? 0;
       const ratio = (v: number | undefined): string =>
         v === undefined || v === 0 ? "—" : `${((100 * perReq) / v).toFixed(0)} %`;
-      return `| ${e.front === "cluster" ? "handover" : "relay"} | ${e.transport} | ${e.workers} | ${e.connectionsPerRequest} | ${perReq} | ${e.workerCpuUsPerMsg} | ${ratio(e.workerCpuUsPerMsg)} | ${ws?.workerCpuUsPerMsg ?? "—"} | ${ratio(ws?.workerCpuUsPerMsg)} |`;
+      return `| ${ROUTING[e.front]} | ${e.transport} | ${e.workers} | ${e.connectionsPerRequest} | ${perReq} | ${e.workerCpuUsPerMsg} | ${ratio(e.workerCpuUsPerMsg)} | ${ws?.workerCpuUsPerMsg ?? "—"} | ${ratio(ws?.workerCpuUsPerMsg)} |`;
     })
     .join("\n");
   const p = r.projection
@@ -338,16 +390,33 @@ ${echo}
 
 Polling: one message = 2 routed HTTP requests (POST + GET), so the front's cost per request is half its µs/msg.
 polling-close: every request on a new connection (\`Connection: close\`), so there the cost per request is the cost
-per routed connection.
+per routed connection. polling-2conn: kept alive, but the POSTs on a second connection of their own, as a
+browser's connection pool does while a long-poll GET waits: with \`shared\` that connection was accepted by any
+worker, so (N−1)/N of the sessions have every POST forwarded worker to worker (handover routes both connections
+to the session's worker at their first request).
 
 **What the cluster primary costs** (this engine's cluster rows; CPU of the primary process over the window, in
 10 ms ticks, divided by the requests the load generator made in it). \`handover\`: the primary reads a
-connection's first request and passes the socket to its worker, then leaves the data path; \`relay\`: it relays
-every request and response. Beside it a worker's cost per echoed message, polling and WebSocket:
+connection's first request and passes the socket to its worker, then leaves the data path; \`shared\`: the
+workers accept from the public socket themselves (the primary is on no path: 0), each routes every request by
+its sid and forwards one of another worker's session to its owner (that cost is in the workers' column);
+\`relay\`: the primary relays every request and response. Beside it a worker's cost per echoed message, polling
+and WebSocket:
 
 | routing | transport | workers | new connections per request | primary µs/request | worker µs/msg (this row) | primary / that | worker µs/msg (WebSocket) | primary / that |
 |---|---|---:|---:|---:|---:|---:|---:|---:|
 ${primary}
+
+**Who pays for a new connection** (polling-close: every HTTP request on a new connection, so the front's CPU
+per request is its CPU per connection; one echoed message = 2 connections). The references are what one process
+that accepts connections and passes them on costs: node:cluster's own round-robin primary (it reads nothing and
+routes nothing: one worker) and HAProxy (it also relays every byte). With \`shared\` nobody stands in front: the
+workers' column then carries the accept and, with N workers, the forwarding of the (N−1)/N requests that land
+on a worker other than their session's:
+
+| setup | workers | messages/s | front µs per new connection | workers µs/msg | front / workers µs/msg | server CPU µs/msg |
+|---|---:|---:|---:|---:|---:|---:|
+${perConnection}
 
 **socket.io broadcast through @socket.io/redis-adapter** (2 processes, clients over WebSocket spread evenly,
 one broadcast every 50 ms from a client on the first process, latency = send → delivery, all in one load process):

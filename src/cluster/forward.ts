@@ -46,6 +46,8 @@ export class PeerRouter {
     private readonly strategy: BalanceStrategy,
     /** This worker's own open sessions (exact, unlike the table's). */
     private readonly ownLoad: () => number | undefined,
+    /** Whether a handshake may be forwarded to a less loaded peer (`false`: always served here). */
+    private readonly balanceHandshakes = true,
   ) {}
 
   /** Replaces the peer table (from the primary). */
@@ -68,7 +70,7 @@ export class PeerRouter {
       // an unknown or dead owner: answered here (400 "Session ID unknown", as a restarted single process would)
       return owner?.ready && owner.port > 0 ? owner : undefined;
     }
-    return isEngineRequest(url) ? this.balance() : undefined;
+    return this.balanceHandshakes && isEngineRequest(url) ? this.balance() : undefined;
   }
 
   private balance(): PeerInfo | undefined {
@@ -166,6 +168,18 @@ export function forwardRequest(
   req.pipe(up);
 }
 
+/**
+ * The head of an upgrade request rebuilt from the parsed request (latin1 text, the blank line included); with
+ * `extra` (whole header lines) the client's own `X-Forwarded-For` is replaced by what `extra` says.
+ */
+export function upgradeHead(req: IncomingMessage, extra = ""): string {
+  let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2)
+    if (extra === "" || raw[i]!.toLowerCase() !== "x-forwarded-for") text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return `${text}${extra}\r\n`;
+}
+
 /** Forwards a WebSocket upgrade to `peer` as a byte tunnel (its head rebuilt from the parsed request). */
 export function forwardUpgrade(
   req: IncomingMessage,
@@ -176,11 +190,7 @@ export function forwardUpgrade(
 ): void {
   const up = connect(peer.port, "127.0.0.1");
   up.setNoDelay(true);
-  let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i]!.toLowerCase() !== "x-forwarded-for") text += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  text += `${HOP_HEADER}: ${from}\r\nX-Forwarded-For: ${xff(req)}\r\n\r\n`;
+  const text = upgradeHead(req, `${HOP_HEADER}: ${from}\r\nX-Forwarded-For: ${xff(req)}\r\n`);
   debug("forwarding upgrade %s to %s", req.url, peer.nodeId);
   up.write(text, "latin1");
   if (head.length) up.write(head);

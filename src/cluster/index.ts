@@ -61,7 +61,14 @@ export interface ClusterOptions {
    * hands the connection to its worker (socket handle passing), which serves it from then on and forwards a
    * request of another worker's session to its owner over loopback; the primary's cost is per connection.
    * `"relay"`: the primary relays every request and response as bytes (its cost is per request). WebSocket
-   * upgrades are handed over in both.
+   * upgrades are handed over in both. `"shared"`: the primary is not on the accept path at all (it costs nothing
+   * per connection): it binds the public socket and every worker accepts from it (node:cluster's SCHED_NONE
+   * way); each worker routes every request by its sid and forwards one of another worker's session to its owner
+   * over loopback: a client connecting anew for each request (no keep-alive), or a kept-alive connection that
+   * a browser opens beside its first one, costs the workers a forwarded request (N−1) times in N. A WebSocket
+   * upgrade of another worker's session is passed to its owner through the primary (once per WebSocket, never
+   * tunnelled). Handshakes are served by the worker that accepted them (`balance` does not apply: the kernel
+   * spreads the accepts). What each routing costs: `bench/results/scale.md`.
    * @default "handover"
    */
   routing?: ClusterRouting;
@@ -112,7 +119,8 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterPrimar
   if (balance !== "least-connections" && balance !== "round-robin")
     throw invalid(`balance must be "least-connections" or "round-robin"`);
   const routing = options.routing ?? "handover";
-  if (routing !== "handover" && routing !== "relay") throw invalid(`routing must be "handover" or "relay"`);
+  if (routing !== "handover" && routing !== "relay" && routing !== "shared")
+    throw invalid(`routing must be "handover", "relay" or "shared"`);
   const primary = await runPrimary({
     nodeIds,
     port: options.port ?? 3000,

@@ -37,8 +37,34 @@ export interface PeersMessage {
   eio: "peers";
   peers: PeerInfo[];
 }
+/** Primary → worker (`routing: "shared"`), with the public listening handle: accept from it too. */
+export interface ListenMessage {
+  eio: "listen";
+}
+/** Worker → primary (`routing: "shared"`): accepting from the public socket (the worker is ready now). */
+export interface AcceptingMessage {
+  eio: "accepting";
+}
+/**
+ * Worker → primary (`routing: "shared"`), with the client socket: a WebSocket upgrade of worker `to`'s session
+ * that this worker accepted (its request's bytes, base64); the primary hands it to `to` as a
+ * {@link ConnectionMessage}, so the WebSocket is not tunnelled through this worker for its whole life.
+ */
+export interface HandoffMessage {
+  eio: "handoff";
+  to: string;
+  head: string;
+}
 /** Any message of the cluster protocol. */
-export type ClusterMessage = ReadyMessage | LoadMessage | ShutdownMessage | ConnectionMessage | PeersMessage;
+export type ClusterMessage =
+  | ReadyMessage
+  | LoadMessage
+  | ShutdownMessage
+  | ConnectionMessage
+  | PeersMessage
+  | ListenMessage
+  | AcceptingMessage
+  | HandoffMessage;
 
 /** Whether `m` is one of ours. */
 export function isClusterMessage(m: unknown): m is ClusterMessage {
@@ -51,6 +77,8 @@ export const ENV_NODE_ID = "EIO_CLUSTER_NODE_ID";
 export const ENV_INDEX = "EIO_CLUSTER_INDEX";
 /** The cluster's handshake balance, for the handshakes a worker balances itself (later ones on a connection). */
 export const ENV_BALANCE = "EIO_CLUSTER_BALANCE";
+/** The cluster's routing (`handover`, `relay`, `shared`): a shared worker accepts and balances differently. */
+export const ENV_ROUTING = "EIO_CLUSTER_ROUTING";
 /**
  * Request header a worker adds when it forwards a request to the worker that owns it: the receiver serves it
  * itself whatever its sid says (a loop guard while the peer table is stale, e.g. during a restart).

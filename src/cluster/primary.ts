@@ -6,16 +6,29 @@
  * `forward.ts`), so HTTP keep-alive cannot carry a request of one session to the worker of another
  * (socket.io-sticky#8) and the primary's cost is per connection, not per request. With
  * `routing: "relay"` it relays every request as bytes instead ({@link relay}; upgrades are still handed over).
+ * With `routing: "shared"` it is not on the accept path at all: it binds the public socket (and keeps it, so the
+ * port outlives any worker) and passes that listening handle to every worker, which all accept from it; each
+ * worker then routes every request by its sid (forwarding another worker's to its owner, `forward.ts`).
  */
 import cluster, { type Worker } from "node:cluster";
+import { lookup } from "node:dns/promises";
+import * as net from "node:net";
 import {
   type AddressInfo,
   createServer as createNetServer,
   type Server as NetServer,
-  type Socket as NetSocket,
+  Socket as NetSocket,
 } from "node:net";
+import { getSystemErrorName } from "node:util";
 import createDebug from "debug";
-import { ENV_BALANCE, ENV_INDEX, ENV_NODE_ID, isClusterMessage, type PeerInfo } from "./messages.js";
+import {
+  ENV_BALANCE,
+  ENV_INDEX,
+  ENV_NODE_ID,
+  ENV_ROUTING,
+  isClusterMessage,
+  type PeerInfo,
+} from "./messages.js";
 import { type RelayContext, relay } from "./relay.js";
 import { type BalanceStrategy, Router, type RouteTarget } from "./routing.js";
 
@@ -40,12 +53,44 @@ export interface PrimaryOptions {
   /** Backoff of restarts: first delay, doubled per quick death, capped at `maxRestartDelayMs`. */
   restartDelayMs: number;
   maxRestartDelayMs: number;
-  /** `"handover"`: each connection to its worker at its first request; `"relay"`: every request relayed. */
+  /**
+   * `"handover"`: each connection to its worker at its first request; `"relay"`: every request relayed;
+   * `"shared"`: the workers accept from the shared listening socket and route every request themselves.
+   */
   routing: ClusterRouting;
 }
 
-/** How the primary routes HTTP requests (see {@link PrimaryOptions.routing}). */
-export type ClusterRouting = "handover" | "relay";
+/** How HTTP requests reach their worker (see {@link PrimaryOptions.routing}). */
+export type ClusterRouting = "handover" | "relay" | "shared";
+
+/** A bound (not yet listening) TCP handle, as node:cluster's own SCHED_NONE mode shares with its workers. */
+interface ServerHandle {
+  getsockname(out: { port?: number }): number;
+  close(): void;
+}
+
+/**
+ * Binds the public socket without listening on it here: the workers listen and accept on it; the primary only
+ * keeps it open, so the port and the kernel's accept queue outlive the restart of any worker. This is what
+ * node:cluster itself does for `schedulingPolicy: SCHED_NONE` (`net._createServerHandle`), without making that
+ * process-wide policy this module's choice.
+ */
+async function bindShared(host: string, port: number): Promise<{ handle: ServerHandle; port: number }> {
+  const { address, family } = await lookup(host);
+  const create = (
+    net as unknown as {
+      _createServerHandle(address: string, port: number, addressType: number): ServerHandle | number;
+    }
+  )._createServerHandle;
+  const handle = create(address, port, family);
+  if (typeof handle === "number") {
+    const code = getSystemErrorName(handle);
+    throw Object.assign(new Error(`listen ${code}: ${host}:${port}`), { code, address, port });
+  }
+  const out: { port?: number } = {};
+  handle.getsockname(out);
+  return { handle, port: out.port ?? port };
+}
 
 /** Load changes reach the workers' peer tables at most this often (they only balance later handshakes). */
 const LOAD_BROADCAST_MS = 100;
@@ -98,7 +143,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
     peersSoon = false;
     if (peersTimer !== null) clearTimeout(peersTimer);
     peersTimer = null;
-    if (opts.routing !== "handover") return;
+    if (opts.routing === "relay") return;
     const peers: PeerInfo[] = slots.map((s) => ({
       nodeId: s.nodeId,
       port: s.port,
@@ -123,26 +168,55 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
     } else peersTimer ??= setTimeout(sendPeers, LOAD_BROADCAST_MS).unref();
   };
 
+  // shared: bound now (the port is known before any worker starts), listened on by each worker
+  const shared = opts.routing === "shared" ? await bindShared(opts.host, opts.port) : null;
   const fork = (slot: Slot): void => {
     const worker = cluster.fork({
       [ENV_NODE_ID]: slot.nodeId,
       [ENV_INDEX]: String(slot.index),
       [ENV_BALANCE]: opts.balance,
+      [ENV_ROUTING]: opts.routing,
     });
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on("message", (m: unknown) => {
       if (!isClusterMessage(m)) return;
-      if (m.eio === "ready") {
-        slot.port = m.port;
+      if (m.eio === "ready") slot.port = m.port;
+      if (m.eio === "ready" && shared !== null) {
+        // ready to serve: now it can accept from the shared socket (and is ready once it does)
+        try {
+          worker.send({ eio: "listen" }, shared.handle as unknown as net.Server);
+        } catch {
+          // its channel closed meanwhile: the exit handler restarts it
+        }
+      } else if (m.eio === "ready" || m.eio === "accepting") {
         slot.ready = true;
         slot.load = 0;
-        debug("worker %s ready on %d", slot.nodeId, m.port);
+        debug("worker %s ready on %d", slot.nodeId, slot.port);
         peersChanged(true);
         checkReady();
       } else if (m.eio === "load") {
         slot.load = m.sessions;
         peersChanged(false);
+      }
+    });
+    // routing "shared": a worker passes on a WebSocket upgrade of another worker's session (once per WebSocket)
+    worker.on("message", (m: unknown, handle: unknown) => {
+      if (!isClusterMessage(m) || m.eio !== "handoff" || !(handle instanceof NetSocket)) return;
+      const owner = router.pick(m.to);
+      const w = owner?.nodeId === m.to ? owner.worker : null;
+      if (w === null || w === undefined || !w.isConnected()) {
+        // its owner is gone, and the session with it: the client's upgrade fails and it goes on polling (and
+        // gets "Session ID unknown" there, as after any restart)
+        handle.destroy();
+        return;
+      }
+      try {
+        w.send({ eio: "connection", head: m.head }, handle, (err: Error | null) => {
+          if (err) handle.destroy();
+        });
+      } catch {
+        handle.destroy();
       }
     });
     worker.on("exit", (code, signal) => {
@@ -182,28 +256,35 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
         // the IPC channel closed between the check and the send: relay this one instead
         return false;
       }
+      // The socket object here has lost its handle to the send and never emits "close": dropped from the set
+      // now, or every connection ever handed over would stay in it (memory and GC time growing per connection).
+      clients.delete(socket);
       return true;
     },
   };
-  const server: NetServer = createNetServer((socket) => {
-    clients.add(socket);
-    socket.once("close", () => clients.delete(socket));
-    relay(socket, context);
-  });
+  const server: NetServer | null =
+    shared !== null
+      ? null
+      : createNetServer((socket) => {
+          clients.add(socket);
+          socket.once("close", () => clients.delete(socket));
+          relay(socket, context);
+        });
   const ready = (): Promise<void> =>
     new Promise((resolve) => {
       waiters.push(resolve);
       checkReady();
     });
   await ready();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
-      resolve();
+  if (server !== null)
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = server !== null ? (server.address() as AddressInfo).port : shared!.port;
   debug("primary routing on %s:%d to %d workers", opts.host, port, slots.length);
 
   let closed: Promise<void> | null = null;
@@ -212,7 +293,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<ClusterPrimary> 
       closing = true;
       if (peersTimer !== null) clearTimeout(peersTimer);
       // Stop accepting connections; requests on open connections still reach their workers while they drain.
-      server.close();
+      // (shared: each worker stops accepting when told to shut down; the socket closes with the last of them)
+      server?.close();
+      shared?.handle.close();
       const exits = slots.map(
         (s) =>
           new Promise<void>((resolve) => {

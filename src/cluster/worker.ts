@@ -4,12 +4,24 @@
  * {@link PeerRouter}), reports its session count, and shuts down gracefully when the primary says so.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
-import { type AddressInfo, Socket } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  Socket,
+} from "node:net";
 import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import type { Server as Engine } from "../server/server.js";
-import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter } from "./forward.js";
-import { type ClusterMessage, ENV_BALANCE, ENV_INDEX, ENV_NODE_ID, isClusterMessage } from "./messages.js";
+import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter, upgradeHead } from "./forward.js";
+import {
+  type ClusterMessage,
+  ENV_BALANCE,
+  ENV_INDEX,
+  ENV_NODE_ID,
+  ENV_ROUTING,
+  isClusterMessage,
+} from "./messages.js";
 import type { BalanceStrategy } from "./routing.js";
 
 const debug = createDebug("engine:cluster");
@@ -43,7 +55,12 @@ export async function runWorker(
   };
   const { server, engine } = app;
   const balance = (process.env[ENV_BALANCE] ?? "least-connections") as BalanceStrategy;
-  const peers = new PeerRouter(nodeId, balance, () => engine?.clientsCount);
+  // shared: this worker accepted the connection itself, so it serves the handshakes on it (a session forwarded
+  // elsewhere would make every later request on this connection a forwarded one); the kernel spreads the accepts
+  const sharedMode = process.env[ENV_ROUTING] === "shared";
+  const peers = new PeerRouter(nodeId, balance, () => engine?.clientsCount, !sharedMode);
+  /** `routing: "shared"`: the public socket, accepted from here too (the primary passes its handle). */
+  let shared: NetServer | null = null;
   // Every request passes here before any listener (the engine's included): one of another worker's session,
   // or a handshake the balance gives to another worker, is forwarded instead of reaching this engine.
   // The first request of a handed-over connection was routed by the primary (balanced, for a handshake): it is
@@ -52,6 +69,34 @@ export async function runWorker(
   const route = (req: IncomingMessage) => {
     if (routedByPrimary.delete(req.socket)) return undefined;
     return peers.route(req);
+  };
+  /** Passes an upgrade's socket (and its request, rebuilt as bytes) to worker `to` through the primary. */
+  const handOff = (req: IncomingMessage, socket: Socket, rest: Buffer, to: string): boolean => {
+    if (!process.connected || !(socket instanceof Socket)) return false;
+    // Stop reading at the handle: bytes read here after this point would be lost to the owner (as in relay.ts)
+    socket.pause();
+    const h = (socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean } })._handle;
+    if (h?.readStop === undefined) return false;
+    h.readStop();
+    h.reading = false;
+    const parts: Buffer[] = [Buffer.from(upgradeHead(req), "latin1"), rest];
+    for (let c: Buffer | null = socket.read(); c !== null; c = socket.read()) parts.push(c);
+    try {
+      process.send?.(
+        { eio: "handoff", to, head: Buffer.concat(parts).toString("base64") },
+        socket,
+        {},
+        (err) => {
+          if (err) socket.destroy();
+        },
+      );
+    } catch {
+      // the channel closed meanwhile: tunnel it after all, with the bytes read off it above
+      if (parts.length > 2) socket.unshift(Buffer.concat(parts.slice(2)));
+      socket.resume();
+      return false;
+    }
+    return true;
   };
   const emit = server.emit;
   server.emit = function (this: HttpServer, event: string | symbol, ...args: unknown[]): boolean {
@@ -66,7 +111,12 @@ export async function runWorker(
       const req = args[0] as IncomingMessage;
       const peer = route(req);
       if (peer !== undefined) {
-        forwardUpgrade(req, args[1] as Duplex, args[2] as Buffer, peer, nodeId);
+        // shared: this worker accepted the connection, so a WebSocket of another worker's session would be
+        // tunnelled through it for its whole life; passed to its owner through the primary instead (IPC handle
+        // passing, once per WebSocket). Handed-over connections keep the tunnel (rare: a second session on a
+        // kept-alive connection), as does a failed send.
+        if (!(sharedMode && handOff(req, args[1] as Socket, args[2] as Buffer, peer.nodeId)))
+          forwardUpgrade(req, args[1] as Duplex, args[2] as Buffer, peer, nodeId);
         return true;
       }
     }
@@ -97,6 +147,8 @@ export async function runWorker(
     if (stopping) return;
     stopping = true;
     debug("worker %s shutting down", nodeId);
+    // accept no more: new connections go to the other workers (the socket stays open in the primary)
+    shared?.close();
     await engine?.shutdown(timeoutMs);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -113,7 +165,13 @@ export async function runWorker(
     if (!isClusterMessage(m)) return;
     if (m.eio === "shutdown") void stop(m.timeoutMs);
     else if (m.eio === "peers") peers.update(m.peers);
-    else if (m.eio === "connection" && handle instanceof Socket) {
+    else if (m.eio === "listen" && shared === null && handle != null && !stopping) {
+      // Accepted connections are served by the app's server as if it had accepted them; every request on them
+      // is routed by its sid (none was routed by the primary)
+      shared = createNetServer((c) => server.emit("connection", c));
+      shared.on("error", (err) => debug("worker %s shared socket: %s", nodeId, err.message));
+      shared.listen(handle as Parameters<NetServer["listen"]>[0], () => send({ eio: "accepting" }));
+    } else if (m.eio === "connection" && handle instanceof Socket) {
       // a client connection handed over by the primary: this server reads it from its first request on
       routedByPrimary.add(handle);
       server.emit("connection", handle);
