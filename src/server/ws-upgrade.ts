@@ -80,11 +80,20 @@ export class WsUpgrader {
       (!this.opts.perMessageDeflate || req.headers["sec-websocket-extensions"] === undefined)
     ) {
       // nothing to negotiate: ws would accept no extension either, so the lean connection answers the same
-      const ws = acceptLiteWebSocket(req, socket, head, this.opts.maxHttpBufferSize, () => {
-        const headers = takeUpgradeHeaders(req);
-        this.decorate(headers, req, sid);
-        return headers;
-      });
+      const ws = acceptLiteWebSocket(
+        req,
+        socket,
+        head,
+        this.opts.maxHttpBufferSize,
+        () => {
+          const headers = takeUpgradeHeaders(req);
+          this.decorate(headers, req, sid);
+          return headers;
+        },
+        // a new session (its sid given) writes its open packet in this tick: the 101 waits for it; a probe of an
+        // existing one ("") writes nothing until the client's `2probe`
+        sid !== "",
+      );
       if (ws === null) return false;
       // the connection has its own error listener on the TCP socket now
       socket.removeListener("error", ignore);

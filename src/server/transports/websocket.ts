@@ -175,7 +175,15 @@ export class WsTransport extends TransportBase implements ServerTransport {
         while (d-- > 0) this.owner?.onTransportDrain(this);
       };
     }
-    b.writeTo(this.raw!, cb);
+    const raw = this.raw!;
+    const ws = this.socket;
+    if (ws instanceof LiteWebSocket && ws.pendingHead !== null) {
+      // the connection's deferred 101 and this first batch leave in one writev
+      raw.cork();
+      ws.writeHead();
+      b.writeTo(raw, cb);
+      raw.uncork();
+    } else b.writeTo(raw, cb);
     releaseBatch(b);
   }
 
