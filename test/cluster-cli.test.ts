@@ -9,7 +9,15 @@ const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
 after(stopAll);
 
-test("serve --workers 2: sids of both workers, graceful exit on SIGTERM", { timeout: 60_000 }, async () => {
+for (const routing of [[], ["--routing", "shared"]]) {
+  test(`serve --workers 2 ${routing.join(" ")}: sids of both workers, graceful exit on SIGTERM`, {
+    timeout: 60_000,
+  }, async () => {
+    await workersServe(routing);
+  });
+}
+
+async function workersServe(routing: string[]): Promise<void> {
   const c = start(process.execPath, [
     "--import",
     "tsx",
@@ -19,16 +27,18 @@ test("serve --workers 2: sids of both workers, graceful exit on SIGTERM", { time
     "0",
     "--workers",
     "2",
+    ...routing,
     "--echo",
   ]);
   const m = await seen(c, /listening on http:\/\/127\.0\.0\.1:(\d+)\/engine\.io\/ \(2 workers\)/);
   const port = Number(m[1]);
   const prefixes = new Set<string>();
-  for (let i = 0; i < 8 && prefixes.size < 2; i++) prefixes.add((await handshake(port)).sid.slice(0, 2));
+  // with routing shared the kernel picks the accepting worker, and may pick one many times in a row
+  for (let i = 0; i < 40 && prefixes.size < 2; i++) prefixes.add((await handshake(port)).sid.slice(0, 2));
   assert.deepEqual([...prefixes].sort(), ["w0", "w1"]);
   signalGroup(c, "SIGTERM");
   assert.equal((await c.exited).code, 0);
-});
+}
 
 test("serve --node-id: every sid starts with it; a bad one is a usage error", {
   timeout: 30_000,
@@ -51,4 +61,16 @@ test("serve --node-id: every sid starts with it; a bad one is a usage error", {
   const { code } = await bad.exited;
   assert.equal(code, 2);
   assert.match(bad.stderr(), /--node-id must be 1-4 characters/);
+  const badRouting = start(process.execPath, [
+    "--import",
+    "tsx",
+    CLI,
+    "serve",
+    "--workers",
+    "2",
+    "--routing",
+    "sticky",
+  ]);
+  assert.equal((await badRouting.exited).code, 2);
+  assert.match(badRouting.stderr(), /--routing must be handover, shared or relay, got "sticky"/);
 });

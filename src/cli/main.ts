@@ -92,6 +92,13 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     default: "0 (one process)",
   },
   {
+    name: "routing",
+    value: "<mode>",
+    description:
+      "with --workers: handover (the primary passes each connection to its session's worker), shared (workers accept, forward foreign sessions) or relay",
+    default: "handover",
+  },
+  {
     name: "node-id",
     value: "<id>",
     description: "prefix of every sid (1-4 of [A-Za-z0-9]), for routing behind a load balancer",
@@ -132,6 +139,8 @@ export interface ServeArgs {
   noWasm: boolean;
   /** Worker processes (0 = serve in this process). @default 0 */
   workers: number;
+  /** How the cluster primary routes (`runCluster`'s `routing`). @default "handover" */
+  routing: "handover" | "relay" | "shared";
   /** `nodeId` of the engine (single-process mode). */
   nodeId: string | undefined;
   /** Whether `--help` was given. */
@@ -183,9 +192,16 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     shutdownTimeout: integerArg(str("shutdown-timeout"), 5000, "--shutdown-timeout", 0, MAX_MS),
     noWasm: values["no-wasm"] === true,
     workers: integerArg(str("workers"), 0, "--workers", 0, 62),
+    routing: routingArg(str("routing")),
     nodeId: nodeIdArg(str("node-id")),
     help: values.help === true,
   };
+}
+
+function routingArg(raw: string | undefined): ServeArgs["routing"] {
+  if (raw === undefined) return "handover";
+  if (raw === "handover" || raw === "relay" || raw === "shared") return raw;
+  throw new UsageError(`--routing must be handover, shared or relay, got ${JSON.stringify(raw)}`);
 }
 
 function nodeIdArg(raw: string | undefined): string | undefined {
@@ -250,6 +266,7 @@ export async function serveCommand(
     const { runCluster } = await import("../cluster/index.js");
     const handle = await runCluster({
       workers: args.workers,
+      routing: args.routing,
       port: args.port,
       host: args.host,
       shutdownTimeoutMs: args.shutdownTimeout,
