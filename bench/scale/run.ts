@@ -147,6 +147,28 @@ const rows: EchoRow[] = [];
 const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
 };
+/**
+ * Measures one primary + workers process tree `c` (it prints `READY <port> <pids JSON>`; the primary's own CPU is
+ * the front's), records the row and stops the tree.
+ */
+async function measurePrimary(
+  c: ReturnType<typeof tsx>,
+  front: EchoRow["front"],
+  transport: (typeof TRANSPORTS)[number],
+  workers: number,
+): Promise<void> {
+  const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [string, string, string];
+  const r = await measure(
+    Number(port),
+    transport,
+    Object.values(JSON.parse(pids) as Record<string, number>),
+    c.proc.pid!,
+  );
+  rows.push({ engine: "ours", front, transport, workers, ...r });
+  log(JSON.stringify(rows.at(-1)));
+  await stop(c);
+}
+
 try {
   for (const transport of TRANSPORTS)
     for (const workers of WORKERS) {
@@ -154,41 +176,13 @@ try {
       for (const routing of transport === "websocket"
         ? ["handover", "shared"]
         : ["handover", "shared", "relay"]) {
-        const c = tsx("./cluster.ts", String(workers), routing);
-        const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
-          string,
-          string,
-          string,
-        ];
-        const r = await measure(
-          Number(port),
-          transport,
-          Object.values(JSON.parse(pids) as Record<string, number>),
-          c.proc.pid!,
-        );
         const front = routing === "handover" ? "cluster" : (`cluster-${routing}` as EchoRow["front"]);
-        rows.push({ engine: "ours", front, transport, workers, ...r });
-        log(JSON.stringify(rows.at(-1)));
-        await stop(c);
+        await measurePrimary(tsx("./cluster.ts", String(workers), routing), front, transport, workers);
       }
       // node:cluster's round-robin primary, the floor of accepting and passing a connection on in Node.js: one
       // worker (it routes nothing, so more workers would break polling sessions)
       if (transport === "polling-close" && workers === 1) {
-        const c = tsx("./rr.ts", "1");
-        const [, port, pids] = (await seen(c, /^READY (\d+) (.+)$/, 60_000)) as unknown as [
-          string,
-          string,
-          string,
-        ];
-        const r = await measure(
-          Number(port),
-          transport,
-          Object.values(JSON.parse(pids) as Record<string, number>),
-          c.proc.pid!,
-        );
-        rows.push({ engine: "ours", front: "node-cluster-rr", transport, workers, ...r });
-        log(JSON.stringify(rows.at(-1)));
-        await stop(c);
+        await measurePrimary(tsx("./rr.ts", "1"), "node-cluster-rr", transport, workers);
       }
       // HAProxy in front of the same engines (polling-close: its cost per connection, a reference)
       // (polling-2conn is about the cluster's routings only: HAProxy routes every request anyway)

@@ -17,6 +17,7 @@
 import { realpathSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { CLUSTER_ROUTINGS, type ClusterRouting } from "../cluster/routing.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 import { NODE_ID_PATTERN } from "../server/id.js";
 import { Server } from "../server/server.js";
@@ -140,7 +141,7 @@ export interface ServeArgs {
   /** Worker processes (0 = serve in this process). @default 0 */
   workers: number;
   /** How the cluster primary routes (`runCluster`'s `routing`). @default "handover" */
-  routing: "handover" | "relay" | "shared";
+  routing: ClusterRouting;
   /** `nodeId` of the engine (single-process mode). */
   nodeId: string | undefined;
   /** Whether `--help` was given. */
@@ -200,7 +201,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
 
 function routingArg(raw: string | undefined): ServeArgs["routing"] {
   if (raw === undefined) return "handover";
-  if (raw === "handover" || raw === "relay" || raw === "shared") return raw;
+  const known = CLUSTER_ROUTINGS.find((r) => r === raw);
+  if (known !== undefined) return known;
   throw new UsageError(`--routing must be handover, shared or relay, got ${JSON.stringify(raw)}`);
 }
 

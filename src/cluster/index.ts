@@ -25,7 +25,7 @@ import cluster from "node:cluster";
 import { createError } from "../protocol/errors.js";
 import { validateNodeId } from "../server/id.js";
 import { type ClusterPrimary, type ClusterRouting, runPrimary } from "./primary.js";
-import { type BalanceStrategy, defaultNodeIds } from "./routing.js";
+import { type BalanceStrategy, CLUSTER_ROUTINGS, defaultNodeIds } from "./routing.js";
 import { runWorker, type WorkerApp, type WorkerContext } from "./worker.js";
 
 export type { ClusterPrimary, ClusterRouting } from "./primary.js";
@@ -119,8 +119,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterPrimar
   if (balance !== "least-connections" && balance !== "round-robin")
     throw invalid(`balance must be "least-connections" or "round-robin"`);
   const routing = options.routing ?? "handover";
-  if (routing !== "handover" && routing !== "relay" && routing !== "shared")
-    throw invalid(`routing must be "handover", "relay" or "shared"`);
+  if (!CLUSTER_ROUTINGS.includes(routing)) throw invalid(`routing must be "handover", "relay" or "shared"`);
   const primary = await runPrimary({
     nodeIds,
     port: options.port ?? 3000,

@@ -30,7 +30,7 @@ import {
   type PeerInfo,
 } from "./messages.js";
 import { type RelayContext, relay } from "./relay.js";
-import { type BalanceStrategy, Router, type RouteTarget } from "./routing.js";
+import { type BalanceStrategy, type ClusterRouting, Router, type RouteTarget } from "./routing.js";
 
 const debug = createDebug("engine:cluster");
 
@@ -60,8 +60,7 @@ export interface PrimaryOptions {
   routing: ClusterRouting;
 }
 
-/** How HTTP requests reach their worker (see {@link PrimaryOptions.routing}). */
-export type ClusterRouting = "handover" | "relay" | "shared";
+export type { ClusterRouting } from "./routing.js";
 
 /** A bound (not yet listening) TCP handle, as node:cluster's own SCHED_NONE mode shares with its workers. */
 interface ServerHandle {

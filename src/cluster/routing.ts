@@ -4,6 +4,12 @@
  */
 import { createError } from "../protocol/errors.js";
 
+/** The ways the cluster primary can route (see `ClusterOptions.routing`), in one list for the API and the CLI. */
+export const CLUSTER_ROUTINGS = ["handover", "relay", "shared"] as const;
+
+/** How the primary routes HTTP requests: one of {@link CLUSTER_ROUTINGS}. */
+export type ClusterRouting = (typeof CLUSTER_ROUTINGS)[number];
+
 /** How handshakes (requests without a sid) are spread over workers. */
 export type BalanceStrategy = "least-connections" | "round-robin";
 

@@ -194,12 +194,8 @@ export class FetchWebSocket extends EventEmitter {
         const ws = raw.ws;
         const r =
           typeof data === "string"
-            ? ws.sendText !== undefined
-              ? ws.sendText(data)
-              : ws.send(data)
-            : ws.sendBinary !== undefined
-              ? ws.sendBinary(data)
-              : ws.send(data);
+            ? (ws.sendText?.(data) ?? ws.send(data))
+            : (ws.sendBinary?.(data) ?? ws.send(data));
         if (r === -1) this.pressured = true;
       } else raw.ws.send(data);
     } catch (e) {
