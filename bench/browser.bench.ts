@@ -1,5 +1,5 @@
 // npm run bench:browser — the codec in headless Chromium: spec vectors on every backend that loads there,
-// then WASM (and js) vs engine.io-parser's browser build on 10×1 KiB and 1×64 KiB binary payloads.
+// then every backend vs engine.io-parser's browser build and the allocation floor on 1 KiB–1 MiB binary payloads.
 // Writes bench/results/codec-browser.md and .json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hasChromium, withCodecPage } from "./browser-harness.js";
