@@ -258,3 +258,58 @@ describe("websocket (raw ws client)", () => {
     }
   });
 });
+
+// Batches frame into one output buffer shared by every connection (src/server/transports/ws-batch.ts) when the
+// kernel takes a write whole; a connection whose peer stops reading keeps its queued chunks, and frames written to
+// other connections meanwhile must not land in them.
+describe("websocket output memory shared across connections", () => {
+  let h: Harness;
+  const sessions: Socket[] = [];
+  before(async () => {
+    h = await startServer({ pingInterval: 60000, pingTimeout: 60000, maxBufferedBytes: 0 });
+    h.engine.on("connection", (s: Socket) => sessions.push(s));
+  });
+  after(() => h.close());
+
+  /** Message `i` of a stream: 15 KiB (copied into the batch, under the zero-copy size) with `i` in every byte pair. */
+  const message = (stream: number, i: number) => {
+    const b = Buffer.alloc(15 * 1024);
+    for (let p = 0; p < b.length; p += 2) b.writeUInt16BE((stream << 12) | (i & 0xfff), p);
+    return b;
+  };
+
+  test("a stalled peer's queued frames stay intact while other connections' batches are written", async () => {
+    const url = `ws://127.0.0.1:${h.port}${P}?EIO=4&transport=websocket`;
+    const a = await open(url);
+    await a.next(); // open packet
+    const b = await open(url);
+    await b.next();
+    await waitFor(() => sessions.length === 2, 3000, "two sessions");
+    const [sa, sb] = sessions as [Socket, Socket];
+    const tcpA = (a.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    tcpA.pause(); // A's kernel buffers fill up, then the server queues A's batches in its stream
+    let sentA = 0;
+    let sentB = 0;
+    let congestedBatches = 0;
+    // 4 messages (60 KiB) per batch to each; bounded: 2,000 batches is 120 MB, far past loopback buffers
+    for (let round = 0; round < 2000 && congestedBatches < 20; round++) {
+      for (let k = 0; k < 4; k++) sa.send(message(1, sentA++));
+      for (let k = 0; k < 4; k++) sb.send(message(2, sentB++));
+      await new Promise((r) => setImmediate(r));
+      if (sa.transport!.bufferedAmount > 0) congestedBatches++;
+    }
+    assert.equal(congestedBatches, 20, "A's writes were never queued: the case did not happen");
+    const check = async (c: typeof a, stream: number, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const f = await c.next(10000);
+        assert.ok(Buffer.isBuffer(f), `stream ${stream} message ${i} is binary`);
+        assert.ok(f.equals(message(stream, i)), `stream ${stream} message ${i} arrived intact`);
+      }
+    };
+    await check(b, 2, sentB);
+    tcpA.resume();
+    await check(a, 1, sentA);
+    a.ws.close();
+    b.ws.close();
+  });
+});

@@ -23,12 +23,28 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 /** The TCP socket side a batch needs. */
 export interface RawWritable {
   readonly destroyed: boolean;
+  /** Bytes queued in the stream: 0 right after a `write` means the kernel took them all (nothing retains the chunk). */
+  readonly writableLength: number;
+  readonly writableCorked: number;
   write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
   cork(): void;
   uncork(): void;
 }
 
 type Item = string | Uint8Array | readonly Buffer[];
+
+/** The size of the output buffer batches reuse (and the largest batch that reuses it). */
+const SPARE_SIZE = 64 * 1024;
+
+/**
+ * One output buffer shared by every connection's batch: a `write` that the kernel took whole (libuv's
+ * `uv_try_write`, the common case on loopback and on any uncongested connection) leaves nothing pointing at it, so
+ * the next batch frames into the same memory. Fresh output buffers were about a third of the allocation rate of a
+ * 1 KiB binary echo (each a new ArrayBuffer above Buffer's 4 KiB pool limit) and the external memory drove the
+ * collector. Node only: other runtimes' `node:net` may keep the chunk after `write` returns.
+ */
+let spare: Buffer | null = null;
+const reuseSpare = typeof process !== "undefined" && !process.versions.bun && !("Deno" in globalThis);
 
 /** Reused batches (a batch lives one tick, so idle sessions hold none). */
 const free: FrameBatch[] = [];
@@ -77,7 +93,15 @@ export class FrameBatch {
   writeTo(raw: RawWritable, cb: ((err?: Error | null) => void) | undefined): void {
     const items = this.items;
     const n = this.n;
-    const out = Buffer.allocUnsafe(this.bound);
+    const bound = this.bound;
+    // a stream with bytes queued (congested) or corked keeps this write's chunk: give it memory of its own size
+    const reuse = reuseSpare && bound <= SPARE_SIZE && raw.writableLength === 0 && raw.writableCorked === 0;
+    let out: Buffer;
+    if (!reuse) out = Buffer.allocUnsafe(bound);
+    else if (spare !== null) {
+      out = spare;
+      spare = null;
+    } else out = Buffer.allocUnsafeSlow(SPARE_SIZE);
     let off = 0;
     let start = 0;
     let chunks: Uint8Array[] | null = null;
@@ -109,9 +133,13 @@ export class FrameBatch {
     this.n = 0;
     this.bound = 0;
     this.bytes = 0;
-    if (raw.destroyed) return;
+    if (raw.destroyed) {
+      if (reuse) spare = out;
+      return;
+    }
     if (chunks === null) {
       raw.write(out.subarray(0, off), cb);
+      if (reuse && raw.writableLength === 0) spare = out;
       return;
     }
     if (off > start) chunks.push(out.subarray(start, off));
@@ -120,6 +148,7 @@ export class FrameBatch {
     for (let i = 0; i < last; i++) raw.write(chunks[i]!);
     raw.write(chunks[last]!, cb);
     raw.uncork();
+    if (reuse && raw.writableLength === 0) spare = out;
   }
 }
 
