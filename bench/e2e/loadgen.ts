@@ -204,6 +204,11 @@ export interface WsEchoParams {
   inflight: number;
   warmupMs: number;
   windowMs: number;
+  /**
+   * Open loop: messages per second over all clients (round-robin, sent by a 1 ms ticker), whatever the echoes
+   * do; `inflight` then caps what a client may have outstanding (beyond it a due message is counted as an error).
+   */
+  ratePerS?: number;
 }
 
 async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
@@ -215,11 +220,19 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
     const { ws } = await openWs(url);
     sockets.push(ws);
   });
-  for (const ws of sockets) {
+  const open = p.ratePerS !== undefined;
+  /** Sends one message on client `c` unless it already has `inflight` outstanding. */
+  const senders = sockets.map((ws) => {
     const times = new Float64Array(p.inflight);
     let head = 0; // next slot to fill
     let tail = 0; // oldest outstanding
+    let outstanding = 0;
     const send = () => {
+      if (outstanding === p.inflight) {
+        if (phase === 1) errors++;
+        return;
+      }
+      outstanding++;
       times[head] = performance.now();
       head = (head + 1) % p.inflight;
       ws.send(frame, sendOpts);
@@ -228,16 +241,30 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
       if (isBinary || data[0] === 0x34) {
         const t = times[tail] as number;
         tail = (tail + 1) % p.inflight;
+        outstanding--;
         record(performance.now() - t);
-        if (phase !== 2) send();
+        if (!open && phase !== 2) send();
       } else if (data[0] === 0x32) {
         ws.send("3");
       }
     });
     ws.on("error", () => errors++);
-    for (let i = 0; i < p.inflight; i++) send();
-  }
+    return send;
+  });
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  if (open) {
+    // the same arrival pattern for every server: at each tick, the messages due since the start, round-robin
+    const period = 1000 / (p.ratePerS as number);
+    const t0 = performance.now();
+    let started = 0;
+    ticker = setInterval(() => {
+      if (phase === 2) return;
+      const due = Math.floor((performance.now() - t0) / period);
+      for (; started < due; started++) (senders[started % senders.length] as () => void)();
+    }, 1);
+  } else for (const send of senders) for (let i = 0; i < p.inflight; i++) send();
   const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
+  clearInterval(ticker);
   await sleep(50);
   await closeAll(sockets);
   return res;
