@@ -105,7 +105,8 @@ function runtimeArgs(runtime: Runtime, file: string): [string, string[]] {
   if (runtime === "bun") return [runtimeBinary("bun"), [file]];
   return [
     runtimeBinary("deno"),
-    ["run", "--node-modules-dir=manual", "--allow-net", "--allow-read", "--allow-env", file],
+    // the README's permissions exactly: no --allow-env (the engine reads its switches only where allowed)
+    ["run", "--node-modules-dir=manual", "--allow-net", "--allow-read", file],
   ];
 }
 

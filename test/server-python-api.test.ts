@@ -1,8 +1,9 @@
 // The python-engineio style API on the same Server: connect (async, refusal → 401), message, disconnect,
 // send(sid), disconnect(sid?), transport(sid), sessions, asyncHandlers ordering, AsyncServer.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import createDebug from "debug";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { AsyncServer, ConnectionRefusedError, Server, type Socket } from "../src/index.js";
 import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
@@ -250,22 +251,22 @@ describe("python-engineio style API", () => {
     assert.equal(s.opts.pingInterval, 1000);
   });
 
-  test("logging (python-engineio's logger=True): DEBUG=engine* turns on the engine's namespaces", async () => {
-    const lines: string[] = [];
-    const saved = { log: createDebug.log, names: createDebug.disable() };
-    createDebug.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    createDebug.enable("engine*");
-    const h = await startServer();
-    try {
+  test("logging (python-engineio's logger=True): DEBUG=engine* turns on the engine's namespaces", () => {
+    // DEBUG is read when the package is imported (src/debug.ts): a fresh process with it set
+    const script = `
+      const { startServer, handshake } = await import("./test/server-helpers.ts");
+      const h = await startServer();
       await handshake(h.port);
-      assert.ok(
-        lines.some((l) => l.includes("engine")),
-        `no engine* line among ${lines.length}`,
-      );
-    } finally {
       await h.close();
-      createDebug.log = saved.log;
-      createDebug.enable(saved.names);
-    }
+    `;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { ...process.env, NODE_V8_COVERAGE: undefined, DEBUG: "engine*" }, // (see import-side-effects.test.ts)
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /engine handshaking client/, "an `engine` line about the handshake");
+    assert.match(r.stderr, /engine:socket/, "an `engine:socket` line");
   });
 });

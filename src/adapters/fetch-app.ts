@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import {
   type BunWebSocketHandler,
   createFetchHandler,

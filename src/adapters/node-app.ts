@@ -19,7 +19,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
-import debugModule from "debug";
+import { createDebug } from "../debug.js";
 import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
@@ -29,7 +29,7 @@ import { locateStaticFile } from "./static-lookup.js";
 export type { StaticFileMatch, StaticFileRule, StaticFiles } from "./static-files.js";
 export { guessContentType, resolveStaticFile } from "./static-files.js";
 
-const debug = debugModule("engine:app");
+const debug = createDebug("engine:app");
 
 /**
  * What `NodeApp` needs from an engine: the engine.io-style entry points. `Server` from this package satisfies it,

@@ -4,7 +4,7 @@
  */
 import { promises as fsp, type Stats } from "node:fs";
 import { resolve } from "node:path";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import {
   DEFAULT_INDEX,
   guessContentType,

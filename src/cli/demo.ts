@@ -7,8 +7,8 @@ import { existsSync, realpathSync } from "node:fs";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import debugModule from "debug";
 import { type CloseOptions, NodeApp } from "../adapters/node-app.js";
+import { createDebug } from "../debug.js";
 import { Server, type ServerOptions } from "../server/index.js";
 import {
   EXIT,
@@ -22,7 +22,7 @@ import {
 } from "./args.js";
 import { DEMO_PAGE } from "./demo-page.js";
 
-const debug = debugModule("engine:app");
+const debug = createDebug("engine:app");
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {

@@ -6,7 +6,8 @@
  */
 import http from "node:http";
 import https from "node:https";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { wsModule } from "../ws-module.js";
 import { CookieJar } from "./cookies.js";
 import { fetchRequest } from "./http.js";
 import type { BinaryType, ResolvedOptions } from "./options.js";
@@ -95,7 +96,7 @@ export const platform: Platform = {
     if (options.maxPayload !== undefined) wsOpts.maxPayload = options.maxPayload;
     // a server that accepts the connection but never answers the upgrade must not hang the socket forever
     if (options.requestTimeout > 0) wsOpts.handshakeTimeout = options.requestTimeout;
-    const ws = new WebSocket(url, protocols, wsOpts);
+    const ws = new (wsModule().WebSocket)(url, protocols, wsOpts);
     ws.binaryType = "nodebuffer";
     // With a listener here ws does not abort by itself: read the refusal (engine.io answers a plain-text reason),
     // report it, then abort, which makes ws emit error + close as usual.

@@ -3,7 +3,7 @@
  * send `2probe`, and on `3probe` pause the current transport, switch, and send `5`. Any failure on the way
  * freezes the candidate and reports `upgradeError`; the session keeps its transport.
  */
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import { createError } from "../protocol/errors.js";
 import type { TransportName } from "./options.js";
 // A cycle with socket.ts on purpose: `Socket` is only read when a probe runs, long after both modules loaded.

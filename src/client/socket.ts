@@ -3,10 +3,11 @@
  * and pause) over this package's codec and transports. Same options, events and methods as engine.io-client's
  * `Socket`, so code written for it (including socket.io-client's `Manager` semantics) carries over.
  */
-import createDebug from "debug";
+
 import { resolveCodec } from "../codec/index.js";
 import { base64Length, toBytes, utf8Length } from "../codec/js.js";
 import type { Codec } from "../codec/types.js";
+import { createDebug } from "../debug.js";
 import { createError, type EioError } from "../protocol/errors.js";
 import { socketMessage } from "../protocol/message.js";
 import type { CloseReason } from "../protocol/names.js";

@@ -10,7 +10,7 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import { HOP_HEADER, type PeerInfo } from "./messages.js";
 import { type BalanceStrategy, sidOf } from "./routing.js";
 

@@ -20,7 +20,7 @@ import {
   Socket as NetSocket,
 } from "node:net";
 import { getSystemErrorName } from "node:util";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import {
   ENV_BALANCE,
   ENV_INDEX,

@@ -10,7 +10,7 @@
  * 101 turns the connection into a tunnel.
  */
 import { connect, type Socket } from "node:net";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import { BodyCounter, type Head, parseHead, responseBodyLength } from "./framing.js";
 import { sidOf } from "./routing.js";
 

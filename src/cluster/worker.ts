@@ -11,7 +11,7 @@ import {
   Socket,
 } from "node:net";
 import type { Duplex } from "node:stream";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import type { Server as Engine } from "../server/server.js";
 import { forwardAgent, forwardRequest, forwardUpgrade, PeerRouter, upgradeHead } from "./forward.js";
 import {

@@ -14,6 +14,7 @@
  * then `js`.
  * @packageDocumentation
  */
+import { envVar } from "../env.js";
 import { codecError } from "../protocol/errors.js";
 import { jsCodec } from "./js.js";
 import { createNativeCodec, loadNativeAddon, type NativeAddon, type NativeCodecOptions } from "./native.js";
@@ -65,10 +66,7 @@ export const NODE_NATIVE_DECODE_MAX = Number.POSITIVE_INFINITY;
 /** On Node, the base64 string functions always use Node's native base64 ("base64Encode/Decode" rows). */
 export const NODE_NATIVE_STRING_BASE64 = true;
 
-function env(name: string): string | undefined {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env?.[name];
-}
+const env = envVar;
 
 const defaultOptions: WasmCodecOptions = {
   minBytes: WASM_MIN_BYTES,

@@ -16,7 +16,9 @@
  * (napi-rs layout, filled at publish); any failure is logged under `DEBUG=engine:codec` and leaves the
  * backend out. `EIO_NO_NATIVE=1` is the kill switch.
  */
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
+import { envVar } from "../env.js";
+import { packageModuleDir } from "../module-dir.js";
 import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
 import {
   base64Length,
@@ -122,19 +124,6 @@ interface ProcessLike {
   versions?: Record<string, string | undefined>;
 }
 
-/** Directory of this module, in both builds (no `import.meta` in CommonJS, no `__dirname` in ESM). */
-function moduleDir(
-  url: { fileURLToPath(u: string): string },
-  path: { dirname(p: string): string; isAbsolute(p: string): boolean },
-): string | null {
-  // (`node -e` defines a global `__dirname` of "." even for ES modules: only an absolute one is this module's.)
-  if (typeof __dirname === "string" && path.isAbsolute(__dirname)) return __dirname;
-  // ESM: the first frame of a fresh stack is this module: a file:// URL, or a path when source maps apply.
-  const m = /((?:file:\/\/)?(?:\/|[A-Za-z]:\\)[^()\s]+?):\d+:\d+\)?$/m.exec(new Error().stack ?? "");
-  if (!m) return null;
-  return path.dirname(m[1]!.startsWith("file:") ? url.fileURLToPath(m[1]!) : m[1]!);
-}
-
 /** Why the last {@link loadNativeAddon} returned null (for tests and logs). */
 export let nativeLoadError: string | null = null;
 
@@ -150,7 +139,7 @@ export function loadNativeAddon(): NativeAddon | null {
     debug("native codec tier not loaded: %s", why);
     return null;
   };
-  if (proc?.env?.EIO_NO_NATIVE === "1") return fail("EIO_NO_NATIVE=1");
+  if (envVar("EIO_NO_NATIVE") === "1") return fail("EIO_NO_NATIVE=1");
   const get = proc?.getBuiltinModule;
   if (!get) return fail("not Node.js");
   // Bun and Deno can load Node-API addons, but the addon is built and tested for Node only; the WASM codec is
@@ -164,10 +153,10 @@ export function loadNativeAddon(): NativeAddon | null {
     dirname(p: string): string;
     isAbsolute(p: string): boolean;
   };
-  const url = get("node:url") as { fileURLToPath(u: string): string };
   const fs = get("node:fs") as { existsSync(p: string): boolean };
-  const dir = moduleDir(url, path);
-  if (!dir) return fail("cannot locate the module directory");
+  const root = packageModuleDir();
+  if (!root) return fail("cannot locate the module directory");
+  const dir = path.join(root, "codec");
   let requireHere: (id: string) => unknown;
   try {
     requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
@@ -175,7 +164,7 @@ export function loadNativeAddon(): NativeAddon | null {
     return fail(`cannot create a require function: ${e instanceof Error ? e.message : String(e)}`);
   }
   const candidates: string[] = [];
-  const forced = proc.env?.EIO_NATIVE_PATH;
+  const forced = envVar("EIO_NATIVE_PATH");
   if (forced) {
     candidates.push(forced);
   } else {

@@ -7,7 +7,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import { ERRORS } from "../protocol/errors.js";
 import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
 import { abortRequest } from "./http-errors.js";

@@ -13,8 +13,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
-import createDebug from "debug";
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { createDebug } from "../debug.js";
+import { wsModule } from "../ws-module.js";
 
 const debug = createDebug("engine:http2");
 
@@ -111,7 +112,7 @@ export function acceptHttp2WebSocket(
   if (stream.destroyed || stream.closed) return null;
   stream.respond(h2Headers(200, headers));
   // ws's server-side constructor path: `null` address, then the options WebSocketServer would pass
-  const ws = new WebSocket(null as unknown as string, undefined, { autoPong: true });
+  const ws = new (wsModule().WebSocket)(null as unknown as string, undefined, { autoPong: true });
   (ws as unknown as WithSetSocket).setSocket(stream, EMPTY, {
     allowSynchronousEvents: true,
     maxPayload: opts.maxPayload,

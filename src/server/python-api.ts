@@ -5,7 +5,7 @@
  * created only when used, so sessions of apps that never use this API carry none of it.
  */
 import type { IncomingMessage } from "node:http";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import type { Socket } from "./socket.js";
 
 const debug = createDebug("engine");

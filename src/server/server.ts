@@ -7,8 +7,8 @@ import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders, Server
 import type { Duplex } from "node:stream";
 import { serialize as serializeCookie } from "cookie";
 import cors from "cors";
-import createDebug from "debug";
 import type { Codec } from "../codec/types.js";
+import { createDebug } from "../debug.js";
 import { createError, type EioError, ERROR_MESSAGES, ERRORS, type ErrorCode } from "../protocol/errors.js";
 import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import { type PythonServerReason, pythonServerReason } from "../protocol/names.js";

@@ -6,7 +6,7 @@
  * building a packet object, unless someone listens to `packetCreate`/`flush`.
  */
 import { EventEmitter } from "node:events";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
 import { createError, type EioError } from "../protocol/errors.js";
 import { socketMessage } from "../protocol/message.js";
 import type { ServerCloseReason } from "../protocol/names.js";

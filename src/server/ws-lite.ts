@@ -20,7 +20,8 @@ import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { type IncomingMessage, type OutgoingHttpHeaders, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import createDebug from "debug";
+import { createDebug } from "../debug.js";
+import { envVar } from "../env.js";
 
 const debug = createDebug("engine:ws-lite");
 
@@ -45,8 +46,8 @@ export interface LiteHandler {
  * Which WebSocket server connection runs the common case: `"lite"` ({@link LiteWebSocket}) or `"ws"` (the `ws`
  * package). The lean connection is the default; `EIO_WS=ws` is the kill switch.
  */
-export function liteWsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.EIO_WS !== "ws";
+export function liteWsEnabled(env?: NodeJS.ProcessEnv): boolean {
+  return (env === undefined ? envVar("EIO_WS") : env.EIO_WS) !== "ws";
 }
 
 // ---- handshake ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+import type { WebSocket as WsSocket } from "ws";
+import { wsModule } from "../ws-module.js";
 import { isFetchUpgrade } from "./fetch/upgrade.js";
 import { acceptHttp2WebSocket, isHttp2Stream } from "./http2.js";
 import type { EngineRequest, ResolvedOptions } from "./options.js";
@@ -119,7 +120,8 @@ export class WsUpgrader {
   private server(): WsEngineInstance {
     if (this.ws !== null) return this.ws;
     const Engine =
-      this.opts.wsEngine ?? (WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
+      this.opts.wsEngine ??
+      (wsModule().WebSocketServer as unknown as NonNullable<ResolvedOptions["wsEngine"]>);
     const ws = new Engine({
       noServer: true,
       clientTracking: false,

@@ -3,7 +3,7 @@
  * are set). GET receives (one request held open at a time), POST sends one payload at a time; payloads are
  * decoded straight from the response bytes by the codec.
  */
-import createDebug from "debug";
+import { createDebug } from "../../debug.js";
 import type { Packet } from "../../protocol/packet.js";
 import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";

@@ -2,8 +2,9 @@
  * The WebSocket transport: one packet per frame, binary messages as binary frames (or `b`+base64 text with
  * `forceBase64`). The socket itself comes from the platform: `ws` in Node, the global `WebSocket` in browsers.
  */
-import createDebug from "debug";
+
 import { utf8Length } from "../../codec/js.js";
+import { createDebug } from "../../debug.js";
 import { errorPacket, type Packet } from "../../protocol/packet.js";
 import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";

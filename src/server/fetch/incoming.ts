@@ -7,7 +7,7 @@
  * chunk by chunk, so `maxHttpBufferSize` cuts an oversized chunked body without buffering it whole.
  */
 
-import createDebug from "debug";
+import { createDebug } from "../../debug.js";
 import { kLazyRemoteAddress } from "../socket.js";
 import { ListenHookEmitter } from "./listen-hook.js";
 import { isSecureUrl, requestTarget } from "./request-target.js";

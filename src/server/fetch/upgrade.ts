@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { OutgoingHttpHeaders } from "node:http";
-import createDebug from "debug";
+import { createDebug } from "../../debug.js";
 import type { FetchSocketInfo } from "./incoming.js";
 import { toFetchHeaders } from "./outgoing.js";
 import { FetchWebSocket, type StandardWebSocketLike } from "./websocket.js";

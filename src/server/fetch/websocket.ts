@@ -9,7 +9,7 @@
  * `maxPayloadLength` itself (closing with 1009); Deno has no limit, so `maxPayload` is checked here.
  */
 import { EventEmitter } from "node:events";
-import createDebug from "debug";
+import { createDebug } from "../../debug.js";
 
 const debug = createDebug("engine:fetch");
 

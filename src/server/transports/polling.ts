@@ -7,8 +7,8 @@
  * through a symbol property, so no closure is allocated per request.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import createDebug from "debug";
 import type { Codec, PayloadBody } from "../../codec/types.js";
+import { createDebug } from "../../debug.js";
 import { createError, type EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import { chooseEncoding, compress } from "../compression.js";

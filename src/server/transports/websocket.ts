@@ -8,10 +8,11 @@
  * by this transport straight onto the TCP socket, one write per tick (ws-batch.ts); with permessage-deflate they go
  * through `ws.send`, which compresses them.
  */
-import createDebug from "debug";
+
 import type { WebSocket as WsSocket } from "ws";
 import { decodeTextFrameBytes, encodeMessageFrame } from "../../codec/frames.js";
 import type { Codec } from "../../codec/types.js";
+import { createDebug } from "../../debug.js";
 import { createError } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 import type { EngineRequest } from "../options.js";
