@@ -6,7 +6,7 @@
 // `debug` is replaced by a no-op (as engine.io-client's own bundles strip it), and the codec's Node-only backends
 // (null in browsers) are left out. Prints raw and gzip sizes.
 import { mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -18,6 +18,8 @@ mkdirSync(out, { recursive: true });
 /** Browser stand-ins: `debug` becomes a no-op; the codec's Node-only backends become `null`. */
 const STUBS = {
   debug: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
+  // src/debug.ts, whose Node half (locating the package to require `debug` from) has nothing to do in a page
+  "engineio-debug": "const noop = () => {}; export function createDebug() { return noop; }",
   "./node.js": "export const nodeCodec = null;",
   "./node-buffer.js": "export const nodeBuffer = null;",
   "./native.js":
@@ -37,6 +39,9 @@ const browserOnly = {
         : undefined,
     );
     b.onResolve({ filter: /^debug$/ }, () => ({ path: "debug", namespace: "engineio-stub" }));
+    b.onResolve({ filter: /\/debug\.js$/ }, (args) =>
+      args.importer.includes(`${sep}src${sep}`) ? { path: "engineio-debug", namespace: "engineio-stub" } : undefined,
+    );
     // The codec's Node backends find `node:buffer` at run time and are null in browsers anyway: leave their code
     // out. If the codec starts importing more names from these modules, esbuild fails loudly (no such export).
     b.onResolve({ filter: /^\.\/(node(-buffer)?|native)\.js$/ }, (args) =>
