@@ -17,9 +17,10 @@ mkdirSync(out, { recursive: true });
 
 /** Browser stand-ins: `debug` becomes a no-op; the codec's Node-only backends become `null`. */
 const STUBS = {
-  debug: "const noop = () => {}; noop.enabled = false; export default function createDebug() { return noop; }",
-  // src/debug.ts, whose Node half (locating the package to require `debug` from) has nothing to do in a page
-  "engineio-debug": "const noop = () => {}; export function createDebug() { return noop; }",
+  // both the `debug` package and src/debug.ts (whose Node half, locating the package to require `debug` from,
+  // has nothing to do in a page)
+  debug:
+    "const noop = () => {}; noop.enabled = false; export function createDebug() { return noop; } export default createDebug;",
   "./node.js": "export const nodeCodec = null;",
   "./node-buffer.js": "export const nodeBuffer = null;",
   "./native.js":
@@ -38,9 +39,10 @@ const browserOnly = {
         ? { path: join(dirname(args.importer), "platform.browser.ts") }
         : undefined,
     );
-    b.onResolve({ filter: /^debug$/ }, () => ({ path: "debug", namespace: "engineio-stub" }));
-    b.onResolve({ filter: /\/debug\.js$/ }, (args) =>
-      args.importer.includes(`${sep}src${sep}`) ? { path: "engineio-debug", namespace: "engineio-stub" } : undefined,
+    b.onResolve({ filter: /^debug$|\/debug\.js$/ }, (args) =>
+      args.path === "debug" || args.importer.includes(`${sep}src${sep}`)
+        ? { path: "debug", namespace: "engineio-stub" }
+        : undefined,
     );
     // The codec's Node backends find `node:buffer` at run time and are null in browsers anyway: leave their code
     // out. If the codec starts importing more names from these modules, esbuild fails loudly (no such export).

@@ -13,7 +13,7 @@ interface PathApi {
 }
 
 /** The Node built-in `id` through `process.getBuiltinModule`, or `null` outside Node-like runtimes. */
-export function builtin<T>(id: string): T | null {
+function builtin<T>(id: string): T | null {
   const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
     ?.getBuiltinModule;
   return typeof get === "function" ? ((get(id) as T | undefined) ?? null) : null;

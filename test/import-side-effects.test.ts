@@ -3,11 +3,8 @@
 // for what the lean WebSocket connection leaves to it (permessage-deflate, HTTP/2, EIO_WS=ws) and the Node client;
 // `debug` only when DEBUG is set (src/debug.ts). With DEBUG set, engine.io's namespaces log as before.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
+import { runFresh } from "./fresh-process.js";
 
 /** Runs `body` after importing the package in a fresh Node process; returns its JSON output and stderr. */
 function fresh(
@@ -23,15 +20,7 @@ function fresh(
     ${body}
     process.stdout.write(JSON.stringify(out));
   `;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    cwd: root,
-    // not merged into the run's coverage: Node 20 maps these children's ranges onto the wrong lines (files they
-    // ran showed as uncovered), so they would only distort it
-    env: { ...process.env, NODE_V8_COVERAGE: undefined, DEBUG: undefined, EIO_WS: undefined, ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runFresh(script, { DEBUG: undefined, EIO_WS: undefined, ...env });
   return { out: JSON.parse(r.stdout) as Record<string, unknown>, stderr: r.stderr };
 }
 

@@ -1,11 +1,10 @@
 // The python-engineio style API on the same Server: connect (async, refusal → 401), message, disconnect,
 // send(sid), disconnect(sid?), transport(sid), sessions, asyncHandlers ordering, AsyncServer.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { AsyncServer, ConnectionRefusedError, Server, type Socket } from "../src/index.js";
+import { runFresh } from "./fresh-process.js";
 import { handshake, pollPending, raw, startServer, waitFor } from "./server-helpers.js";
 
 const P = "/engine.io/";
@@ -259,13 +258,7 @@ describe("python-engineio style API", () => {
       await handshake(h.port);
       await h.close();
     `;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: fileURLToPath(new URL("..", import.meta.url)),
-      env: { ...process.env, NODE_V8_COVERAGE: undefined, DEBUG: "engine*" }, // (see import-side-effects.test.ts)
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
+    const r = runFresh(script, { DEBUG: "engine*" });
     assert.match(r.stderr, /engine handshaking client/, "an `engine` line about the handshake");
     assert.match(r.stderr, /engine:socket/, "an `engine:socket` line");
   });

@@ -221,7 +221,7 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
     sockets.push(ws);
   });
   const open = p.ratePerS !== undefined;
-  /** Sends one message on client `c` unless it already has `inflight` outstanding. */
+  // per client: a send that refuses beyond `inflight` outstanding (open loop: counted as an error)
   const senders = sockets.map((ws) => {
     const times = new Float64Array(p.inflight);
     let head = 0; // next slot to fill

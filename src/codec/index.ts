@@ -66,8 +66,6 @@ export const NODE_NATIVE_DECODE_MAX = Number.POSITIVE_INFINITY;
 /** On Node, the base64 string functions always use Node's native base64 ("base64Encode/Decode" rows). */
 export const NODE_NATIVE_STRING_BASE64 = true;
 
-const env = envVar;
-
 const defaultOptions: WasmCodecOptions = {
   minBytes: WASM_MIN_BYTES,
   nativeSegmentMin: NODE_NATIVE_SEGMENT_MIN,
@@ -160,8 +158,8 @@ export function createNativeBackend(options: Partial<NativeCodecOptions> = {}): 
 
 /** Whether the kill switches allow a backend (an unavailable platform is found out by creating it). */
 function allowed(name: BackendName): boolean {
-  if (name === "native") return env("EIO_NO_NATIVE") !== "1";
-  return !(env("EIO_NO_WASM") === "1" && (name === "wasm-simd" || name === "wasm"));
+  if (name === "native") return envVar("EIO_NO_NATIVE") !== "1";
+  return !(envVar("EIO_NO_WASM") === "1" && (name === "wasm-simd" || name === "wasm"));
 }
 
 function build(name: BackendName): Codec | null {
@@ -190,7 +188,7 @@ function build(name: BackendName): Codec | null {
  */
 export function createCodec(name: BackendName | "auto" = "auto"): Codec {
   if (name === "auto") {
-    const forced = env("EIO_CODEC") as BackendName | undefined;
+    const forced = envVar("EIO_CODEC") as BackendName | undefined;
     if (forced && (BACKEND_ORDER as readonly string[]).includes(forced)) {
       const codec = build(forced);
       if (codec) return codec;

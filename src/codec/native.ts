@@ -18,7 +18,7 @@
  */
 import { createDebug } from "../debug.js";
 import { envVar } from "../env.js";
-import { packageModuleDir } from "../module-dir.js";
+import { packageModuleDir, packageRequire } from "../module-dir.js";
 import { BINARY_PREFIX_BYTE, errorPacket, PACKET_TYPES_BY_CODE, type Packet } from "../protocol/packet.js";
 import {
   base64Length,
@@ -117,7 +117,6 @@ export function nativePlatforms(platform: string, arch: string): string[] {
 export const NATIVE_BINARY_NAME = "engineio-wasm";
 
 interface ProcessLike {
-  env?: Record<string, string | undefined>;
   platform?: string;
   arch?: string;
   getBuiltinModule?: (id: string) => unknown;
@@ -147,22 +146,13 @@ export function loadNativeAddon(): NativeAddon | null {
   if (proc.versions?.bun !== undefined || (globalThis as { Deno?: unknown }).Deno !== undefined) {
     return fail("not Node.js (Bun/Deno use the WASM codec)");
   }
-  const moduleApi = get("node:module") as { createRequire(from: string): (id: string) => unknown };
-  const path = get("node:path") as {
-    join(...p: string[]): string;
-    dirname(p: string): string;
-    isAbsolute(p: string): boolean;
-  };
+  const path = get("node:path") as { join(...p: string[]): string };
   const fs = get("node:fs") as { existsSync(p: string): boolean };
   const root = packageModuleDir();
   if (!root) return fail("cannot locate the module directory");
+  const requireHere = packageRequire();
+  if (requireHere === null) return fail("cannot create a require function");
   const dir = path.join(root, "codec");
-  let requireHere: (id: string) => unknown;
-  try {
-    requireHere = moduleApi.createRequire(path.join(dir, "native.js"));
-  } catch (e) {
-    return fail(`cannot create a require function: ${e instanceof Error ? e.message : String(e)}`);
-  }
   const candidates: string[] = [];
   const forced = envVar("EIO_NATIVE_PATH");
   if (forced) {

@@ -46,8 +46,8 @@ export interface LiteHandler {
  * Which WebSocket server connection runs the common case: `"lite"` ({@link LiteWebSocket}) or `"ws"` (the `ws`
  * package). The lean connection is the default; `EIO_WS=ws` is the kill switch.
  */
-export function liteWsEnabled(env?: NodeJS.ProcessEnv): boolean {
-  return (env === undefined ? envVar("EIO_WS") : env.EIO_WS) !== "ws";
+export function liteWsEnabled(): boolean {
+  return envVar("EIO_WS") !== "ws";
 }
 
 // ---- handshake ---------------------------------------------------------------------------------------------
