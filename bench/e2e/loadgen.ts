@@ -1,6 +1,6 @@
 /**
  * The load generator: one process, driven by the orchestrator (run.ts) over IPC, speaking Engine.IO v4 directly
- * over raw `ws` and keep-alive node:http — never through an Engine.IO client library — so its cost is the same
+ * over raw WebSocket frames (raw-ws.ts; `ws` for the handshake cases, as engine.io-client in Node) and keep-alive node:http — never through an Engine.IO client library — so its cost is the same
  * whichever server it talks to. Loopback only; source addresses rotate over 127.0.0.1–127.0.0.8.
  *
  * Every command is bounded: a connect phase with a deadline, a warm-up, a measured window, a bounded drain.
@@ -11,6 +11,7 @@ import http from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type CpuSample, readProc, readSystemBusy } from "./proc.js";
+import { clientFrame, connectRawWs, OP_BINARY, OP_TEXT, type RawWs } from "./raw-ws.js";
 
 const LOCAL_ADDRS = [
   "127.0.0.1",
@@ -212,21 +213,43 @@ export interface WsEchoParams {
 }
 
 async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
-  const url = `ws://127.0.0.1:${p.port}/engine.io/?EIO=4&transport=websocket`;
-  const frame = p.binary ? Buffer.alloc(p.size, 0xa5) : Buffer.from(`4${"m".repeat(p.size)}`);
-  const sendOpts = { binary: p.binary, compress: false };
-  const sockets: WebSocket[] = [];
-  await pool(p.clients, 64, 60000, async () => {
-    const { ws } = await openWs(url);
-    sockets.push(ws);
-  });
+  const path = "/engine.io/?EIO=4&transport=websocket";
+  const frame = p.binary
+    ? clientFrame(OP_BINARY, Buffer.alloc(p.size, 0xa5))
+    : clientFrame(OP_TEXT, Buffer.from(`4${"m".repeat(p.size)}`));
+  const pong = clientFrame(OP_TEXT, Buffer.from("3"));
+  const sockets: RawWs[] = [];
+  const senders: (() => void)[] = [];
   const open = p.ratePerS !== undefined;
   // per client: a send that refuses beyond `inflight` outstanding (open loop: counted as an error)
-  const senders = sockets.map((ws) => {
+  const client = async (): Promise<void> => {
     const times = new Float64Array(p.inflight);
     let head = 0; // next slot to fill
     let tail = 0; // oldest outstanding
     let outstanding = 0;
+    let opened: (() => void) | null = null;
+    const openSeen = new Promise<void>((r) => {
+      opened = r;
+    });
+    const ws = await connectRawWs({
+      port: p.port,
+      path,
+      localAddress: nextLocal(),
+      onError: () => errors++,
+      onFrame: (opcode, data) => {
+        if (opcode === OP_BINARY || (opcode === OP_TEXT && data[0] === 0x34)) {
+          const t = times[tail] as number;
+          tail = (tail + 1) % p.inflight;
+          outstanding--;
+          record(performance.now() - t);
+          if (!open && phase !== 2) send();
+        } else if (opcode === OP_TEXT && data[0] === 0x32) ws.write(pong);
+        else if (opcode === OP_TEXT && data[0] === 0x30 && opened !== null) {
+          opened();
+          opened = null;
+        }
+      },
+    });
     const send = () => {
       if (outstanding === p.inflight) {
         if (phase === 1) errors++;
@@ -235,22 +258,13 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
       outstanding++;
       times[head] = performance.now();
       head = (head + 1) % p.inflight;
-      ws.send(frame, sendOpts);
+      ws.write(frame);
     };
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      if (isBinary || data[0] === 0x34) {
-        const t = times[tail] as number;
-        tail = (tail + 1) % p.inflight;
-        outstanding--;
-        record(performance.now() - t);
-        if (!open && phase !== 2) send();
-      } else if (data[0] === 0x32) {
-        ws.send("3");
-      }
-    });
-    ws.on("error", () => errors++);
-    return send;
-  });
+    await withTimeout(openSeen, 15000, "open packet");
+    sockets.push(ws);
+    senders.push(send);
+  };
+  await pool(p.clients, 64, 60000, client);
   let ticker: ReturnType<typeof setInterval> | undefined;
   if (open) {
     // the same arrival pattern for every server: at each tick, the messages due since the start, round-robin
@@ -266,7 +280,7 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
   const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
   clearInterval(ticker);
   await sleep(50);
-  await closeAll(sockets);
+  await Promise.all(sockets.map((ws) => ws.close()));
   return res;
 }
 
