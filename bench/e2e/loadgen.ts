@@ -11,6 +11,7 @@ import http from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type CpuSample, readProc, readSystemBusy } from "./proc.js";
+import { RawHttpConn } from "./raw-http.js";
 import { clientFrame, connectRawWs, OP_BINARY, OP_TEXT, type RawWs } from "./raw-ws.js";
 
 const LOCAL_ADDRS = [
@@ -349,11 +350,26 @@ function parseSid(open: string): string {
   return m[1] as string;
 }
 
+function rawP(
+  conn: RawHttpConn,
+  method: "GET" | "POST",
+  path: string,
+  body: string | null,
+): Promise<HttpReply> {
+  if (phase === 1) httpRequests++;
+  return new Promise((resolve, reject) =>
+    conn.request(method, path, body, (err, status, text) =>
+      err ? reject(err) : resolve({ status, body: text }),
+    ),
+  );
+}
+
 async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
   const packet = p.binary ? `b${Buffer.alloc(p.size, 0xa5).toString("base64")}` : `4${"m".repeat(p.size)}`;
   interface Client {
-    agent: http.Agent;
-    local: string;
+    /** The connection the GETs use, and the one the POSTs use (a browser's two). */
+    get: RawHttpConn;
+    post: RawHttpConn;
     path: string;
     out: string[];
     posting: boolean;
@@ -367,14 +383,14 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
   }
   const clients: Client[] = [];
   await pool(p.clients, 16, 60000, async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
     const local = nextLocal();
-    const r = await httpP(agent, local, p.port, "GET", "/engine.io/?EIO=4&transport=polling", null);
+    const get = new RawHttpConn(p.port, local);
+    const r = await rawP(get, "GET", "/engine.io/?EIO=4&transport=polling", null);
     if (r.status !== 200) throw new Error(`polling handshake: HTTP ${r.status} ${r.body.slice(0, 100)}`);
     const sid = parseSid(r.body);
     clients.push({
-      agent,
-      local,
+      get,
+      post: new RawHttpConn(p.port, local),
       path: `/engine.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`,
       out: [],
       posting: false,
@@ -392,9 +408,10 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
     c.posting = true;
     const body = c.out.length === 1 ? (c.out[0] as string) : c.out.join("\x1e");
     c.out.length = 0;
-    httpCall(c.agent, c.local, p.port, "POST", c.path, body, (err, r) => {
+    if (phase === 1) httpRequests++;
+    c.post.request("POST", c.path, body, (err, status) => {
       c.posting = false;
-      if (err || r?.status !== 200) errors++;
+      if (err || status !== 200) errors++;
       flush(c);
     });
   };
@@ -406,13 +423,14 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
   for (const c of clients) {
     c.pollDone = new Promise<void>((resolve) => {
       const poll = () => {
-        httpCall(c.agent, c.local, p.port, "GET", c.path, null, (err, r) => {
-          if (err || !r || r.status !== 200) {
+        if (phase === 1) httpRequests++;
+        c.get.request("GET", c.path, null, (err, status, body) => {
+          if (err || status !== 200) {
             errors++;
             resolve();
             return;
           }
-          const packets = r.body.split("\x1e");
+          const packets = body.split("\x1e");
           for (const q of packets) {
             const t = q.charCodeAt(0);
             if (t === 0x34 || t === 0x62) {
@@ -448,11 +466,12 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
   // the pending GET) so no server keeps a session — or its heartbeat timers — around for the next run.
   for (const c of clients) c.closed = true;
   for (let i = 0; i < 40 && clients.some((c) => c.posting); i++) await sleep(25);
-  await Promise.all(
-    clients.map((c) => httpP(c.agent, c.local, p.port, "POST", c.path, "1").catch(() => undefined)),
-  );
+  await Promise.all(clients.map((c) => rawP(c.post, "POST", c.path, "1").catch(() => undefined)));
   await withTimeout(Promise.all(clients.map((c) => c.pollDone)), 2000, "poll end").catch(() => undefined);
-  for (const c of clients) c.agent.destroy();
+  for (const c of clients) {
+    c.get.destroy();
+    c.post.destroy();
+  }
   return res;
 }
 
