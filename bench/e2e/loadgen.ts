@@ -237,14 +237,14 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
       path,
       localAddress: nextLocal(),
       onError: () => errors++,
-      onFrame: (opcode, data) => {
+      onFrame: (opcode, data, conn) => {
         if (opcode === OP_BINARY || (opcode === OP_TEXT && data[0] === 0x34)) {
           const t = times[tail] as number;
           tail = (tail + 1) % p.inflight;
           outstanding--;
           record(performance.now() - t);
           if (!open && phase !== 2) send();
-        } else if (opcode === OP_TEXT && data[0] === 0x32) ws.write(pong);
+        } else if (opcode === OP_TEXT && data[0] === 0x32) conn.write(pong);
         else if (opcode === OP_TEXT && data[0] === 0x30 && opened !== null) {
           opened();
           opened = null;
@@ -735,60 +735,62 @@ export interface BroadcastParams {
 }
 
 async function broadcast(p: BroadcastParams, onWindowEnd: () => Promise<void>): Promise<RunResult> {
-  const url = `ws://127.0.0.1:${p.port}/socket.io/?EIO=4&transport=websocket`;
-  const sockets: WebSocket[] = [];
+  const path = "/socket.io/?EIO=4&transport=websocket";
+  const sockets: RawWs[] = [];
   const SLOTS = 64;
   const got = new Int32Array(SLOTS);
   const started = new Float64Array(SLOTS);
   let seq = 0;
-  let controller: WebSocket | null = null;
+  let controller: RawWs | null = null;
   const trigger = () => {
     const s = seq++;
     got[s % SLOTS] = 0;
     started[s % SLOTS] = performance.now();
-    controller?.send(`42["go",${s}]`);
+    controller?.write(clientFrame(OP_TEXT, Buffer.from(`42["go",${s}]`)));
   };
   const PREFIX = '42["tick",';
+  const pong = clientFrame(OP_TEXT, Buffer.from("3"));
+  const connect = clientFrame(OP_TEXT, Buffer.from("40"));
   await pool(p.clients, 64, 60000, async () => {
-    const { ws } = await openWs(url);
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        const onMsg = (data: Buffer) => {
-          if (data[0] === 0x34 && data[1] === 0x30) {
-            ws.off("message", onMsg);
-            resolve();
-          }
-        };
-        ws.on("message", onMsg);
-        ws.send("40");
-      }),
-      15000,
-      "socket.io connect",
-    );
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
-      if (data[0] === 0x34 && data[1] === 0x32) {
-        const s = data.toString("latin1", PREFIX.length, data.indexOf(0x2c, PREFIX.length));
-        const k = Number(s) % SLOTS;
-        countOnly();
-        const seen = (got[k] as number) + 1;
-        got[k] = seen;
-        if (seen === sockets.length) {
-          if (phase === 1 && latN < LAT_CAP) lat[latN++] = performance.now() - (started[k] as number);
-          if (phase !== 2) trigger();
-        }
-      } else if (data.length === 1 && data[0] === 0x32) {
-        ws.send("3");
-      }
+    let stage = 0; // 0: waiting for the Engine.IO open, 1: for socket.io's connect, 2: connected
+    let connected: (() => void) | null = null;
+    const ready = new Promise<void>((r) => {
+      connected = r;
     });
-    ws.on("error", () => errors++);
+    const ws: RawWs = await connectRawWs({
+      port: p.port,
+      path,
+      localAddress: nextLocal(),
+      onError: () => errors++,
+      onFrame: (opcode, data, conn) => {
+        if (opcode !== OP_TEXT) return;
+        if (stage === 0 && data[0] === 0x30) {
+          stage = 1;
+          conn.write(connect);
+        } else if (stage === 1 && data[0] === 0x34 && data[1] === 0x30) {
+          stage = 2;
+          connected?.();
+        } else if (stage === 2 && data[0] === 0x34 && data[1] === 0x32) {
+          const s = data.toString("latin1", PREFIX.length, data.indexOf(0x2c, PREFIX.length));
+          const k = Number(s) % SLOTS;
+          countOnly();
+          const seen = (got[k] as number) + 1;
+          got[k] = seen;
+          if (seen === sockets.length) {
+            if (phase === 1 && latN < LAT_CAP) lat[latN++] = performance.now() - (started[k] as number);
+            if (phase !== 2) trigger();
+          }
+        } else if (data.length === 1 && data[0] === 0x32) conn.write(pong);
+      },
+    });
+    await withTimeout(ready, 15000, "socket.io connect");
     sockets.push(ws);
   });
   controller = sockets[0] ?? null;
   for (let i = 0; i < p.outstanding; i++) trigger();
   const res = await measure(p.serverPid, p.warmupMs, p.windowMs, onWindowEnd);
   await sleep(100);
-  for (const ws of sockets) ws.terminate();
+  for (const ws of sockets) ws.socket.destroy();
   return res;
 }
 

@@ -55,7 +55,10 @@ export class RawHttpConn {
   private next(): void {
     const req = this.queue.shift();
     if (req === undefined) return;
-    if (this.destroyed) return req.cb(new Error("raw http: destroyed"), 0, "");
+    if (this.destroyed) {
+      req.cb(new Error("raw http: destroyed"), 0, "");
+      return;
+    }
     this.current = req;
     this.connection().write(req.data);
   }

@@ -57,13 +57,14 @@ const CLOSE_FRAME = clientFrame(OP_CLOSE, Buffer.from([0x03, 0xe8]));
 
 /**
  * Connects and upgrades; resolves with the connection once the server's `101` has arrived. `onFrame` receives
- * every later frame: its opcode and its payload (a view into the read buffer, valid during the call).
+ * every later frame: its opcode, its payload (a view into the read buffer, valid during the call) and the
+ * connection (frames can arrive with the `101`, before the promise has settled).
  */
 export function connectRawWs(opts: {
   port: number;
   path: string;
   localAddress?: string;
-  onFrame: (opcode: number, payload: Buffer) => void;
+  onFrame: (opcode: number, payload: Buffer, conn: RawWs) => void;
   onError?: (err: Error) => void;
   timeoutMs?: number;
 }): Promise<RawWs> {
@@ -140,7 +141,7 @@ export function connectRawWs(opts: {
         }
         if (b1 & 0x80) head += 4; // a masking server is a protocol error, but skip its key rather than misparse
         if (buf.length - at < head + len) break;
-        opts.onFrame((buf[at] as number) & 0x0f, buf.subarray(at + head, at + head + len));
+        opts.onFrame((buf[at] as number) & 0x0f, buf.subarray(at + head, at + head + len), conn);
         at += head + len;
       }
       if (at < buf.length) pending = buf.subarray(at);
