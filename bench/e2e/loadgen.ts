@@ -1,7 +1,9 @@
 /**
- * The load generator: one process, driven by the orchestrator (run.ts) over IPC, speaking Engine.IO v4 directly
- * over raw WebSocket frames (raw-ws.ts; `ws` for the handshake cases, as engine.io-client in Node) and keep-alive node:http — never through an Engine.IO client library — so its cost is the same
- * whichever server it talks to. Loopback only; source addresses rotate over 127.0.0.1–127.0.0.8.
+ * The load generator: one process, driven by the orchestrator (run.ts) over IPC, speaking Engine.IO v4 directly —
+ * never through an Engine.IO client library — so its cost is the same whichever server it talks to: raw WebSocket
+ * frames (raw-ws.ts) and a minimal keep-alive HTTP/1.1 client (raw-http.ts) for the echo and broadcast cases, `ws`
+ * and node:http for the handshakes (as engine.io-client in Node makes them). Loopback only; source addresses rotate
+ * over 127.0.0.1–127.0.0.8.
  *
  * Every command is bounded: a connect phase with a deadline, a warm-up, a measured window, a bounded drain.
  * The server's CPU time is read from /proc/<pid>/stat (utime+stime, CLK_TCK = 100) at the exact edges of the
@@ -11,7 +13,7 @@ import http from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { type CpuSample, readProc, readSystemBusy } from "./proc.js";
-import { RawHttpConn } from "./raw-http.js";
+import { type RawHttpCallback, RawHttpConn } from "./raw-http.js";
 import { clientFrame, connectRawWs, OP_BINARY, OP_TEXT, type RawWs } from "./raw-ws.js";
 
 const LOCAL_ADDRS = [
@@ -176,25 +178,8 @@ function openWs(url: string): Promise<{ ws: WebSocket; open: string }> {
   });
 }
 
-function closeAll(sockets: WebSocket[], ms = 5000): Promise<void> {
-  const waits: Promise<void>[] = [];
-  for (const ws of sockets) {
-    if (ws.readyState === WebSocket.CLOSED) continue;
-    waits.push(new Promise<void>((r) => ws.once("close", () => r())));
-    try {
-      ws.close();
-    } catch {
-      ws.terminate();
-    }
-  }
-  return withTimeout(
-    Promise.all(waits).then(() => undefined),
-    ms,
-    "close",
-  ).catch(() => {
-    for (const ws of sockets) ws.terminate();
-  });
-}
+/** Engine.IO's pong (`3`) as a client frame, for the raw WebSocket clients' answer to a server ping. */
+const PONG_FRAME = clientFrame(OP_TEXT, Buffer.from("3"));
 
 // ---- WebSocket echo ----------------------------------------------------------------------------------------
 export interface WsEchoParams {
@@ -218,7 +203,6 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
   const frame = p.binary
     ? clientFrame(OP_BINARY, Buffer.alloc(p.size, 0xa5))
     : clientFrame(OP_TEXT, Buffer.from(`4${"m".repeat(p.size)}`));
-  const pong = clientFrame(OP_TEXT, Buffer.from("3"));
   const sockets: RawWs[] = [];
   const senders: (() => void)[] = [];
   const open = p.ratePerS !== undefined;
@@ -244,7 +228,7 @@ async function wsEcho(p: WsEchoParams, onWindowEnd: () => Promise<void>): Promis
           outstanding--;
           record(performance.now() - t);
           if (!open && phase !== 2) send();
-        } else if (opcode === OP_TEXT && data[0] === 0x32) conn.write(pong);
+        } else if (opcode === OP_TEXT && data[0] === 0x32) conn.write(PONG_FRAME);
         else if (opcode === OP_TEXT && data[0] === 0x30 && opened !== null) {
           opened();
           opened = null;
@@ -350,15 +334,26 @@ function parseSid(open: string): string {
   return m[1] as string;
 }
 
+/** One request on a raw connection, counted in `httpRequests` when inside the window (as `httpCall` does). */
+function rawRequest(
+  conn: RawHttpConn,
+  method: "GET" | "POST",
+  path: string,
+  body: string | null,
+  cb: RawHttpCallback,
+): void {
+  if (phase === 1) httpRequests++;
+  conn.request(method, path, body, cb);
+}
+
 function rawP(
   conn: RawHttpConn,
   method: "GET" | "POST",
   path: string,
   body: string | null,
 ): Promise<HttpReply> {
-  if (phase === 1) httpRequests++;
   return new Promise((resolve, reject) =>
-    conn.request(method, path, body, (err, status, text) =>
+    rawRequest(conn, method, path, body, (err, status, text) =>
       err ? reject(err) : resolve({ status, body: text }),
     ),
   );
@@ -408,8 +403,7 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
     c.posting = true;
     const body = c.out.length === 1 ? (c.out[0] as string) : c.out.join("\x1e");
     c.out.length = 0;
-    if (phase === 1) httpRequests++;
-    c.post.request("POST", c.path, body, (err, status) => {
+    rawRequest(c.post, "POST", c.path, body, (err, status) => {
       c.posting = false;
       if (err || status !== 200) errors++;
       flush(c);
@@ -423,8 +417,7 @@ async function pollEcho(p: PollEchoParams, onWindowEnd: () => Promise<void>): Pr
   for (const c of clients) {
     c.pollDone = new Promise<void>((resolve) => {
       const poll = () => {
-        if (phase === 1) httpRequests++;
-        c.get.request("GET", c.path, null, (err, status, body) => {
+        rawRequest(c.get, "GET", c.path, null, (err, status, body) => {
           if (err || status !== 200) {
             errors++;
             resolve();
@@ -749,7 +742,6 @@ async function broadcast(p: BroadcastParams, onWindowEnd: () => Promise<void>): 
     controller?.write(clientFrame(OP_TEXT, Buffer.from(`42["go",${s}]`)));
   };
   const PREFIX = '42["tick",';
-  const pong = clientFrame(OP_TEXT, Buffer.from("3"));
   const connect = clientFrame(OP_TEXT, Buffer.from("40"));
   await pool(p.clients, 64, 60000, async () => {
     let stage = 0; // 0: waiting for the Engine.IO open, 1: for socket.io's connect, 2: connected
@@ -780,7 +772,7 @@ async function broadcast(p: BroadcastParams, onWindowEnd: () => Promise<void>): 
             if (phase === 1 && latN < LAT_CAP) lat[latN++] = performance.now() - (started[k] as number);
             if (phase !== 2) trigger();
           }
-        } else if (data.length === 1 && data[0] === 0x32) conn.write(pong);
+        } else if (data.length === 1 && data[0] === 0x32) conn.write(PONG_FRAME);
       },
     });
     await withTimeout(ready, 15000, "socket.io connect");
