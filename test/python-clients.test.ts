@@ -135,10 +135,13 @@ describe("python-engineio clients → this server", { concurrency: true }, () =>
                 from,
               );
             }
-            // 4.3.4's write loop runs `while self.state == 'connected'` and disconnect() sets 'disconnecting'
-            // right after queueing the close packet (engineio/client.py:655 and disconnect()): a loop that
-            // is between two POSTs then exits without sending it, and the server only learns of the close from
-            // the missing pong (pingInterval + pingTimeout = 7 s here). Fixed in later releases.
+            // every version's write loop runs `while self.state == 'connected'` and disconnect() sets
+            // 'disconnecting' right after queueing the close packet (engineio/client.py _write_loop and
+            // disconnect()): a loop still inside an earlier POST then exits without sending it, and the server only
+            // learns of the close from the missing pong (pingInterval + pingTimeout = 7 s here). The driver waits
+            // for the earlier POSTs to finish before it disconnects (eio_client.py), which closes that window (it
+            // flaked on 4.15.1 before). Debian's 4.3.4 keeps the tolerance it had before the driver waited (not
+            // re-measured with the wait)
             const lostClose = !col.reasons && final === "polling";
             await waitFor(() => disconnects.has(sid2), lostClose ? 12_000 : 5000, "server-side disconnect");
             // python-engineio's disconnect() queues its close packet for the write loop and closes the WebSocket at

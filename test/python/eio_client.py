@@ -75,6 +75,15 @@ if flavour == "sync":
                 eio.wait()
                 eio.connect(url, transports=transports)
             elif cmd == "disconnect":
+                # disconnect() queues the close packet and at once sets state "disconnecting"; a write loop that
+                # is still inside the POST of an earlier message then leaves `while self.state == 'connected'`
+                # without sending it (engineio/client.py _write_loop, every version to date), and the server
+                # only learns of the close from the missing pong. Let the earlier POSTs finish first (bounded:
+                # join() has no timeout of its own, and a dead write loop never finishes them)
+                if eio.queue is not None:
+                    drained = threading.Thread(target=eio.queue.join, daemon=True)
+                    drained.start()
+                    drained.join(5)
                 eio.disconnect()
                 report("disconnected")
             elif cmd == "exit":
@@ -117,6 +126,13 @@ else:
                     await eio.wait()
                     await eio.connect(url, transports=transports)
                 elif cmd == "disconnect":
+                    # the same write-loop race as above (engineio/async_client.py _write_loop); here the loop runs
+                    # on to its next queue.get() before join() returns, so waiting for it closes the race
+                    if eio.queue is not None:
+                        try:
+                            await asyncio.wait_for(eio.queue.join(), 5)
+                        except asyncio.TimeoutError:
+                            pass
                     await eio.disconnect()
                     report("disconnected")
                 elif cmd == "exit":
