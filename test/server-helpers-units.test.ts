@@ -81,6 +81,16 @@ describe("parseQuery", () => {
       "\uD800",
       "__proto__",
       "EIO=4",
+      // the keys parseQuery stores as literals, and near misses of them
+      "t",
+      "j",
+      "sid",
+      "b64",
+      "EIO",
+      "transport",
+      "transpor",
+      "si",
+      "T",
     ];
     let seed = 12345;
     const next = (n: number): number => {

@@ -5,6 +5,7 @@
 // GET or a POST of a session is being held.
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import WebSocket from "ws";
@@ -152,6 +153,22 @@ export function pollingWireCases(runtime: WireRuntime, opts: { skip?: string } =
       assert.equal(second.status, 400);
       const r = await first;
       assert.equal(r.text, "1");
+      assert.equal((await h.closeOf(sid)).reason, "transport error");
+    });
+
+    test("a held GET whose client goes away: the session closes with transport error at once", {
+      skip:
+        runtime === "deno" &&
+        "Deno 2.9 aborts request.signal after every answered request too, so the Fetch handler does not watch it there: a vanished long-poll is noticed by the heartbeat (TOOLCHAIN.md)",
+    }, async () => {
+      const { sid } = await handshake(h.port);
+      const sock = connect(h.port, "127.0.0.1", () =>
+        sock.write(`GET ${P}?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+      );
+      sock.on("error", () => {});
+      await h.pollPending(sid);
+      sock.destroy();
+      // well inside the heartbeat (pingInterval + pingTimeout = 10 s): closeOf waits 3 s
       assert.equal((await h.closeOf(sid)).reason, "transport error");
     });
 

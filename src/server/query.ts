@@ -25,10 +25,10 @@ export function parseQuery(url: string | undefined): Record<string, string> {
       let amp = qs.indexOf("&", i);
       if (amp === -1) amp = qs.length;
       if (amp > i) {
-        const eq = qs.indexOf("=", i);
-        const key = eq === -1 || eq > amp ? qs.slice(i, amp) : qs.slice(i, eq);
-        const value = eq === -1 || eq > amp ? "" : qs.slice(eq + 1, amp);
-        if (!FORBIDDEN_KEYS.has(key)) out[key] = value;
+        let eq = qs.indexOf("=", i);
+        if (eq === -1 || eq > amp) eq = amp;
+        const key = queryKey(qs, i, eq);
+        if (!FORBIDDEN_KEYS.has(key)) out[key] = eq === amp ? "" : qs.slice(eq + 1, amp);
       }
       i = amp + 1;
     }
@@ -39,6 +39,31 @@ export function parseQuery(url: string | undefined): Record<string, string> {
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * The key `s[start, end)`, as the string literal when it is one of the keys engine.io clients send: storing a
+ * property under a fresh substring makes the engine intern it first (a hash and a table lookup per key), which
+ * was two thirds of this function's time on Bun (~410 → ~130 ns for a four-key poll query; ~380 → ~200 on Node).
+ */
+function queryKey(s: string, start: number, end: number): string {
+  switch (end - start) {
+    case 1: {
+      const c = s.charCodeAt(start);
+      if (c === 0x74) return "t";
+      if (c === 0x6a) return "j";
+      break;
+    }
+    case 3:
+      if (s.startsWith("sid", start)) return "sid";
+      if (s.startsWith("EIO", start)) return "EIO";
+      if (s.startsWith("b64", start)) return "b64";
+      break;
+    case 9:
+      if (s.startsWith("transport", start)) return "transport";
+      break;
+  }
+  return s.slice(start, end);
 }
 
 /**

@@ -110,6 +110,7 @@ export function serveFetch(
   }
   const res = new FetchOutgoing(req);
   engine.handleRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  res.handlerReturned();
   return res.response;
 }
 
