@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { FetchApp, Server, type Socket } from "../src/index.js";
+import { type FetchAnswer, FetchApp, Server, type Socket } from "../src/index.js";
 
 const BASE = "http://127.0.0.1:9/engine.io/?EIO=4&transport=polling";
 
 async function call(
-  fetchFn: (r: Request) => Promise<Response | undefined>,
+  fetchFn: (r: Request) => FetchAnswer,
   url: string,
   init?: RequestInit,
 ): Promise<{ status: number; body: string; headers: Headers }> {
@@ -53,7 +53,13 @@ describe("Fetch handler (Node's Request/Response)", () => {
     const handler = engine.handler();
     const open = await call(handler.fetch, BASE);
     const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
-    const held = call(handler.fetch, `${BASE}&sid=${sid}`);
+    // known answers are handed over as they are (no promise for the runtime to settle), a held one as a promise
+    const refused = handler.fetch(new Request(BASE.replace("transport=polling", "transport=nope")));
+    assert.ok(refused instanceof Response, "a refusal is answered at once");
+    assert.ok(handler.fetch(new Request(BASE)) instanceof Response, "a handshake is answered at once");
+    const pending = handler.fetch(new Request(`${BASE}&sid=${sid}`));
+    assert.ok(pending instanceof Promise, "a held poll is a promise");
+    const held = call(() => pending, "http://unused/");
     engine.clients[sid]!.close();
     const r = await held;
     assert.deepEqual([r.status, r.body], [200, "1"]);

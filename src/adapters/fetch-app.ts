@@ -15,6 +15,7 @@ import { createDebug } from "../debug.js";
 import {
   type BunWebSocketHandler,
   createFetchHandler,
+  type FetchAnswer,
   type FetchContext,
   type FetchEngine,
   type FetchHandler,
@@ -75,10 +76,18 @@ export class FetchApp {
     this.otherApp = options.otherApp;
   }
 
-  /** The Fetch handler (bound): `Deno.serve(app.fetch)`. */
-  readonly fetch = async (request: Request, ctx?: FetchContext): Promise<Response | undefined> => {
-    const path = targetPath(requestTarget(request.url));
-    if (path.startsWith(this.engineioPath)) return serveFetch(this.engine, request, ctx);
+  /**
+   * The Fetch handler (bound): `Deno.serve(app.fetch)`. Engine requests are answered as the engine's own
+   * handler answers them (a `Response` at once where it is known, else a promise); the rest asynchronously.
+   */
+  readonly fetch = (request: Request, ctx?: FetchContext): FetchAnswer => {
+    const target = requestTarget(request.url);
+    const path = targetPath(target);
+    if (path.startsWith(this.engineioPath)) return serveFetch(this.engine, request, ctx, target);
+    return this.serveOther(request, ctx, path);
+  };
+
+  private async serveOther(request: Request, ctx: FetchContext, path: string): Promise<Response | undefined> {
     const method = request.method;
     if ((method === "GET" || method === "HEAD") && Object.keys(this.staticFiles).length > 0) {
       const served = await this.serveStatic(pathOf(path), method === "HEAD");
@@ -86,7 +95,7 @@ export class FetchApp {
     }
     if (this.otherApp) return this.otherApp(request, ctx);
     return notFound();
-  };
+  }
 
   /** What `Bun.serve` takes: `{ fetch, websocket, idleTimeout, maxRequestBodySize }`. */
   handler(): Omit<FetchHandler, "fetch"> & { fetch: FetchApp["fetch"]; websocket: BunWebSocketHandler } {

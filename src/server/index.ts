@@ -15,6 +15,7 @@ export type { BroadcastOptions } from "./broadcast.js";
 export type {
   BunServerWebSocket,
   BunWebSocketHandler,
+  FetchAnswer,
   FetchContext,
   FetchHandler,
 } from "./fetch/handler.js";

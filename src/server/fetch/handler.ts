@@ -36,10 +36,16 @@ export interface BunWebSocketHandler {
 /** The second argument of `fetch`: Bun's `Server`, Deno's `ServeHandlerInfo`, or nothing. */
 export type FetchContext = BunServerLike | { remoteAddr?: { hostname?: string } } | undefined;
 
+/**
+ * What a Fetch handler gives back: the `Response` (or `undefined` after Bun took the request over as a
+ * WebSocket) when it is known at once, else a promise of it — as `Bun.serve` and `Deno.serve` accept.
+ */
+export type FetchAnswer = Response | undefined | Promise<Response | undefined>;
+
 /** What {@link Server.handler} returns: spread it into `Bun.serve`, or pass `fetch` to `Deno.serve`. */
 export interface FetchHandler {
   /** Answers a Fetch request (`undefined` after Bun took it over as a WebSocket). */
-  fetch(request: Request, server?: FetchContext): Promise<Response | undefined>;
+  fetch(request: Request, server?: FetchContext): FetchAnswer;
   /** Bun's WebSocket handlers. */
   websocket: BunWebSocketHandler;
   /** Bun's connection idle timeout in seconds: longer than a held long-poll (`2 × pingInterval`, at most 255). */
@@ -96,7 +102,7 @@ export function serveFetch(
   request: Request,
   ctx?: FetchContext,
   target?: string,
-): Promise<Response | undefined> {
+): FetchAnswer {
   const req = new FetchIncoming(request, ctx, engine.opts.maxHttpBufferSize, target);
   if (isWebSocketUpgrade(req.headers.upgrade)) {
     const upgrade = new FetchUpgrade(
@@ -106,12 +112,11 @@ export function serveFetch(
       req.socket,
     );
     engine.handleUpgrade(req as unknown as IncomingMessage, upgrade as unknown as Duplex, EMPTY);
-    return upgrade.response;
+    return upgrade.answer();
   }
   const res = new FetchOutgoing(req);
   engine.handleRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-  res.handlerReturned();
-  return res.response;
+  return res.answer();
 }
 
 /** Builds the {@link FetchHandler} of `engine`; requests outside the engine path get `404`. */
@@ -121,8 +126,7 @@ export function createFetchHandler(engine: FetchEngine): FetchHandler {
   return {
     fetch(request, ctx) {
       const target = requestTarget(request.url);
-      if (!targetPath(target).startsWith(path))
-        return Promise.resolve(new Response("Not Found", { status: 404 }));
+      if (!targetPath(target).startsWith(path)) return new Response("Not Found", { status: 404 });
       return serveFetch(engine, request, ctx, target);
     },
     websocket: {

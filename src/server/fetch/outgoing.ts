@@ -1,7 +1,8 @@
 /**
  * The `ServerResponse` surface the engine and its middlewares write (`statusCode`, `setHeader`, `writeHead`,
- * `write`, `end`, `finish`/`close` events), turned into one Fetch `Response`: {@link FetchOutgoing.response}
- * resolves when `end()` is called. A held long-poll is a pending promise; when the runtime reports the client
+ * `write`, `end`, `finish`/`close` events), turned into one Fetch `Response`: {@link FetchOutgoing.answer} is the
+ * `Response` itself when `end()` ran before the handler returned, else a promise of it. A held long-poll is a
+ * pending promise; when the runtime reports the client
  * gone (`request.signal`) before the answer, `close` is emitted as Node's `ServerResponse` does.
  */
 
@@ -93,14 +94,15 @@ export class FetchOutgoing extends ListenHookEmitter {
   readonly writableLength = 0;
   /** The request being answered. */
   readonly req: FetchIncoming;
-  /** The answer, once `end()` is called. */
-  readonly response: Promise<Response>;
-  private resolve!: (r: Response) => void;
+  /** The answer once `end()` ran. */
+  private result: Response | null = null;
+  /** Resolves the promise handed out by {@link FetchOutgoing.answer} while the answer was pending. */
+  private resolve: ((r: Response) => void) | null = null;
   private readonly headerMap: Record<string, HeaderValue> = Object.create(null);
   private chunks: Uint8Array[] = [];
   /** Whether someone listens for `close` (see {@link FetchOutgoing.watchAbort}). */
   private wantsWatch = false;
-  /** Set by {@link FetchOutgoing.handlerReturned}: from then on a `close` listener watches at once. */
+  /** Set by {@link FetchOutgoing.answer}: from then on a `close` listener watches at once. */
   private returned = false;
   /** Whether `request.signal` is watched. */
   private watching = false;
@@ -108,14 +110,34 @@ export class FetchOutgoing extends ListenHookEmitter {
   constructor(req: FetchIncoming) {
     super();
     this.req = req;
-    this.response = new Promise<Response>((resolve) => {
+  }
+
+  /**
+   * What the Fetch handler returns: the `Response` when it is already known (a handshake, a poll that found
+   * packets, a POST read whole), which the runtime takes without a promise to settle, else a promise of it.
+   */
+  answer(): Response | Promise<Response> {
+    this.returned = true;
+    if (this.result !== null) return this.result;
+    if (this.wantsWatch) this.watchAbort();
+    return new Promise<Response>((resolve) => {
       this.resolve = resolve;
     });
   }
 
+  private settle(r: Response): void {
+    this.result = r;
+    const resolve = this.resolve;
+    if (resolve !== null) {
+      this.resolve = null;
+      resolve(r);
+    }
+  }
+
   /**
-   * Watches `request.signal` for a request still unanswered when the handler's synchronous part is over and
-   * that someone listens for `close` on (the polling transport, for a GET it holds): the handshake's GET and
+   * Watches `request.signal` for a request still unanswered when the handler's synchronous part is over (its
+   * {@link FetchOutgoing.answer}) and that someone listens for `close` on (the polling transport, for a GET it
+   * holds): the handshake's GET and
    * a poll that finds packets waiting are answered before that, and on Bun reading `signal` and adding and
    * removing its listener was ~5 % of a polling request's JS samples. The listener is never removed: the
    * signal lives as long as the request, Bun does not abort it after an answer (and {@link handleEvent}
@@ -137,17 +159,11 @@ export class FetchOutgoing extends ListenHookEmitter {
     if (this.returned) this.watchAbort();
   }
 
-  /** @internal The Fetch handler's synchronous part is over (see {@link FetchOutgoing.watchAbort}). */
-  handlerReturned(): void {
-    this.returned = true;
-    if (this.wantsWatch) this.watchAbort();
-  }
-
   /** @internal The client went away (`request.signal` aborted): emitted as `close`, as Node's response does. */
   handleEvent(): void {
     if (this.writableEnded) return;
     this.writableEnded = true;
-    this.resolve(new Response(null, { status: 499 }));
+    this.settle(new Response(null, { status: 499 }));
     this.emit("close");
   }
 
@@ -203,7 +219,7 @@ export class FetchOutgoing extends ListenHookEmitter {
     return true;
   }
 
-  /** Ends the answer: resolves {@link FetchOutgoing.response}, then emits `finish` and `close`. */
+  /** Ends the answer: settles {@link FetchOutgoing.answer}, then emits `finish` and `close`. */
   end(chunk?: unknown, _encoding?: unknown, cb?: () => void): this {
     if (this.writableEnded) return this;
     if (chunk !== undefined && chunk !== null && typeof chunk !== "function") this.write(chunk);
@@ -215,7 +231,7 @@ export class FetchOutgoing extends ListenHookEmitter {
       body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     }
     this.chunks = [];
-    this.resolve(new Response(body as BodyInit | null, { status, headers: toHeadersInit(this.headerMap) }));
+    this.settle(new Response(body as BodyInit | null, { status, headers: toHeadersInit(this.headerMap) }));
     this.emit("finish");
     this.emit("close");
     if (typeof chunk === "function") (chunk as () => void)();

@@ -49,9 +49,9 @@ export class FetchUpgrade extends EventEmitter {
   destroyed = false;
   /** Node's `Duplex.writable` (an answer may still be given). */
   writable = true;
-  /** The Fetch answer: a `Response`, or `undefined` after Bun's `server.upgrade` took the request. */
-  readonly response: Promise<Response | undefined>;
-  private resolve!: (r: Response | undefined) => void;
+  /** The answer once given: a `Response`, or `undefined` after Bun's `server.upgrade` took the request. */
+  private result: Response | undefined = undefined;
+  private resolve: ((r: Response | undefined) => void) | null = null;
 
   constructor(
     private readonly request: Request,
@@ -60,7 +60,15 @@ export class FetchUpgrade extends EventEmitter {
     private readonly info: FetchSocketInfo | null = null,
   ) {
     super();
-    this.response = new Promise((resolve) => {
+  }
+
+  /**
+   * What the Fetch handler returns: the answer itself when it was given before the handler returned (Bun's
+   * upgrade is synchronous), else a promise of it (a middleware or `allowRequest` still deciding).
+   */
+  answer(): Response | undefined | Promise<Response | undefined> {
+    if (this.destroyed) return this.result;
+    return new Promise((resolve) => {
       this.resolve = resolve;
     });
   }
@@ -80,7 +88,7 @@ export class FetchUpgrade extends EventEmitter {
         this.reject(400, "Bad Request", "text/html");
         return null;
       }
-      this.answer(undefined);
+      this.settle(undefined);
       return socket;
     }
     const deno = (globalThis as { Deno?: Partial<DenoLike> }).Deno;
@@ -104,26 +112,31 @@ export class FetchUpgrade extends EventEmitter {
       }
     });
     socket.attachStandard(upgraded.socket);
-    this.answer(upgraded.response);
+    this.settle(upgraded.response);
     return socket;
   }
 
   /** Answers with an error status and body. */
   reject(status: number, message: string, contentType: string): void {
-    this.answer(new Response(message, { status, headers: { "content-type": contentType } }));
+    this.settle(new Response(message, { status, headers: { "content-type": contentType } }));
   }
 
-  private answer(r: Response | undefined): void {
+  private settle(r: Response | undefined): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.writable = false;
-    this.resolve(r);
+    this.result = r;
+    const resolve = this.resolve;
+    if (resolve !== null) {
+      this.resolve = null;
+      resolve(r);
+    }
     this.emit("close");
   }
 
   /** Drops the request (a middleware ended it, or the engine gave up): answered 400 if not answered yet. */
   destroy(): this {
-    this.answer(new Response(null, { status: 400 }));
+    this.settle(new Response(null, { status: 400 }));
     return this;
   }
 }
