@@ -2,8 +2,8 @@
  * The `ServerResponse` surface the engine and its middlewares write (`statusCode`, `setHeader`, `writeHead`,
  * `write`, `end`, `finish`/`close` events), turned into one Fetch `Response`: {@link FetchOutgoing.answer} is the
  * `Response` itself when `end()` ran before the handler returned, else a promise of it. A held long-poll is a
- * pending promise; when the runtime reports the client
- * gone (`request.signal`) before the answer, `close` is emitted as Node's `ServerResponse` does.
+ * pending promise; when the runtime reports the client gone (`request.signal`) before the answer, `close` is
+ * emitted as Node's `ServerResponse` does.
  */
 
 import type { OutgoingHttpHeaders } from "node:http";
@@ -100,8 +100,6 @@ export class FetchOutgoing extends ListenHookEmitter {
   private resolve: ((r: Response) => void) | null = null;
   private readonly headerMap: Record<string, HeaderValue> = Object.create(null);
   private chunks: Uint8Array[] = [];
-  /** Whether someone listens for `close` (see {@link FetchOutgoing.watchAbort}). */
-  private wantsWatch = false;
   /** Set by {@link FetchOutgoing.answer}: from then on a `close` listener watches at once. */
   private returned = false;
   /** Whether `request.signal` is watched. */
@@ -119,7 +117,7 @@ export class FetchOutgoing extends ListenHookEmitter {
   answer(): Response | Promise<Response> {
     this.returned = true;
     if (this.result !== null) return this.result;
-    if (this.wantsWatch) this.watchAbort();
+    if (this.listenerCount("close") > 0) this.watchAbort();
     return new Promise<Response>((resolve) => {
       this.resolve = resolve;
     });
@@ -137,11 +135,11 @@ export class FetchOutgoing extends ListenHookEmitter {
   /**
    * Watches `request.signal` for a request still unanswered when the handler's synchronous part is over (its
    * {@link FetchOutgoing.answer}) and that someone listens for `close` on (the polling transport, for a GET it
-   * holds): the handshake's GET and
-   * a poll that finds packets waiting are answered before that, and on Bun reading `signal` and adding and
-   * removing its listener was ~5 % of a polling request's JS samples. The listener is never removed: the
-   * signal lives as long as the request, Bun does not abort it after an answer (and {@link handleEvent}
-   * ignores an abort after the answer), and the removal was another ~2 % of a Bun-hosted handshake.
+   * holds): the handshake's GET and a poll that finds packets waiting are answered before that, and on Bun
+   * reading `signal` and adding and removing its listener was ~5 % of a polling request's JS samples. The
+   * listener is never removed: the signal lives as long as the request, Bun does not abort it after an answer
+   * (and {@link handleEvent} ignores an abort after the answer), and the removal was another ~2 % of a
+   * Bun-hosted handshake.
    * Deno 2.9 aborts `request.signal` after every successful response too, and warns once it is read (its
    * "legacy abort"): there a dropped long-poll is noticed by the heartbeat instead.
    */
@@ -154,9 +152,7 @@ export class FetchOutgoing extends ListenHookEmitter {
 
   /** A `close` listener makes an answer that is still pending after the handler returned watch the client. */
   protected listening(event: string | symbol): void {
-    if (event !== "close") return;
-    this.wantsWatch = true;
-    if (this.returned) this.watchAbort();
+    if (event === "close" && this.returned) this.watchAbort();
   }
 
   /** @internal The client went away (`request.signal` aborted): emitted as `close`, as Node's response does. */
