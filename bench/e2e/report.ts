@@ -26,6 +26,10 @@ export interface RunRecord {
   errors: number;
   /** HTTP requests (GET + POST) per echoed message, long-polling only. */
   httpPerMsg: number;
+  /** `--js-split`, Bun servers: µs of JS (the synchronous part of every handler entry) per message. */
+  jsUsPer?: number;
+  /** `--js-split`: {@link RunRecord.jsUsPer} by entry (fetch by request kind, ws open/message/close). */
+  jsParts?: Record<string, number>;
 }
 
 export interface MemStep {
@@ -489,6 +493,36 @@ function pairsTable(rep: Report): string {
   return table(["case", ...pairs.map(([a, b, what]) => `${what} (${a} / ${b})`)], rows);
 }
 
+/** `--js-split`: per case and Bun server, the medians of JS and process CPU per message and JS by entry. */
+function jsSplitTable(rep: Report): string {
+  const split = rep.runs.filter((r) => r.jsUsPer !== undefined);
+  if (split.length === 0) return "";
+  const rows: string[][] = [];
+  for (const c of rep.cases) {
+    for (const server of new Set(split.filter((r) => r.case === c.id).map((r) => r.server))) {
+      const runs = split.filter((r) => r.case === c.id && r.server === server);
+      const js = median(runs.map((r) => r.jsUsPer as number));
+      const cpu = median(runs.map((r) => r.cpuUsPer));
+      const names = new Set(runs.flatMap((r) => Object.keys(r.jsParts ?? {})));
+      const parts = [...names]
+        .map((n) => [n, median(runs.map((r) => r.jsParts?.[n] ?? 0))] as const)
+        .filter(([, v]) => v >= 0.05)
+        .sort((a, b) => b[1] - a[1])
+        .map(([n, v]) => `${n} ${f(v, 1)}`)
+        .join(", ");
+      rows.push([
+        `\`${c.id}\``,
+        rep.servers[server] ?? server,
+        f(js),
+        f(cpu),
+        `${f((js / cpu) * 100, 0)} %`,
+        parts,
+      ]);
+    }
+  }
+  return table(["case", "server", "JS µs", "process CPU µs", "JS share", "JS µs by entry"], rows);
+}
+
 function targetTable(rep: Report): string {
   return table(
     ["target", "goal", "engineio-wasm (WASM)", "EIO_NO_WASM=1", "met"],
@@ -516,6 +550,13 @@ export function renderTables(rep: Report): string {
       ? [
           "Codec tiers and runtimes, server CPU per message (median per-repetition ratio):",
           pairsTable(rep),
+          "",
+        ]
+      : []),
+    ...(jsSplitTable(rep)
+      ? [
+          "JS per message on Bun (--js-split; synchronous part of each handler entry, medians):",
+          jsSplitTable(rep),
           "",
         ]
       : []),
@@ -565,7 +606,7 @@ ${targetTable(rep)}
 ${casesTable(rep)}
 
 ¹ ${HEAP_NOTE}.
-${pairsTable(rep) ? `\n## Codec tiers and runtimes\nServer CPU per message of both servers and the median of per-repetition ratios (lower is better for the first).\n\n${pairsTable(rep)}\n` : ""}
+${pairsTable(rep) ? `\n## Codec tiers and runtimes\nServer CPU per message of both servers and the median of per-repetition ratios (lower is better for the first).\n\n${pairsTable(rep)}\n` : ""}${jsSplitTable(rep) ? `\n## JS per message on Bun\n\`--js-split\`: every entry into a Bun server's handler (\`fetch\` by request kind, WebSocket \`open\`/\`message\`/\`close\`) is clocked; the rest of the process's CPU is Bun's own HTTP/WebSocket work, the kernel and the collector. Only the synchronous part of an entry is seen: work continued after an \`await\` (bun-engine's handshake) is not counted.\n\n${jsSplitTable(rep)}\n` : ""}
 ## Idle WebSocket sessions
 ${memTable(rep)}
 ${rep.scale?.length ? `\n## Many idle sessions (scale)\nThe most WebSocket sessions one server process holds here (open files are capped at 20,000 per process, so 100,000 needs five processes; this case measures one), idle under the default heartbeat (pings every 25 s) for ${"a 30 s window"}, then one graceful \`close()\` of all.\n\n${scaleTable(rep)}\n` : ""}

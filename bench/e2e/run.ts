@@ -15,6 +15,7 @@
  *            --render <e2e.json> (re-render the outputs of an earlier run without measuring)
  *            --poll-lockstep (polling clients send lockstep batches of 10 instead of keeping 10 in flight)
  *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
+ *            --js-split (Bun servers clock every handler entry: JS µs per message beside the process's CPU)
  *
  * Servers: engineio, ours, ours-js, ours-native (polling and WebSocket-binary cases only), raw; ours-bun,
  * bunengine, ours-deno, py-uvicorn (--runtimes); sio-engineio, sio-ours. A case a server is not run on is a "—"
@@ -67,6 +68,8 @@ const only = opt("only")?.split(",");
 const onlyServers = opt("servers")?.split(",");
 const profile = opt("profile");
 const write = !flag("no-write");
+/** Clock every handler entry of the Bun-hosted servers (servers/lines.mjs): the JS share of their CPU. */
+const jsSplit = flag("js-split");
 /** `--exp <dir>`: adds "ours-exp" (and "sio-ours-exp"), this project imported from <dir>/index.js (a patched dist/esm copy). */
 const expDir = opt("exp");
 
@@ -197,6 +200,7 @@ function startServer(spec: ServerSpec): Promise<Child> {
   if (!spec.env?.EIO_NO_WASM) delete env.EIO_NO_WASM;
   if (!spec.env?.EIO_CODEC) delete env.EIO_CODEC;
   delete env.DEBUG;
+  if (jsSplit && spec.runtime === "bun") env.EIO_BENCH_JS_SPLIT = "1";
   const channel = (spec.runtime ?? "node") === "node" ? "ipc" : "lines";
   if (!existsSync(command)) return Promise.reject(new Error(`${command} is missing`));
   return new Child(spec.name, args, env, root, { command, channel }).start();
@@ -377,13 +381,22 @@ async function runCase(c: CaseDef, server: Child, rep: number): Promise<void> {
 /** Runs one case against one server; the server's heap is sampled (no GC) when the window ends. */
 async function runOnce(c: CaseDef, server: Child, rep: number): Promise<RunRecord> {
   let heapUsed = Number.NaN;
+  let js: { jsMs: number; parts: Record<string, number> } | null = null;
+  const splitting = jsSplit && server.info.runtime === "bun";
   loadgen.onMessage = (m) => {
     if (m.type === "window-end") {
-      server
-        .request({ cmd: "mem", gc: false }, 5000)
-        .then((r) => {
+      const windowMs = Number(c.params.windowMs);
+      const split = splitting
+        ? server.request({ cmd: "split", windowMs }, 5000).then((r) => {
+            js = { jsMs: Number(r.jsMs), parts: r.parts as Record<string, number> };
+          })
+        : Promise.resolve();
+      Promise.all([
+        split,
+        server.request({ cmd: "mem", gc: false }, 5000).then((r) => {
           heapUsed = Number(r.heapUsed);
-        })
+        }),
+      ])
         .catch(() => undefined)
         .finally(() => loadgen.send({ cmd: "window-ack", id: m.id }));
     }
@@ -416,8 +429,13 @@ async function runOnce(c: CaseDef, server: Child, rep: number): Promise<RunRecor
     errors: r.errors,
     httpPerMsg: r.count > 0 && r.httpRequests > 0 ? r.httpRequests / r.count : Number.NaN,
   };
+  const split = js as { jsMs: number; parts: Record<string, number> } | null;
+  if (split !== null && r.count > 0) {
+    x.jsUsPer = (split.jsMs * 1000) / r.count;
+    x.jsParts = Object.fromEntries(Object.entries(split.parts).map(([k, ms]) => [k, (ms * 1000) / r.count]));
+  }
   console.log(
-    `  ${c.id.padEnd(14)} ${server.name.padEnd(13)} rep ${rep}  ${x.rate.toFixed(0).padStart(7)}/s  cpu ${x.cpuUsPer.toFixed(2).padStart(7)} µs  p50 ${x.p50Ms.toFixed(2)} p99 ${x.p99Ms.toFixed(2)} ms  srv ${x.serverCpuPct.toFixed(0)}% lg ${x.loadgenCpuPct.toFixed(0)}% other ${x.foreignCpuPct.toFixed(0)}%${x.errors ? ` errors ${x.errors}` : ""}${Number.isFinite(x.httpPerMsg) ? ` http/msg ${x.httpPerMsg.toFixed(2)}` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  ${c.id.padEnd(14)} ${server.name.padEnd(13)} rep ${rep}  ${x.rate.toFixed(0).padStart(7)}/s  cpu ${x.cpuUsPer.toFixed(2).padStart(7)} µs  p50 ${x.p50Ms.toFixed(2)} p99 ${x.p99Ms.toFixed(2)} ms  srv ${x.serverCpuPct.toFixed(0)}% lg ${x.loadgenCpuPct.toFixed(0)}% other ${x.foreignCpuPct.toFixed(0)}%${x.errors ? ` errors ${x.errors}` : ""}${Number.isFinite(x.httpPerMsg) ? ` http/msg ${x.httpPerMsg.toFixed(2)}` : ""}${x.jsUsPer !== undefined ? ` js ${x.jsUsPer.toFixed(2)} µs` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
   return x;
 }

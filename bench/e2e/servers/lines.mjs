@@ -18,6 +18,80 @@ function collect() {
 }
 
 /**
+ * `--js-split` (EIO_BENCH_JS_SPLIT=1, Bun only): every entry into the handler is clocked, so a run can say how much
+ * of the server's CPU per message is JavaScript (Bun's own HTTP/WebSocket work, the kernel and the collector are
+ * the rest). Times go into 10 ms buckets of the last ~10 s; `{"cmd":"split","windowMs"}` sums those of the window
+ * that just ended. Only the synchronous part of an entry is seen: work a handler continues after an `await`
+ * (bun-engine's handshake) is not counted.
+ */
+const BUCKET_MS = 10;
+const BUCKETS = 1024;
+const split = { parts: new Map(), stamp: new Float64Array(BUCKETS).fill(-1) };
+
+function clocked(part, fn) {
+  return function (...args) {
+    const t0 = performance.now();
+    try {
+      return fn.apply(this, args);
+    } finally {
+      const t1 = performance.now();
+      const name = typeof part === "function" ? part(...args) : part;
+      const b = Math.floor(t1 / BUCKET_MS);
+      const i = b % BUCKETS;
+      if (split.stamp[i] !== b) {
+        split.stamp[i] = b;
+        for (const a of split.parts.values()) a[i] = 0;
+      }
+      let a = split.parts.get(name);
+      if (a === undefined) {
+        a = new Float64Array(BUCKETS);
+        split.parts.set(name, a);
+      }
+      a[i] += t1 - t0;
+    }
+  };
+}
+
+/** JS ms per part over the last `windowMs`. */
+function splitOf(windowMs) {
+  const last = Math.floor(performance.now() / BUCKET_MS);
+  const first = last - Math.min(BUCKETS - 1, Math.ceil(windowMs / BUCKET_MS)) + 1;
+  const parts = {};
+  let total = 0;
+  for (const [name, a] of split.parts) {
+    let ms = 0;
+    for (let b = first; b <= last; b++) if (split.stamp[b % BUCKETS] === b) ms += a[b % BUCKETS];
+    parts[name] = ms;
+    total += ms;
+  }
+  return { jsMs: total, parts };
+}
+
+const requestKind = (req) =>
+  req.headers.get("upgrade")
+    ? "fetch (WebSocket)"
+    : req.method === "POST"
+      ? "fetch (POST)"
+      : new URL(req.url).searchParams.has("sid")
+        ? "fetch (poll GET)"
+        : "fetch (handshake GET)";
+
+/** The Bun handler with every entry clocked (see {@link clocked}). */
+function clockBun(h) {
+  const ws = h.websocket;
+  return {
+    ...h,
+    fetch: clocked(requestKind, h.fetch),
+    websocket: {
+      ...ws,
+      open: clocked("ws open", ws.open),
+      message: clocked("ws message", ws.message),
+      close: clocked("ws close", ws.close),
+    },
+  };
+}
+
+/**
  * Serves `fetchHandler` (Bun: the object spread into Bun.serve; Deno: a fetch function) and answers the
  * orchestrator's commands.
  * @param {string} name
@@ -27,7 +101,8 @@ function collect() {
 export function serveLines(name, handlers, info = {}) {
   let port;
   if (runtime === "bun") {
-    port = globalThis.Bun.serve({ port: 0, hostname: "127.0.0.1", ...handlers.bun }).port;
+    const bun = process.env.EIO_BENCH_JS_SPLIT === "1" ? clockBun(handlers.bun) : handlers.bun;
+    port = globalThis.Bun.serve({ port: 0, hostname: "127.0.0.1", ...bun }).port;
   } else if (runtime === "deno") {
     port = globalThis.Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handlers.deno).addr.port;
   } else {
@@ -49,6 +124,8 @@ export function serveLines(name, handlers, info = {}) {
       if (msg.cmd === "mem") {
         if (msg.gc) collect();
         out({ type: "mem", id: msg.id, ...process.memoryUsage() });
+      } else if (msg.cmd === "split") {
+        out({ type: "split", id: msg.id, ...splitOf(Number(msg.windowMs)) });
       } else if (msg.cmd === "exit") process.exit(0);
     }
   });
