@@ -47,6 +47,32 @@ describe("Fetch handler (Node's Request/Response)", () => {
     assert.equal(got.body, "4héllo\x1ebAQID");
   });
 
+  it("text payloads handed to the Response as strings: the same bytes and Content-Length as the codec's", async (t) => {
+    const engine = new Server();
+    t.after(() => engine.close());
+    const handler = engine.handler();
+    let socket: Socket | undefined;
+    engine.on("connection", (s: Socket) => {
+      socket = s;
+    });
+    const open = await call(handler.fetch, BASE);
+    const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
+    const batches: (string | Buffer)[][] = [
+      ["plain"],
+      ["héllo", "\u{1F600} astral", "lone \uD800 surrogate", ""],
+      ["x".repeat(5000)], // longer than what is handed over as text: the codec's bytes
+      ["text", Buffer.from([1, 2, 3])], // binary in the payload: the codec's bytes
+    ];
+    for (const batch of batches) {
+      for (const m of batch) socket!.send(m);
+      const want = engine.codec.encodePayload(batch.map((m) => ({ type: "message" as const, data: m })));
+      const res = (await handler.fetch(new Request(`${BASE}&sid=${sid}`)))!;
+      const got = Buffer.from(await res.arrayBuffer());
+      assert.deepEqual(got, Buffer.from(want));
+      assert.equal(res.headers.get("content-length"), String(want.length));
+    }
+  });
+
   it("a held poll is answered when the server closes the session", async (t) => {
     const engine = new Server();
     t.after(() => engine.close());

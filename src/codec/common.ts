@@ -128,8 +128,16 @@ export const TEXT_JOIN_MIN_PACKETS = 2;
  * {@link TEXT_JOIN_MIN_PACKETS}; otherwise `null`.
  */
 export function joinTextPayload(packets: readonly Packet[]): string | null {
+  return packets.length < TEXT_JOIN_MIN_PACKETS ? null : textPayload(packets);
+}
+
+/**
+ * The whole long-polling body as one string when every packet is text (or has no data), else `null`: for a
+ * peer that encodes a string body itself (a Fetch `Response`), the same bytes as `encodePayload`.
+ */
+export function textPayload(packets: readonly Packet[]): string | null {
   const count = packets.length;
-  if (count < TEXT_JOIN_MIN_PACKETS) return null;
+  if (count === 0) return null;
   for (let i = 0; i < count; i++) {
     const d = packets[i]!.data;
     if (d !== undefined && d !== null && typeof d !== "string") return null;

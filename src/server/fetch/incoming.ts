@@ -9,7 +9,7 @@
 
 import { createDebug } from "../../debug.js";
 import { kLazyRemoteAddress } from "../socket.js";
-import { ListenHookEmitter } from "./listen-hook.js";
+import { LiteEmitter } from "./lite-emitter.js";
 import { isSecureUrl, requestTarget } from "./request-target.js";
 
 const debug = createDebug("engine:fetch");
@@ -84,7 +84,7 @@ function headersOf(h: Headers): Record<string, string> {
 }
 
 /** A Fetch `Request` with the `IncomingMessage` fields the engine and its middlewares use. */
-export class FetchIncoming extends ListenHookEmitter {
+export class FetchIncoming extends LiteEmitter {
   /** The original Fetch request. */
   readonly request: Request;
   /** HTTP method. */
@@ -133,7 +133,7 @@ export class FetchIncoming extends ListenHookEmitter {
   }
 
   /** The body is read once someone listens for `data`, as Node's streams start flowing. */
-  protected listening(event: string | symbol): void {
+  protected override listening(event: string | symbol): void {
     if (event === "data") this.startPump();
   }
 

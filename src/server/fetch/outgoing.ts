@@ -7,8 +7,9 @@
  */
 
 import type { OutgoingHttpHeaders } from "node:http";
+import { kTextBody } from "../transports/types.js";
 import type { FetchIncoming } from "./incoming.js";
-import { ListenHookEmitter } from "./listen-hook.js";
+import { LiteEmitter } from "./lite-emitter.js";
 
 type HeaderValue = number | string | readonly string[];
 
@@ -81,7 +82,7 @@ export function toFetchHeaders(
 }
 
 /** One Fetch answer written through the `ServerResponse` API. */
-export class FetchOutgoing extends ListenHookEmitter {
+export class FetchOutgoing extends LiteEmitter {
   /** Status of the answer. */
   statusCode = 200;
   /** Set once `writeHead`/`write`/`end` ran. */
@@ -99,7 +100,8 @@ export class FetchOutgoing extends ListenHookEmitter {
   /** Resolves the promise handed out by {@link FetchOutgoing.answer} while the answer was pending. */
   private resolve: ((r: Response) => void) | null = null;
   private readonly headerMap: Record<string, HeaderValue> = Object.create(null);
-  private chunks: Uint8Array[] = [];
+  /** Body chunks; strings stay strings (the `Response` encodes a lone one itself). */
+  private chunks: (Uint8Array | string)[] = [];
   /** Set by {@link FetchOutgoing.answer}: from then on a `close` listener watches at once. */
   private returned = false;
   /** Whether `request.signal` is watched. */
@@ -151,7 +153,7 @@ export class FetchOutgoing extends ListenHookEmitter {
   }
 
   /** A `close` listener makes an answer that is still pending after the handler returned watch the client. */
-  protected listening(event: string | symbol): void {
+  protected override listening(event: string | symbol): void {
     if (event === "close" && this.returned) this.watchAbort();
   }
 
@@ -211,7 +213,7 @@ export class FetchOutgoing extends ListenHookEmitter {
   write(chunk: unknown): boolean {
     if (this.writableEnded) return false;
     this.headersSent = true;
-    this.chunks.push(toBytes(chunk));
+    this.chunks.push(typeof chunk === "string" ? chunk : toBytes(chunk));
     return true;
   }
 
@@ -222,9 +224,10 @@ export class FetchOutgoing extends ListenHookEmitter {
     this.writableEnded = this.writableFinished = this.headersSent = true;
     const status = this.statusCode;
     const noBody = status === 204 || status === 304 || this.req.method === "HEAD";
-    let body: Uint8Array | null = null;
+    let body: Uint8Array | string | null = null;
     if (!noBody) {
-      body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const chunks = this.chunks;
+      body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks.map(toBytes));
     }
     this.chunks = [];
     this.settle(new Response(body as BodyInit | null, { status, headers: toHeadersInit(this.headerMap) }));
@@ -235,3 +238,6 @@ export class FetchOutgoing extends ListenHookEmitter {
     return this;
   }
 }
+
+// string bodies are encoded by the `Response` itself (see kTextBody)
+(FetchOutgoing.prototype as unknown as { [kTextBody]: boolean })[kTextBody] = true;

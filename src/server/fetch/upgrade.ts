@@ -4,10 +4,11 @@
  * `Deno.upgradeWebSocket`) and returns the {@link FetchWebSocket} at once; `reject` answers with a status and a
  * body, as `abortUpgrade` writes a raw HTTP answer on Node.
  */
-import { EventEmitter } from "node:events";
+
 import type { OutgoingHttpHeaders } from "node:http";
 import { createDebug } from "../../debug.js";
 import type { FetchSocketInfo } from "./incoming.js";
+import { LiteEmitter } from "./lite-emitter.js";
 import { toFetchHeaders } from "./outgoing.js";
 import { FetchWebSocket, type StandardWebSocketLike } from "./websocket.js";
 
@@ -42,7 +43,7 @@ function hasHeaders(headers: OutgoingHttpHeaders): boolean {
 }
 
 /** A pending WebSocket request on a Fetch runtime. */
-export class FetchUpgrade extends EventEmitter {
+export class FetchUpgrade extends LiteEmitter {
   /** Marker for {@link isFetchUpgrade}. */
   readonly [kFetchUpgrade] = true;
   /** Whether it was answered or dropped. */

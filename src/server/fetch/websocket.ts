@@ -8,8 +8,9 @@
  * `open` packet at once: writes are queued until the runtime reports the socket open. Bun enforces
  * `maxPayloadLength` itself (closing with 1009); Deno has no limit, so `maxPayload` is checked here.
  */
-import { EventEmitter } from "node:events";
+
 import { createDebug } from "../../debug.js";
+import { LiteEmitter, type Listener as LiteListener } from "./lite-emitter.js";
 
 const debug = createDebug("engine:fetch");
 
@@ -39,7 +40,7 @@ export interface StandardWebSocketLike {
 
 type SendCallback = (err?: Error) => void;
 type MessageListener = (this: FetchWebSocket, data: string | Buffer, isBinary: boolean) => void;
-type Listener = Parameters<EventEmitter["on"]>[1];
+type Listener = LiteListener;
 type Raw = { kind: "bun"; ws: BunWebSocketLike } | { kind: "standard"; ws: StandardWebSocketLike };
 
 const CLOSE_TOO_BIG = 1009;
@@ -52,7 +53,7 @@ function byteLength(data: string | Uint8Array): number {
 }
 
 /** A runtime WebSocket behind `ws`'s API. */
-export class FetchWebSocket extends EventEmitter {
+export class FetchWebSocket extends LiteEmitter {
   /** `ws`'s OPEN while the handshake is pending too: writes are queued until the runtime opens the socket. */
   readyState = 1;
   private raw: Raw | null = null;
@@ -68,7 +69,7 @@ export class FetchWebSocket extends EventEmitter {
   private pressured = false;
   /**
    * The first `message` listener (the WebSocket transport's), called directly instead of through `emit`;
-   * further ones go through the EventEmitter as usual.
+   * further ones go through the emitter as usual.
    */
   private messageListener: MessageListener | null = null;
   private moreMessageListeners = false;
@@ -109,19 +110,19 @@ export class FetchWebSocket extends EventEmitter {
     return this.on(event, listener);
   }
 
-  /** @inheritdoc (a `message` listener added so goes through the EventEmitter) */
+  /** @inheritdoc (a `message` listener added so goes through the emitter) */
   override once(event: string | symbol, listener: Listener): this {
     if (event === "message") this.moreMessageListeners = true;
     return super.once(event, listener);
   }
 
-  /** @inheritdoc (a `message` listener added so goes through the EventEmitter) */
+  /** @inheritdoc (a `message` listener added so goes through the emitter) */
   override prependListener(event: string | symbol, listener: Listener): this {
     if (event === "message") this.moreMessageListeners = true;
     return super.prependListener(event, listener);
   }
 
-  /** @inheritdoc (a `message` listener added so goes through the EventEmitter) */
+  /** @inheritdoc (a `message` listener added so goes through the emitter) */
   override prependOnceListener(event: string | symbol, listener: Listener): this {
     if (event === "message") this.moreMessageListeners = true;
     return super.prependOnceListener(event, listener);

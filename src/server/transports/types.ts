@@ -6,6 +6,13 @@
 import type { EioError } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
 
+/**
+ * Set (to `true`) on a response object that takes a string body as it is and encodes it itself (the Fetch
+ * adapter's, whose `Response` does it natively): the polling transport then hands text-only payloads over as
+ * the string, without encoding them to bytes first.
+ */
+export const kTextBody = Symbol.for("engineio-wasm:text-body");
+
 /** The common face of the polling and WebSocket transports. */
 export interface ServerTransport {
   /** Transport name. */
