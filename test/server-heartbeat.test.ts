@@ -129,6 +129,32 @@ describe("DeadlineQueue", () => {
     assert.equal(q.size, 0);
   });
 
+  test("an emptied queue keeps its timer: later pushes still expire at their own deadline, not before", () => {
+    const expired: number[] = [];
+    const q = new DeadlineQueue<N>(40, (n) => expired.push(n.id), true);
+    const a = node(1);
+    q.push(a); // the timer is for 40
+    q.remove(a);
+    mock.timers.tick(10);
+    q.push(node(2)); // due at 50: the kept timer fires at 40, finds it not due, and re-arms
+    mock.timers.tick(30); // 40
+    assert.deepEqual(expired, []);
+    mock.timers.tick(9); // 49
+    assert.deepEqual(expired, []);
+    mock.timers.tick(1); // 50
+    assert.deepEqual(expired, [2]);
+    // the clock went back by 30 while a kept timer waits (for 90): a new entry's deadline comes first
+    const c = node(3);
+    q.push(c); // the timer is for 90
+    q.remove(c);
+    mock.timers.setTime(1_000_000 + 50 - 30);
+    q.push(node(4)); // due at 60, before the kept timer
+    mock.timers.tick(39); // clock 59
+    assert.deepEqual(expired, [2]);
+    mock.timers.tick(1); // clock 60
+    assert.deepEqual(expired, [2, 4]);
+  });
+
   test("clear() forgets everything and stops the timer", () => {
     const expired: number[] = [];
     const q = new DeadlineQueue<N>(20, (n) => expired.push(n.id));

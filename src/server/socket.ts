@@ -12,6 +12,7 @@ import { socketMessage } from "../protocol/message.js";
 import type { ServerCloseReason } from "../protocol/names.js";
 import type { BinaryData, Packet, RawData } from "../protocol/packet.js";
 import type { DeadlineNode, DeadlineQueue } from "./deadline-queue.js";
+import { openPacketData } from "./open-packet.js";
 import type { EngineRequest } from "./options.js";
 import { sessionRequest } from "./session-request.js";
 import type { ServerTransport, TransportOwner } from "./transports/types.js";
@@ -236,13 +237,11 @@ export class Socket extends EventEmitter<SocketEvents> implements TransportOwner
   open(): void {
     this._readyState = "open";
     const opts = this.server.opts;
-    const handshake = JSON.stringify({
-      sid: this.id,
-      upgrades: this.transport === null ? [] : this.server.upgradesFor(this.transport),
-      pingInterval: opts.pingInterval,
-      pingTimeout: opts.pingTimeout,
-      maxPayload: opts.maxHttpBufferSize,
-    });
+    const handshake = openPacketData(
+      this.id,
+      this.transport === null ? [] : this.server.upgradesFor(this.transport),
+      opts,
+    );
     // the open packet goes first, before anything sent while opening (e.g. from a `connect` handler)
     const open: Packet = { type: "open", data: handshake };
     if (this.writeBuffer !== null) this.writeBuffer.unshift(open);
