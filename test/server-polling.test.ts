@@ -304,6 +304,16 @@ describe("polling options", () => {
       assert.equal(sid, "custom-1");
       const r = await raw(h.port, "GET", `${P}?EIO=4&transport=polling`);
       assert.equal(r.status, 400);
+      // synchronous ids: a throw, and an id already in use, are refused the same way; the server keeps serving
+      h.engine.generateId = () => {
+        throw new Error("no id");
+      };
+      assert.equal((await raw(h.port, "GET", `${P}?EIO=4&transport=polling`)).status, 400);
+      h.engine.generateId = () => sid;
+      assert.equal((await raw(h.port, "GET", `${P}?EIO=4&transport=polling`)).status, 400);
+      assert.equal(h.engine.clientsCount, 1);
+      h.engine.generateId = () => "sync-id";
+      assert.equal((await handshake(h.port)).sid, "sync-id");
     } finally {
       await h.close();
     }

@@ -259,9 +259,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
           if (t instanceof PollingTransport) t.onRequest(req, res);
           else this.rejectRequest(req, res, ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
         } else {
-          this.handshake(req._query.transport as TransportName, req, res, null, null).catch((e) =>
-            this.internalError(res, e),
-          );
+          // its own try: an asynchronous allowRequest calls back outside the one around verify()
+          try {
+            this.handshake(req._query.transport as TransportName, req, res, null, null);
+          } catch (e) {
+            this.internalError(res, e);
+          }
         }
       });
     } catch (e) {
@@ -319,10 +322,13 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
   private onUpgradeVerified(req: EngineRequest, socket: Duplex, head: Buffer): void {
     const sid = req._query.sid;
     if (!sid) {
-      this.handshake("websocket", req, null, socket, head).catch((e) => {
+      // its own try: an asynchronous allowRequest calls back outside the one around verify()
+      try {
+        this.handshake("websocket", req, null, socket, head);
+      } catch (e) {
         debug("websocket handshake error: %O", e);
         socket.destroy();
-      });
+      }
       return;
     }
     this.wsUpgrader.upgrade(req, socket, head, "", (ws, raw) => {
@@ -393,19 +399,21 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     abortRequest(res, code, typeof context.message === "string" ? context.message : undefined);
   }
 
-  /** Creates a session for a handshake request (polling: `res` given; WebSocket: `socket` and `head`). */
-  private async handshake(
+  /**
+   * Creates a session for a handshake request (polling: `res` given; WebSocket: `socket` and `head`).
+   *
+   * Synchronous unless `generateId` returns a promise or `connect` handlers are registered: an `async` function
+   * here cost a promise, a `.catch` and the suspension machinery per handshake on a path that awaits nothing by
+   * default. A synchronous throw reaches the caller's `try` (500 for polling, a destroyed socket for WebSocket),
+   * as the rejected promise did.
+   */
+  private handshake(
     transportName: TransportName,
     req: EngineRequest,
     res: ServerResponse | null,
     rawSocket: Duplex | null,
     head: Buffer | null,
-  ): Promise<void> {
-    const fail = (code: ErrorCode, context: Record<string, unknown>): void => {
-      this.emitConnectionError(req, code, context);
-      if (res !== null) abortRequest(res, code);
-      else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
-    };
+  ): void {
     if (this.shuttingDown) {
       // shutdown() stops accepting at once: a client polling on a kept-alive connection cannot start a new
       // session while the old ones are being closed
@@ -415,50 +423,102 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       return;
     }
     if (req._query.EIO !== "4") {
-      fail(ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: req._query.EIO });
+      this.failHandshake(req, res, rawSocket, ERRORS.UNSUPPORTED_PROTOCOL_VERSION, {
+        protocol: req._query.EIO,
+      });
       return;
     }
-    let id: string;
+    let id: unknown;
     try {
-      const r = this.generateId(req);
-      id = isThenable(r) ? await r : r;
+      id = this.generateId(req);
     } catch (error) {
-      fail(ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
+      this.failHandshake(req, res, rawSocket, ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
       return;
     }
+    if (isThenable(id)) {
+      Promise.resolve(id)
+        .then(
+          (v) => this.handshakeWithId(v, transportName, req, res, rawSocket, head),
+          (error) =>
+            this.failHandshake(req, res, rawSocket, ERRORS.BAD_REQUEST, {
+              name: "ID_GENERATION_ERROR",
+              error,
+            }),
+        )
+        .catch((e) => this.handshakeError(res, rawSocket, e));
+      return;
+    }
+    this.handshakeWithId(id, transportName, req, res, rawSocket, head);
+  }
+
+  private handshakeWithId(
+    id: unknown,
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | null,
+    rawSocket: Duplex | null,
+    head: Buffer | null,
+  ): void {
     if (typeof id !== "string" || id === "" || Object.hasOwn(this.clients, id)) {
-      fail(ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error: new Error("invalid or duplicate id") });
+      const error = new Error("invalid or duplicate id");
+      this.failHandshake(req, res, rawSocket, ERRORS.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
       return;
     }
     debug('handshaking client "%s"', id);
     const socket = new Socket(id, this, null, req);
     this.clients[id] = socket;
     this.clientsCount++;
-
     if (this.listenerCount("connect") > 0) {
-      const refusal = await this.python.connect(this.listeners("connect") as PyHandler[], id, req);
-      if (refusal !== null) {
-        this.unregister(socket);
-        const body = JSON.stringify(refusal);
-        this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "CONNECT_REFUSED", body: refusal });
-        if (res !== null) {
-          if (!res.headersSent) {
-            res.writeHead(401, {
-              "Content-Type": "application/json",
-              "Content-Length": Buffer.byteLength(body),
-            });
-            res.end(body);
-          }
-        } else if (rawSocket !== null) abortUpgrade(rawSocket, 401, "Unauthorized", body, true);
-        return;
-      }
-      if (socket.readyState === "closed") {
-        // closed while its handlers ran (server shutdown, buffer overflow): answer the handshake anyway
-        fail(ERRORS.BAD_REQUEST, { name: "CLOSED_DURING_HANDSHAKE" });
-        return;
-      }
+      this.askConnect(socket, transportName, req, res, rawSocket, head).catch((e) =>
+        this.handshakeError(res, rawSocket, e),
+      );
+      return;
     }
+    this.openSession(socket, transportName, req, res, rawSocket, head);
+  }
 
+  /** Runs the python-style `connect` handlers, then opens the session unless they refused it. */
+  private async askConnect(
+    socket: Socket,
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | null,
+    rawSocket: Duplex | null,
+    head: Buffer | null,
+  ): Promise<void> {
+    const refusal = await this.python.connect(this.listeners("connect") as PyHandler[], socket.id, req);
+    if (refusal !== null) {
+      this.unregister(socket);
+      const body = JSON.stringify(refusal);
+      this.emitConnectionError(req, ERRORS.FORBIDDEN, { name: "CONNECT_REFUSED", body: refusal });
+      if (res !== null) {
+        if (!res.headersSent) {
+          res.writeHead(401, {
+            "Content-Type": "application/json",
+            "Content-Length": Buffer.byteLength(body),
+          });
+          res.end(body);
+        }
+      } else if (rawSocket !== null) abortUpgrade(rawSocket, 401, "Unauthorized", body, true);
+      return;
+    }
+    if (socket.readyState === "closed") {
+      // closed while its handlers ran (server shutdown, buffer overflow): answer the handshake anyway
+      this.failHandshake(req, res, rawSocket, ERRORS.BAD_REQUEST, { name: "CLOSED_DURING_HANDSHAKE" });
+      return;
+    }
+    this.openSession(socket, transportName, req, res, rawSocket, head);
+  }
+
+  /** Attaches the first transport, sends the open packet and emits `connection`. */
+  private openSession(
+    socket: Socket,
+    transportName: TransportName,
+    req: EngineRequest,
+    res: ServerResponse | null,
+    rawSocket: Duplex | null,
+    head: Buffer | null,
+  ): void {
     if (transportName === "polling") {
       const transport = new PollingTransport(this, req);
       socket.attach(transport);
@@ -466,7 +526,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       transport.onRequest(req, res!);
     } else {
       if (rawSocket === null || head === null) return;
-      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, id, (ws, raw) => {
+      const completed = this.wsUpgrader.upgrade(req, rawSocket, head, socket.id, (ws, raw) => {
         socket.attach(new WsTransport(ws, req, this.opts.perMessageDeflate !== false, this.codec, raw));
         socket.open();
       });
@@ -487,6 +547,27 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
       process.nextTick(() => {
         throw e;
       });
+    }
+  }
+
+  private failHandshake(
+    req: EngineRequest,
+    res: ServerResponse | null,
+    rawSocket: Duplex | null,
+    code: ErrorCode,
+    context: Record<string, unknown>,
+  ): void {
+    this.emitConnectionError(req, code, context);
+    if (res !== null) abortRequest(res, code);
+    else if (rawSocket !== null) abortUpgrade(rawSocket, 400, "Bad Request", ERROR_MESSAGES[code]);
+  }
+
+  /** An engine failure after the handshake went asynchronous: 500 for polling, the socket dropped for WebSocket. */
+  private handshakeError(res: ServerResponse | null, rawSocket: Duplex | null, e: unknown): void {
+    if (res !== null) this.internalError(res, e);
+    else {
+      debug("websocket handshake error: %O", e);
+      rawSocket?.destroy();
     }
   }
 
