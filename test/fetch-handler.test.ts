@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
 import { type FetchAnswer, FetchApp, Server, type Socket } from "../src/index.js";
 
 const BASE = "http://127.0.0.1:9/engine.io/?EIO=4&transport=polling";
@@ -47,7 +48,7 @@ describe("Fetch handler (Node's Request/Response)", () => {
     assert.equal(got.body, "4héllo\x1ebAQID");
   });
 
-  it("text payloads handed to the Response as strings: the same bytes and Content-Length as the codec's", async (t) => {
+  it("text payloads handed to the Response as strings (the runtime sets their length): the codec's bytes", async (t) => {
     const engine = new Server();
     t.after(() => engine.close());
     const handler = engine.handler();
@@ -69,7 +70,35 @@ describe("Fetch handler (Node's Request/Response)", () => {
       const res = (await handler.fetch(new Request(`${BASE}&sid=${sid}`)))!;
       const got = Buffer.from(await res.arrayBuffer());
       assert.deepEqual(got, Buffer.from(want));
-      assert.equal(res.headers.get("content-length"), String(want.length));
+      // a string body's Content-Length is the runtime's (checked on the wire in test/server-wire.ts); bytes get ours
+      const text = batch.every((m) => typeof m === "string") && want.length < 4096;
+      assert.equal(res.headers.get("content-length"), text ? null : String(want.length));
+    }
+  });
+
+  it("text payloads under the text limit are compressed by their UTF-8 length against the threshold", async (t) => {
+    const engine = new Server({ httpCompression: { threshold: 1024 } });
+    t.after(() => engine.close());
+    const handler = engine.handler();
+    let socket: Socket | undefined;
+    engine.on("connection", (s: Socket) => {
+      socket = s;
+    });
+    const open = await call(handler.fetch, BASE);
+    const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
+    // 300 × é: 301 units, 601 bytes (plain); 400 × €: 401 units, 1201 bytes (gzip); 2000 × x: gzip
+    for (const [text, encoding] of [
+      ["\u00e9".repeat(300), null],
+      ["\u20ac".repeat(400), "gzip"],
+      ["x".repeat(2000), "gzip"],
+    ] as const) {
+      socket!.send(text);
+      const res = (await handler.fetch(
+        new Request(`${BASE}&sid=${sid}`, { headers: { "accept-encoding": "gzip" } }),
+      ))!;
+      assert.equal(res.headers.get("content-encoding"), encoding, `${text.length} units`);
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.equal((encoding === null ? body : gunzipSync(body)).toString(), `4${text}`);
     }
   });
 

@@ -138,6 +138,16 @@ export function pollingWireCases(runtime: WireRuntime, opts: { skip?: string } =
       assert.equal(get.text, "4echoed\x1ebAQIDBA==");
     });
 
+    test("poll answers carry the UTF-8 length of their body as Content-Length (multi-byte text too)", async () => {
+      const { sid } = await handshake(h.port);
+      const text = "h\u00e9llo \u{1F600} \u4e2d";
+      await raw(h.port, "POST", `${P}?EIO=4&transport=polling&sid=${sid}`, `4${text}\x1e4${text}!`);
+      const get = await raw(h.port, "GET", `${P}?EIO=4&transport=polling&sid=${sid}`);
+      assert.equal(get.text, `4${text}\x1e4${text}!`);
+      assert.equal(get.headers["content-length"], String(get.body.length));
+      assert.equal(get.body.length, Buffer.byteLength(get.text));
+    });
+
     test("b64=1 is honoured (binary always as b+base64)", async () => {
       const { sid } = await handshake(h.port, P, "&b64=1");
       await raw(h.port, "POST", `${P}?EIO=4&transport=polling&b64=1&sid=${sid}`, "4bin");

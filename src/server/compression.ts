@@ -6,6 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import { deflate, gzip, type ZlibOptions } from "node:zlib";
 import Negotiator from "negotiator";
+import { utf8Length } from "../codec/common.js";
 import type { HttpCompressionOptions } from "./options.js";
 
 /** The encoding to use for a body of `length` bytes, or `null` to send it as is. */
@@ -18,6 +19,19 @@ export function chooseEncoding(
   if (!req.headers["accept-encoding"]) return null;
   const enc = new Negotiator(req).encodings(["gzip", "deflate"])[0];
   return enc === "gzip" || enc === "deflate" ? enc : null;
+}
+
+/**
+ * {@link chooseEncoding} for a string body: its UTF-8 length is counted only when it could reach the threshold
+ * (a UTF-16 unit is at most 3 UTF-8 bytes).
+ */
+export function chooseTextEncoding(
+  req: IncomingMessage,
+  text: string,
+  opts: false | HttpCompressionOptions,
+): "gzip" | "deflate" | null {
+  if (!opts || text.length * 3 < (opts.threshold ?? 1024)) return null;
+  return chooseEncoding(req, utf8Length(text), opts);
 }
 
 /** Compresses `body` with `encoding`; `cb(err, result)`. */

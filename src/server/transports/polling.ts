@@ -7,12 +7,12 @@
  * through a symbol property, so no closure is allocated per request.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { textPayload, utf8Length } from "../../codec/common.js";
+import { textPayload } from "../../codec/common.js";
 import type { Codec, PayloadBody } from "../../codec/types.js";
 import { createDebug } from "../../debug.js";
 import { createError, type EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
-import { chooseEncoding, compress } from "../compression.js";
+import { chooseEncoding, chooseTextEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
 import { connectionClose } from "../http2.js";
@@ -301,7 +301,8 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     const text =
       (res as ServerResponse & { [kTextBody]?: boolean })[kTextBody] === true ? textPayload(packets) : null;
     if (text !== null && text.length <= TEXT_BODY_MAX) {
-      this.respondWith(req, res, packets, text, utf8Length(text));
+      // (length -1: the runtime sets Content-Length from the string it encodes)
+      this.respondWith(req, res, packets, text, -1);
       return;
     }
     const body = this.host.codec.encodePayload(packets);
@@ -315,6 +316,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     payload: Uint8Array | string,
     length: number,
   ): void {
+    const compression = this.host.httpCompression;
     const headers: OutgoingHttpHeaders = {
       "Content-Type": "text/plain; charset=UTF-8",
       "cache-control": "no-store",
@@ -328,12 +330,18 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
         break;
       }
     }
-    const encoding = compressIt ? chooseEncoding(req, length, this.host.httpCompression) : null;
+    let encoding: "gzip" | "deflate" | null = null;
+    if (compressIt) {
+      encoding =
+        length >= 0
+          ? chooseEncoding(req, length, compression)
+          : chooseTextEncoding(req, payload as string, compression);
+    }
     // the poll is answered: detach it now so a close of its connection is not taken as an abort
     (res as ServerResponse & Tagged)[kTransport] = null;
     this.req = this.res = null;
     if (encoding === null) {
-      headers["Content-Length"] = length;
+      if (length >= 0) headers["Content-Length"] = length;
       res.writeHead(200, this.host.decorateHeaders(headers, req, this.sid));
       res.end(payload);
       this.owner?.onTransportDrain(this);
@@ -342,7 +350,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     headers["Content-Encoding"] = encoding;
     const body = typeof payload === "string" ? Buffer.from(payload) : payload;
     this.responseBytes += body.length;
-    compress(body, encoding, this.host.httpCompression as HttpCompressionOptions, (err, out) => {
+    compress(body, encoding, compression as HttpCompressionOptions, (err, out) => {
       this.responseBytes -= body.length;
       if (err) {
         if (!res.headersSent) res.writeHead(500);
