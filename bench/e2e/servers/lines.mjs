@@ -22,8 +22,9 @@ function collect() {
  * of the server's CPU per message is JavaScript (Bun's own HTTP/WebSocket work, the kernel and the collector are
  * the rest). Times go into 10 ms buckets of the last ~10 s; `{"cmd":"split","windowMs"}` sums those of the window
  * that just ended. Only the synchronous part of an entry is seen: work a handler continues after an `await`
- * (bun-engine's handshake) is not counted. The clocks cost CPU themselves (two clock reads, a classification and a
- * map lookup per entry): take ratios between servers from runs without the flag.
+ * is not counted (bun-engine's handleRequest awaits its verify, so its handshakes, polls and server.upgrade
+ * calls are missed; ours run inside the clocked part). The clocks cost CPU themselves (two clock reads, a
+ * classification and a map lookup per entry): take ratios between servers from runs without the flag.
  */
 const BUCKET_MS = 10;
 const BUCKETS = 1024;
