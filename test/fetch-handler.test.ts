@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { type FetchAnswer, FetchApp, Server, type Socket } from "../src/index.js";
+import { type FetchAnswer, FetchApp, type FetchHandler, Server, type Socket } from "../src/index.js";
 
 const BASE = "http://127.0.0.1:9/engine.io/?EIO=4&transport=polling";
 
@@ -20,6 +20,15 @@ async function call(
   const res = await fetchFn(new Request(url, init));
   assert.ok(res, "a Response");
   return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+/** A polling session opened through `engine`'s Fetch handler: the handler, the sid and the server-side socket. */
+async function openSession(engine: Server): Promise<{ handler: FetchHandler; sid: string; socket: Socket }> {
+  const handler = engine.handler();
+  const connected = new Promise<Socket>((resolve) => engine.once("connection", resolve));
+  const open = await call(handler.fetch, BASE);
+  const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
+  return { handler, sid, socket: await connected };
 }
 
 describe("Fetch handler (Node's Request/Response)", () => {
@@ -51,13 +60,7 @@ describe("Fetch handler (Node's Request/Response)", () => {
   it("text payloads handed to the Response as strings (the runtime sets their length): the codec's bytes", async (t) => {
     const engine = new Server();
     t.after(() => engine.close());
-    const handler = engine.handler();
-    let socket: Socket | undefined;
-    engine.on("connection", (s: Socket) => {
-      socket = s;
-    });
-    const open = await call(handler.fetch, BASE);
-    const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
+    const { handler, sid, socket } = await openSession(engine);
     const batches: (string | Buffer)[][] = [
       ["plain"],
       ["héllo", "\u{1F600} astral", "lone \uD800 surrogate", ""],
@@ -65,7 +68,7 @@ describe("Fetch handler (Node's Request/Response)", () => {
       ["text", Buffer.from([1, 2, 3])], // binary in the payload: the codec's bytes
     ];
     for (const batch of batches) {
-      for (const m of batch) socket!.send(m);
+      for (const m of batch) socket.send(m);
       const want = engine.codec.encodePayload(batch.map((m) => ({ type: "message" as const, data: m })));
       const res = (await handler.fetch(new Request(`${BASE}&sid=${sid}`)))!;
       const got = Buffer.from(await res.arrayBuffer());
@@ -79,20 +82,14 @@ describe("Fetch handler (Node's Request/Response)", () => {
   it("text payloads under the text limit are compressed by their UTF-8 length against the threshold", async (t) => {
     const engine = new Server({ httpCompression: { threshold: 1024 } });
     t.after(() => engine.close());
-    const handler = engine.handler();
-    let socket: Socket | undefined;
-    engine.on("connection", (s: Socket) => {
-      socket = s;
-    });
-    const open = await call(handler.fetch, BASE);
-    const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
+    const { handler, sid, socket } = await openSession(engine);
     // 300 × é: 301 units, 601 bytes (plain); 400 × €: 401 units, 1201 bytes (gzip); 2000 × x: gzip
     for (const [text, encoding] of [
       ["\u00e9".repeat(300), null],
       ["\u20ac".repeat(400), "gzip"],
       ["x".repeat(2000), "gzip"],
     ] as const) {
-      socket!.send(text);
+      socket.send(text);
       const res = (await handler.fetch(
         new Request(`${BASE}&sid=${sid}`, { headers: { "accept-encoding": "gzip" } }),
       ))!;

@@ -41,8 +41,9 @@ type Tagged = { [kTransport]?: PollingTransport | null };
 
 const CLOSE_TIMEOUT_MS = 30_000;
 /**
- * Longest text payload handed over as a string (see `respond`): its UTF-8 length is counted by a JS loop, which
- * for long bodies loses to the codec's native paths.
+ * Longest text payload handed over as a string (see `respond`): the sizes measured (handshakes and small polls);
+ * longer bodies keep the codec's native encoding, and the JS count of UTF-8 bytes a compression decision may need
+ * (`chooseTextEncoding`) stays short.
  */
 const TEXT_BODY_MAX = 4096;
 const OK_BODY = Buffer.from("ok");
@@ -294,28 +295,15 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     this.respond(req, res, packets);
   }
 
+  /** Answers the poll with `packets`: as bytes with our Content-Length, or as a string with the runtime's. */
   private respond(req: EngineRequest, res: ServerResponse, packets: Packet[]): void {
     // A runtime that encodes string bodies itself gets text payloads as the string: building the bytes here
     // took three calls into it (`byteLength`, `allocUnsafe`, the UTF-8 write: 3 % of a Bun-hosted server's
     // samples at 200 handshakes/s) for the one it makes anyway.
     const text =
       (res as ServerResponse & { [kTextBody]?: boolean })[kTextBody] === true ? textPayload(packets) : null;
-    if (text !== null && text.length <= TEXT_BODY_MAX) {
-      // (length -1: the runtime sets Content-Length from the string it encodes)
-      this.respondWith(req, res, packets, text, -1);
-      return;
-    }
-    const body = this.host.codec.encodePayload(packets);
-    this.respondWith(req, res, packets, body, body.length);
-  }
-
-  private respondWith(
-    req: EngineRequest,
-    res: ServerResponse,
-    packets: Packet[],
-    payload: Uint8Array | string,
-    length: number,
-  ): void {
+    const payload: Uint8Array | string =
+      text !== null && text.length <= TEXT_BODY_MAX ? text : this.host.codec.encodePayload(packets);
     const compression = this.host.httpCompression;
     const headers: OutgoingHttpHeaders = {
       "Content-Type": "text/plain; charset=UTF-8",
@@ -333,15 +321,15 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     let encoding: "gzip" | "deflate" | null = null;
     if (compressIt) {
       encoding =
-        length >= 0
-          ? chooseEncoding(req, length, compression)
-          : chooseTextEncoding(req, payload as string, compression);
+        typeof payload === "string"
+          ? chooseTextEncoding(req, payload, compression)
+          : chooseEncoding(req, payload.length, compression);
     }
     // the poll is answered: detach it now so a close of its connection is not taken as an abort
     (res as ServerResponse & Tagged)[kTransport] = null;
     this.req = this.res = null;
     if (encoding === null) {
-      if (length >= 0) headers["Content-Length"] = length;
+      if (typeof payload !== "string") headers["Content-Length"] = payload.length;
       res.writeHead(200, this.host.decorateHeaders(headers, req, this.sid));
       res.end(payload);
       this.owner?.onTransportDrain(this);
