@@ -5,11 +5,13 @@
 // connect from Node over polling, WebSocket and the upgrade — text, binary, heartbeats, server close, the
 // python-style send, oversized messages, bad input answered as on Node, graceful shutdown.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Socket as EioClient } from "engine.io-client";
 import { io as ioClient } from "socket.io-client";
 import { Socket as OurClient } from "../src/client/index.js";
-import { type Host, hostUnavailable, type Runtime, startHost } from "./runtimes/hosts.js";
+import { type Host, hostCommand, hostUnavailable, type Runtime, startHost } from "./runtimes/hosts.js";
 import { type Harness, startServer } from "./server-helpers.js";
 
 interface AnyClient {
@@ -145,9 +147,68 @@ const POLICY_REQUESTS: { what: string; init: RequestInit }[] = [
   { what: "allowRequest refusal", init: { headers: { origin: "https://app.example", "x-deny": "1" } } },
 ];
 
+/**
+ * Runs test/runtimes/exit.mjs on `runtime`: its stdout lines, exit code, and whether it ended by itself within
+ * `ms` (else its process group is killed). The engine's timers there outlast `ms` by far (30 s polling close,
+ * 120 s shutdown timeout), so a timer that keeps the process alive shows as `byItself: false`.
+ */
+function runExitScript(runtime: Runtime, ms: number) {
+  const [cmd, ...args] = hostCommand(runtime, join(import.meta.dirname, "runtimes", "exit.mjs"), "");
+  const child = spawn(cmd!, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  return new Promise<{
+    lines: Record<string, unknown>[];
+    code: number | null;
+    byItself: boolean;
+    stderr: string;
+  }>((resolve) => {
+    let byItself = true;
+    const timer = setTimeout(() => {
+      byItself = false;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+    }, ms);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolve({ lines, code, byItself, stderr });
+    });
+  });
+}
+
 for (const runtime of ["bun", "deno"] as Runtime[]) {
   const skip = hostUnavailable(runtime);
   if (skip) console.warn(`\n!!! SKIPPING the ${runtime} runtime tests: ${skip}\n`);
+
+  it(`${runtime}: the engine's timers do not keep the process alive once the HTTP server is stopped`, {
+    skip,
+  }, async () => {
+    const r = await runExitScript(runtime, 15_000);
+    assert.ok(
+      r.byItself,
+      `still running 15 s after it stopped its server: ${JSON.stringify(r.lines)} ${r.stderr}`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    // the session was open and still closing when the script returned: its timers were pending
+    assert.deepEqual(
+      r.lines.map((l) => [l.event, l.clients]),
+      [
+        ["open", 1],
+        ["stopped", 1],
+      ],
+    );
+  });
 
   describe(`Fetch handler on ${runtime}`, { skip }, () => {
     let host: Host;

@@ -12,6 +12,7 @@ import { createError, type EioError } from "../protocol/errors.js";
 import { socketMessage } from "../protocol/message.js";
 import type { CloseReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
+import { unrefTimer } from "../timers.js";
 import type { CookieJar } from "./cookies.js";
 import { Emitter } from "./emitter.js";
 import { TransportError } from "./errors.js";
@@ -384,7 +385,7 @@ export class Socket extends Emitter<SocketEvents> implements TransportHost {
 
   #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
     const t = setTimeout(fn, ms);
-    if (this.opts.autoUnref) (t as { unref?: () => void }).unref?.();
+    if (this.opts.autoUnref) unrefTimer(t);
     return t;
   }
 

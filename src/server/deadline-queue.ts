@@ -11,6 +11,8 @@
  * stall (sitting in kernel buffers) are processed first and can cancel the deadline.
  */
 
+import { unrefTimer } from "../timers.js";
+
 /** A node that can sit in one {@link DeadlineQueue} at a time (fields are owned by the queue). */
 export interface DeadlineNode {
   /** @internal */ dqPrev: DeadlineNode | null;
@@ -19,9 +21,6 @@ export interface DeadlineNode {
   /** @internal wall-clock time (ms) when the deadline is reached */
   dqDue: number;
 }
-
-/** Deno's timers are numbers, unref'd through `Deno.unrefTimer`. */
-const unrefDenoTimer = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer;
 
 /** Lateness (ms) beyond which a timer firing is treated as an event-loop stall. */
 export const STALL_THRESHOLD_MS = 50;
@@ -112,11 +111,8 @@ export class DeadlineQueue<T extends DeadlineNode> {
 
   private arm(due: number, now: number): void {
     this.timerDue = due;
-    const timer = setTimeout(this.fire, Math.max(0, due - now));
-    this.timer = timer;
     // The queue never keeps the process alive on its own: sockets and servers do.
-    if (typeof timer === "object") timer.unref?.();
-    else unrefDenoTimer?.(timer);
+    this.timer = unrefTimer(setTimeout(this.fire, Math.max(0, due - now)));
   }
 
   private readonly fire = (): void => {

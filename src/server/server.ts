@@ -14,6 +14,7 @@ import { type PythonSendData, pythonMessage } from "../protocol/message.js";
 import { type PythonServerReason, pythonServerReason } from "../protocol/names.js";
 import type { Packet } from "../protocol/packet.js";
 import { timeOption } from "../protocol/validate.js";
+import { unrefTimer } from "../timers.js";
 import { type AttachableHttpServer, attachEngine } from "./attach.js";
 import { type BroadcastOptions, broadcast } from "./broadcast.js";
 import { safeCorsOptions } from "./cors.js";
@@ -210,11 +211,12 @@ export class Server extends EventEmitter<ServerEvents> implements SocketHost, Po
     for (const sid in this.clients) this.clients[sid]!.closeWith("server shutting down", true);
     if (this.clientsCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        for (const sid in this.clients) this.clients[sid]!.onClose("server shutting down");
-        check();
-      }, timeoutMs);
-      timer.unref?.();
+      const timer = unrefTimer(
+        setTimeout(() => {
+          for (const sid in this.clients) this.clients[sid]!.onClose("server shutting down");
+          check();
+        }, timeoutMs),
+      );
       const check = (): void => {
         if (this.clientsCount > 0) return;
         clearTimeout(timer);

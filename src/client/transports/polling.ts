@@ -5,6 +5,7 @@
  */
 import { createDebug } from "../../debug.js";
 import type { Packet } from "../../protocol/packet.js";
+import { unrefTimer } from "../../timers.js";
 import { requestError, statusError, TransportError } from "../errors.js";
 import { buildUri, timestamp } from "../options.js";
 import type { HttpResponse } from "../platform-types.js";
@@ -152,8 +153,7 @@ export class Polling extends Transport {
     // (`server.close()` + `closeIdleConnections()`) cannot tell from a slow client, and waits on for undici's
     // 4 s keep-alive. Whatever is still in flight when the goodbye is answered (or fails) is aborted then,
     // and after CLOSE_GRACE_MS at the latest, so a server that never answers cannot hold the process.
-    const grace = setTimeout(abortAll, CLOSE_GRACE_MS);
-    (grace as { unref?: () => void }).unref?.();
+    unrefTimer(setTimeout(abortAll, CLOSE_GRACE_MS));
     this.#request(
       "POST",
       this.host.codec.encodePayload([{ type: "close" }]),
@@ -176,7 +176,7 @@ export class Polling extends Transport {
         () => controller.abort(new TransportError("EIO_ERR_TIMEOUT", "request timeout")),
         timeout,
       );
-      if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+      if (this.opts.autoUnref) unrefTimer(timer);
     }
     const req = { method, url: buildUri(this.opts, "http", query), headers, options: this.opts };
     return this.host.platform

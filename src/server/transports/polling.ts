@@ -12,6 +12,7 @@ import type { Codec, PayloadBody } from "../../codec/types.js";
 import { createDebug } from "../../debug.js";
 import { createError, type EioError, ERRORS } from "../../protocol/errors.js";
 import type { Packet } from "../../protocol/packet.js";
+import { unrefTimer } from "../../timers.js";
 import { chooseEncoding, chooseTextEncoding, compress } from "../compression.js";
 import type { DeadlineNode, DeadlineQueue } from "../deadline-queue.js";
 import { abortRequest } from "../http-errors.js";
@@ -377,8 +378,7 @@ export class PollingTransport extends TransportBase implements ServerTransport, 
     } else {
       debug("transport not writable - buffering orderly close");
       this.shouldClose = done;
-      this.closeTimer = setTimeout(done, CLOSE_TIMEOUT_MS);
-      this.closeTimer.unref?.();
+      this.closeTimer = unrefTimer(setTimeout(done, CLOSE_TIMEOUT_MS));
     }
   }
 
