@@ -6,9 +6,12 @@
  * Why not `ws`: in the closed-loop 50-client cases the load generator ran at 100 % of a core (ws's per-send
  * masking and framing, its receiver's per-frame allocations and events) while the server under test did not, so
  * a faster server was handed fewer messages per read — the benchmark measured its load generator. This client
- * spends a few hundred nanoseconds per message: servers see one masked frame per `write`, exactly what a `ws`
- * client sends on the wire (same header, a real mask key; the payload is masked once, up front, since the bytes
- * are the same every time).
+ * spends a few hundred nanoseconds per message: its frames are what a `ws` client sends on the wire (same header,
+ * a real mask key; the payload is masked once, up front, since the bytes are the same every time), and the
+ * messages a read of echoes prompts leave together in one `writev`, as a corked `ws` client's would: a
+ * write syscall per message here, against the one write a server makes for all the echoes of one read (Bun's
+ * uWS corks its handler's sends), had left the load generator at 100 % of its core in the closed-loop text
+ * cases while the servers under test idled.
  *
  * Not a general client: no fragmentation on receive (servers under test send whole frames), no extensions, no
  * check of `Sec-WebSocket-Accept` (a bench, loopback only).
@@ -54,6 +57,9 @@ export interface RawWs {
 }
 
 const CLOSE_FRAME = clientFrame(OP_CLOSE, Buffer.from([0x03, 0xe8]));
+
+/** `bench:e2e --uncorked`: every message written on its own, as this client did before (for comparisons). */
+const CORK = process.env.EIO_BENCH_UNCORKED !== "1";
 
 /**
  * Connects and upgrades; resolves with the connection once the server's `101` has arrived. `onFrame` receives
@@ -125,7 +131,10 @@ export function connectRawWs(opts: {
         resolve(conn);
         at = end + 4;
       }
-      // whole frames; a frame cut by the end of the chunk waits for the next one
+      // whole frames; a frame cut by the end of the chunk waits for the next one. The writes they prompt (the
+      // next messages of a closed loop) leave in one writev at the uncork: a server that answered k messages in
+      // one write gets the next k in one read, instead of k syscalls on this side for its one
+      if (CORK) socket.cork();
       while (buf.length - at >= 2) {
         const b1 = buf[at + 1] as number;
         let len = b1 & 0x7f;
@@ -144,6 +153,7 @@ export function connectRawWs(opts: {
         opts.onFrame((buf[at] as number) & 0x0f, buf.subarray(at + head, at + head + len), conn);
         at += head + len;
       }
+      if (CORK) socket.uncork();
       if (at < buf.length) pending = buf.subarray(at);
     });
   });

@@ -16,6 +16,8 @@
  *            --poll-lockstep (polling clients send lockstep batches of 10 instead of keeping 10 in flight)
  *            --exp <dir> (adds "ours-exp": this project imported from a patched copy of dist/esm)
  *            --js-split (Bun servers clock every handler entry: JS µs per message beside the process's CPU)
+ *            --uncorked (the WebSocket load generator writes each message on its own, as before 2026-12-07:
+ *            the load generator then bounds the closed-loop echoes of the fast servers, see raw-ws.ts)
  *
  * Servers: engineio, ours, ours-js, ours-native (polling and WebSocket-binary cases only), raw; ours-bun,
  * bunengine, ours-deno, py-uvicorn (--runtimes); sio-engineio, sio-ours. A case a server is not run on is a "—"
@@ -70,6 +72,8 @@ const profile = opt("profile");
 const write = !flag("no-write");
 /** Clock every handler entry of the Bun-hosted servers (servers/lines.mjs): the JS share of their CPU. */
 const jsSplit = flag("js-split");
+/** `--uncorked`: the raw WebSocket clients write every message on its own (raw-ws.ts, EIO_BENCH_UNCORKED). */
+const uncorked = flag("uncorked");
 /** `--exp <dir>`: adds "ours-exp" (and "sio-ours-exp"), this project imported from <dir>/index.js (a patched dist/esm copy). */
 const expDir = opt("exp");
 
@@ -351,7 +355,7 @@ async function startLoadgen(): Promise<Child> {
   const c = await new Child(
     "loadgen",
     ["--max-old-space-size=4096", "--import", "tsx", path.join(here, "loadgen.ts")],
-    { ...process.env, DEBUG: "" },
+    { ...process.env, DEBUG: "", EIO_BENCH_UNCORKED: uncorked ? "1" : "" },
     root,
   ).start();
   return c;
