@@ -1,6 +1,7 @@
 /**
- * Timers that never keep the process alive on their own, on every runtime: Node and Bun return an object with
- * `unref()`, Deno returns a number that `Deno.unrefTimer` takes, browsers have neither (nothing to keep alive).
+ * Timers that never keep the process alive on their own, on every runtime: Node, Bun and Deno 2 (2.9.6 here)
+ * return a `Timeout` object with `unref()`; Deno 1 returned a number, which `Deno.unrefTimer` takes; browsers
+ * return numbers and have nothing to keep alive.
  * @packageDocumentation
  */
 

@@ -5,13 +5,12 @@
 // connect from Node over polling, WebSocket and the upgrade — text, binary, heartbeats, server close, the
 // python-style send, oversized messages, bad input answered as on Node, graceful shutdown.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Socket as EioClient } from "engine.io-client";
 import { io as ioClient } from "socket.io-client";
 import { Socket as OurClient } from "../src/client/index.js";
-import { type Host, hostCommand, hostUnavailable, type Runtime, startHost } from "./runtimes/hosts.js";
+import { type Host, hostUnavailable, type Runtime, spawnRuntime, startHost } from "./runtimes/hosts.js";
 import { type Harness, startServer } from "./server-helpers.js";
 
 interface AnyClient {
@@ -153,12 +152,7 @@ const POLICY_REQUESTS: { what: string; init: RequestInit }[] = [
  * 120 s shutdown timeout), so a timer that keeps the process alive shows as `byItself: false`.
  */
 function runExitScript(runtime: Runtime, ms: number) {
-  const [cmd, ...args] = hostCommand(runtime, join(import.meta.dirname, "runtimes", "exit.mjs"), "");
-  const child = spawn(cmd!, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" },
-  });
+  const child = spawnRuntime(runtime, join(import.meta.dirname, "runtimes", "exit.mjs"), "");
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));

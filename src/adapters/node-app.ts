@@ -23,6 +23,7 @@ import { createDebug } from "../debug.js";
 import { createError } from "../protocol/errors.js";
 import { HTTP_SERVER_DEFAULTS } from "../server/http-defaults.js";
 import { http2ConnectListener, trackHttp2Sessions } from "../server/http2.js";
+import { unrefTimer } from "../timers.js";
 import { pathOf, resolveStaticFile, type StaticFileMatch, type StaticFiles } from "./static-files.js";
 import { locateStaticFile } from "./static-lookup.js";
 
@@ -193,15 +194,16 @@ export class NodeApp {
     }
     const timeout = this.destroyUpgradeTimeout;
     if (timeout === false) return;
-    const timer = setTimeout(() => {
-      const s = socket as Duplex & { bytesWritten?: number };
-      if (s.writable && (s.bytesWritten ?? 0) <= 0) {
-        debug("ending unanswered upgrade %s", req.url);
-        socket.on("error", () => {});
-        socket.end();
-      }
-    }, timeout);
-    timer.unref?.();
+    const timer = unrefTimer(
+      setTimeout(() => {
+        const s = socket as Duplex & { bytesWritten?: number };
+        if (s.writable && (s.bytesWritten ?? 0) <= 0) {
+          debug("ending unanswered upgrade %s", req.url);
+          socket.on("error", () => {});
+          socket.end();
+        }
+      }, timeout),
+    );
     socket.once("close", () => clearTimeout(timer));
   };
 
@@ -368,11 +370,12 @@ export class NodeApp {
           (server) =>
             new Promise<void>((done) => {
               const sessions = this.h2Sessions.get(server);
-              const timer = setTimeout(() => {
-                if ("closeAllConnections" in server) server.closeAllConnections();
-                if (sessions) for (const session of sessions) session.destroy();
-              }, timeout);
-              timer.unref?.();
+              const timer = unrefTimer(
+                setTimeout(() => {
+                  if ("closeAllConnections" in server) server.closeAllConnections();
+                  if (sessions) for (const session of sessions) session.destroy();
+                }, timeout),
+              );
               server.close(() => {
                 clearTimeout(timer);
                 done();

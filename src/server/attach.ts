@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { createDebug } from "../debug.js";
 import { ERRORS } from "../protocol/errors.js";
 import { boolOption, stringOption, timeOption } from "../protocol/validate.js";
+import { unrefTimer } from "../timers.js";
 import { abortRequest } from "./http-errors.js";
 import { http2ConnectListener } from "./http2.js";
 import { type AttachOptions, computePath, type ResolvedOptions } from "./options.js";
@@ -101,11 +102,12 @@ export function attachEngine(
         engine.handleUpgrade(req, socket, head);
       } else if (destroyUpgrade) {
         socket.on("error", ignore);
-        const timer = setTimeout(() => {
-          const s = socket as Duplex & { bytesWritten?: number };
-          if (s.writable && (s.bytesWritten ?? 0) <= 0) s.end();
-        }, destroyUpgradeTimeout);
-        timer.unref?.();
+        unrefTimer(
+          setTimeout(() => {
+            const s = socket as Duplex & { bytesWritten?: number };
+            if (s.writable && (s.bytesWritten ?? 0) <= 0) s.end();
+          }, destroyUpgradeTimeout),
+        );
       }
     });
   }

@@ -53,20 +53,28 @@ export function hostCommand(runtime: Runtime, script: string, arg: string): stri
   ];
 }
 
-/** Starts the echo host on `runtime` with `config` (`{ options, socketio }`). */
-export function startHost(
-  runtime: Runtime,
-  config: object = {},
-  script = join(root, "test", "runtimes", "host.mjs"),
-): Promise<Host> {
-  const [cmd, ...args] = hostCommand(runtime, script, JSON.stringify(config));
-  const child: ChildProcess = spawn(cmd!, args, {
+/**
+ * Runs `script` on `runtime` in its own process group (stop it with `process.kill(-pid)`), stdout and stderr
+ * piped.
+ */
+export function spawnRuntime(runtime: Runtime, script: string, arg: string): ChildProcess {
+  const [cmd, ...args] = hostCommand(runtime, script, arg);
+  return spawn(cmd!, args, {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     // the runner's per-backend EIO_CODEC names Node backends; the runtimes take their default (WASM)
     env: { ...process.env, EIO_CODEC: "", EIO_NO_WASM: "" },
   });
+}
+
+/** Starts the echo host on `runtime` with `config` (`{ options, socketio }`). */
+export function startHost(
+  runtime: Runtime,
+  config: object = {},
+  script = join(root, "test", "runtimes", "host.mjs"),
+): Promise<Host> {
+  const child = spawnRuntime(runtime, script, JSON.stringify(config));
   const events: HostEvent[] = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();
